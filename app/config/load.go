@@ -1,0 +1,230 @@
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// DefaultPaths are tried in order when no file is named.
+var DefaultPaths = []string{"./medianest.toml", "/etc/medianest/medianest.toml"}
+
+// Load reads the configuration: defaults, then the file (path, or the first
+// of DefaultPaths that exists; a missing default file is fine, a missing
+// named file is not), then the MEDIANEST_* environment, then the *_file
+// secrets. getenv is os.Getenv outside tests.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	if path == "" {
+		path = getenv("MEDIANEST_CONFIG")
+	}
+	if path == "" {
+		for _, p := range DefaultPaths {
+			if _, err := os.Stat(p); err == nil {
+				path = p
+				break
+			}
+		}
+	}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return cfg, fmt.Errorf("config file %s does not exist; create it from config.example.toml or leave --config out", path)
+			}
+			return cfg, fmt.Errorf("read config file: %w", err)
+		}
+		if err := Decode(b, &cfg); err != nil {
+			return cfg, fmt.Errorf("%s: %w", path, err)
+		}
+		cfg.Path = path
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// Decode decodes TOML strictly into cfg: a key MediaNest does not know is an
+// error naming it and its line, because a typo silently ignored is a setting
+// silently not applied.
+func Decode(b []byte, cfg *Config) error {
+	md, err := toml.NewDecoder(bytes.NewReader(b)).Decode(cfg)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("line %d: %s", pe.Position.Line, pe.Message)
+		}
+		return err
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		var msgs []string
+		for _, k := range und {
+			msgs = append(msgs, fmt.Sprintf("unknown key %q on line %d", k.String(), keyLine(b, k)))
+		}
+		return errors.New(strings.Join(msgs, "; ") + " (see config.example.toml for every key)")
+	}
+	return nil
+}
+
+// keyLine finds the line on which key is set, tracking [table] headers.
+func keyLine(b []byte, key toml.Key) int {
+	table := ""
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") {
+			table = strings.Trim(line, "[] ")
+			if i := strings.Index(table, "#"); i >= 0 {
+				table = strings.TrimSpace(table[:i])
+			}
+			if table == key.String() {
+				return n
+			}
+			continue
+		}
+		eq := strings.Index(line, "=")
+		if eq < 0 {
+			continue
+		}
+		name := strings.Trim(strings.TrimSpace(line[:eq]), `"`)
+		full := name
+		if table != "" {
+			full = table + "." + name
+		}
+		if full == key.String() || (len(key) > 0 && strings.HasPrefix(key.String(), full+".")) {
+			return n
+		}
+	}
+	return 0
+}
+
+// EnvName is the environment variable of a TOML key, e.g.
+// EnvName("server", "listen") = "MEDIANEST_SERVER_LISTEN".
+func EnvName(section, key string) string {
+	return "MEDIANEST_" + strings.ToUpper(section) + "_" + strings.ToUpper(key)
+}
+
+// applyEnv overlays MEDIANEST_<SECTION>_<KEY> for every key. Lists are
+// comma-separated.
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	v := reflect.ValueOf(cfg).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		section := t.Field(i).Tag.Get("toml")
+		if section == "" || section == "-" {
+			continue
+		}
+		sv := v.Field(i)
+		for j := 0; j < sv.NumField(); j++ {
+			key := sv.Type().Field(j).Tag.Get("toml")
+			name := EnvName(section, key)
+			raw, ok := lookup(getenv, name)
+			if !ok {
+				continue
+			}
+			if err := setField(sv.Field(j), raw); err != nil {
+				return fmt.Errorf("environment variable %s: %w", name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func lookup(getenv func(string) string, name string) (string, bool) {
+	s := getenv(name)
+	return s, s != ""
+}
+
+func setField(f reflect.Value, raw string) error {
+	if u, ok := f.Addr().Interface().(interface{ UnmarshalText([]byte) error }); ok {
+		return u.UnmarshalText([]byte(raw))
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(raw)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", raw)
+		}
+		f.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(strings.ReplaceAll(raw, "_", ""), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", raw)
+		}
+		f.SetInt(n)
+	case reflect.Slice:
+		var list []string
+		for _, s := range strings.Split(raw, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				list = append(list, s)
+			}
+		}
+		f.Set(reflect.ValueOf(list))
+	default:
+		return fmt.Errorf("unsupported type %s", f.Type())
+	}
+	return nil
+}
+
+// ResolveSecrets reads every *_file secret into its value field. Setting both
+// a secret and its file is refused: which one wins would be a guess.
+func (c *Config) ResolveSecrets() error {
+	for _, s := range c.secrets() {
+		if *s.file == "" {
+			continue
+		}
+		if *s.value != "" {
+			return fmt.Errorf("%s and %s are both set; keep one", s.key, s.key+"_file")
+		}
+		b, err := os.ReadFile(*s.file)
+		if err != nil {
+			return fmt.Errorf("%s_file: %w", s.key, err)
+		}
+		*s.value = strings.TrimSpace(string(b))
+		if *s.value == "" {
+			return fmt.Errorf("%s_file %s is empty", s.key, *s.file)
+		}
+	}
+	return nil
+}
+
+type secret struct {
+	key         string
+	value, file *string
+}
+
+// secrets lists every secret with its file twin. security.secret_key is
+// handled by the key loader, which also creates the file when missing.
+func (c *Config) secrets() []secret {
+	return []secret{
+		{"plex.token", &c.Plex.Token, &c.Plex.TokenFile},
+		{"overseerr.api_key", &c.Overseerr.APIKey, &c.Overseerr.APIKeyFile},
+		{"overseerr.webhook_secret", &c.Overseerr.WebhookSecret, &c.Overseerr.WebhookSecretFile},
+		{"uptime_kuma.api_key", &c.UptimeKuma.APIKey, &c.UptimeKuma.APIKeyFile},
+		{"metrics.token", &c.Metrics.Token, &c.Metrics.TokenFile},
+	}
+}
+
+// SecretFiles lists the configured secret files (for doctor's permission check).
+func (c *Config) SecretFiles() []string {
+	var out []string
+	for _, s := range c.secrets() {
+		if *s.file != "" {
+			out = append(out, *s.file)
+		}
+	}
+	if c.Security.SecretKeyFile != "" {
+		out = append(out, c.Security.SecretKeyFile)
+	}
+	return out
+}

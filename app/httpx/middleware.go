@@ -1,0 +1,358 @@
+package httpx
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"medianest/app/apperr"
+)
+
+// Options configure the middleware chain.
+type Options struct {
+	Logger *slog.Logger
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// CORSOrigins may call the API from other origins with a Bearer token.
+	CORSOrigins []string
+	// Probes are paths whose loopback traffic is logged at debug, not info.
+	Probes []string
+}
+
+// Wrap puts the middleware chain around mux. Order, outermost first: request
+// id and client address, access log, panic recovery, security headers, CORS,
+// body limit, then metrics right around the mux (it reads r.Pattern, which
+// the mux sets on the request it is given).
+func Wrap(mux http.Handler, o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = discard
+	}
+	h := metricsMiddleware(mux)
+	h = bodyLimit(h)
+	h = cors(h, o.CORSOrigins)
+	h = securityHeaders(h)
+	h = recoverer(h)
+	h = accessLog(h, o.Probes)
+	return requestContext(h, o)
+}
+
+type ctxKey struct{}
+
+// info is the per-request state shared by the middleware, created once.
+type info struct {
+	id      string
+	ip      netip.Addr
+	logger  *slog.Logger
+	pattern string
+	status  int
+}
+
+func infoFrom(ctx context.Context) *info {
+	i, _ := ctx.Value(ctxKey{}).(*info)
+	return i
+}
+
+// RequestID is the id of the request being served.
+func RequestID(ctx context.Context) string {
+	if i := infoFrom(ctx); i != nil {
+		return i.id
+	}
+	return ""
+}
+
+// Logger is the request's logger (it carries the request id).
+func Logger(ctx context.Context) *slog.Logger {
+	if i := infoFrom(ctx); i != nil {
+		return i.logger
+	}
+	return discard
+}
+
+// ClientIP is the client's address as trusted_proxies allow us to know it.
+func ClientIP(r *http.Request) netip.Addr {
+	if i := infoFrom(r.Context()); i != nil {
+		return i.ip
+	}
+	return remoteAddr(r)
+}
+
+// WithInfo returns ctx carrying a request id and logger, for work done
+// outside a request that calls request-scoped helpers (tests, jobs).
+func WithInfo(ctx context.Context, id string, logger *slog.Logger) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &info{id: id, logger: logger})
+}
+
+func validID(s string) bool {
+	if len(s) < 1 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func newID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func requestContext(next http.Handler, o Options) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validID(id) {
+			id = newID()
+		}
+		w.Header().Set("X-Request-Id", id)
+		i := &info{id: id, ip: clientIP(r, o.TrustedProxies)}
+		i.logger = o.Logger.With("request_id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, i)))
+	})
+}
+
+func remoteAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		a, _ := netip.ParseAddr(r.RemoteAddr)
+		return a.Unmap()
+	}
+	return ap.Addr().Unmap()
+}
+
+// clientIP believes X-Forwarded-For only from trusted proxies, and then takes
+// the right-most hop that is not itself a trusted proxy: hops to its left
+// were written by whoever sent the request and prove nothing.
+func clientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
+	peer := remoteAddr(r)
+	if !inAny(peer, trusted) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return peer
+		}
+		a = a.Unmap()
+		if !inAny(a, trusted) {
+			return a
+		}
+	}
+	return peer
+}
+
+func inAny(a netip.Addr, list []netip.Prefix) bool {
+	for _, p := range list {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// statusWriter records the status. It unwraps so that
+// http.ResponseController (flush, write deadlines) reaches the real writer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// Flush lets streaming handlers flush through the wrapper directly.
+func (s *statusWriter) Flush() {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	http.NewResponseController(s.ResponseWriter).Flush()
+}
+
+func accessLog(next http.Handler, probes []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		i := infoFrom(r.Context())
+		level := slog.LevelInfo
+		if i.ip.IsLoopback() && isProbe(r.URL.Path, probes) {
+			level = slog.LevelDebug
+		}
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		i.logger.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("route", i.pattern),
+			slog.Int("status", sw.status),
+			slog.Int64("bytes", sw.bytes),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("ip", i.ip.String()),
+		)
+	})
+}
+
+func isProbe(path string, probes []string) bool {
+	for _, p := range probes {
+		if path == p {
+			return true
+		}
+	}
+	return false
+}
+
+func recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			Logger(r.Context()).Error("panic", "value", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if sw.status == 0 {
+				Error(sw, r, apperr.New(apperr.Internal, "panic"))
+			}
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// CSP is the page's Content-Security-Policy: nothing inline, nothing from
+// other origins.
+const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", CSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors answers only the listed origins, and never with credentials: other
+// origins may use the API with a Bearer token, never with the cookie.
+func cors(next http.Handler, origins []string) http.Handler {
+	if len(origins) == 0 {
+		return next
+	}
+	allowed := make(map[string]bool, len(origins))
+	for _, o := range origins {
+		allowed[strings.TrimRight(strings.ToLower(o), "/")] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" || !allowed[strings.ToLower(origin)] {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Add("Vary", "Origin")
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func bodyLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxBody {
+			Error(w, r, apperr.New(apperr.PayloadTooLarge, "The request body is larger than %d bytes.", MaxBody))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+type routeKey struct {
+	route, method string
+	code          int
+}
+
+var (
+	requestCounters sync.Map // routeKey -> *metrics.Counter
+	routeDurations  sync.Map // route -> *metrics.Histogram
+)
+
+func metricsMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		route := r.Pattern
+		if i := strings.IndexByte(route, ' '); i >= 0 {
+			route = route[i+1:] // "GET /x/{id}" -> "/x/{id}"; the method is its own label
+		}
+		if route == "" {
+			route = "unmatched"
+		}
+		if i := infoFrom(r.Context()); i != nil {
+			i.pattern = route
+		}
+		code := sw.status
+		if code == 0 {
+			code = http.StatusOK
+		}
+		k := routeKey{route, r.Method, code}
+		c, ok := requestCounters.Load(k)
+		if !ok {
+			c, _ = requestCounters.LoadOrStore(k, metrics.GetOrCreateCounter(fmt.Sprintf(
+				`medianest_http_requests_total{route=%q,method=%q,code="%s"}`, route, r.Method, strconv.Itoa(code))))
+		}
+		c.(*metrics.Counter).Inc()
+		hist, ok := routeDurations.Load(route)
+		if !ok {
+			hist, _ = routeDurations.LoadOrStore(route, metrics.GetOrCreateHistogram(fmt.Sprintf(
+				`medianest_http_request_duration_seconds{route=%q}`, route)))
+		}
+		hist.(*metrics.Histogram).UpdateDuration(start)
+	})
+}

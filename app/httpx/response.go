@@ -1,0 +1,125 @@
+// Package httpx is MediaNest's HTTP plumbing: the server with its timeouts and
+// graceful shutdown, the middleware chain, JSON decoding and the response
+// envelope, and the one place where an error becomes an HTTP status. It knows
+// no domain.
+package httpx
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+
+	"medianest/app/apperr"
+)
+
+// Meta is the envelope's meta object: paging facts and any extras.
+type Meta map[string]any
+
+type envelope struct {
+	Success bool      `json:"success"`
+	Data    any       `json:"data"`
+	Meta    Meta      `json:"meta,omitempty"`
+	Error   *errorOut `json:"error,omitempty"`
+}
+
+type errorOut struct {
+	Code      string               `json:"code"`
+	Message   string               `json:"message"`
+	RequestID string               `json:"requestId"`
+	Details   []apperr.FieldError `json:"details,omitempty"`
+}
+
+// JSON writes data in the success envelope.
+func JSON(w http.ResponseWriter, status int, data any) {
+	write(w, status, envelope{Success: true, Data: data})
+}
+
+// OK writes data in the success envelope with status 200.
+func OK(w http.ResponseWriter, data any) { JSON(w, http.StatusOK, data) }
+
+// Created writes data in the success envelope with status 201.
+func Created(w http.ResponseWriter, data any) { JSON(w, http.StatusCreated, data) }
+
+// NoContent answers 204.
+func NoContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
+
+// List writes a list with its meta.
+func List(w http.ResponseWriter, data any, meta Meta) {
+	write(w, http.StatusOK, envelope{Success: true, Data: data, Meta: meta})
+}
+
+// Page is the meta of a paged list.
+func Page(page, pageSize int, total int64) Meta {
+	pages := 0
+	if pageSize > 0 {
+		pages = int(math.Ceil(float64(total) / float64(pageSize)))
+	}
+	return Meta{"page": page, "pageSize": pageSize, "total": total, "totalPages": pages}
+}
+
+// Raw writes v as JSON without the envelope (probes).
+func Raw(w http.ResponseWriter, status int, v any) {
+	write(w, status, v)
+}
+
+func write(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"success":false,"error":{"code":"INTERNAL","message":"The response could not be encoded."}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// Error answers err in the error envelope. It is the one place where an error
+// becomes a status: apperr kinds carry their own; anything else is INTERNAL,
+// logged here with the request id and never shown to the client.
+func Error(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := apperr.As(err)
+	if !ok {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			e = apperr.New(apperr.PayloadTooLarge, "The request body is larger than %d bytes.", mbe.Limit)
+			ok = true
+		}
+	}
+	if !ok {
+		Logger(r.Context()).Error("request failed", "err", err, "method", r.Method, "path", r.URL.Path)
+		e = apperr.New(apperr.Internal, "Something went wrong on the server; the error has been logged.")
+	} else if e.Kind == apperr.Internal || (e.Err != nil && e.Kind.Status() >= 500) {
+		Logger(r.Context()).Warn("request failed", "err", err, "code", e.Kind.Code(), "path", r.URL.Path)
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
+	msg := e.Message
+	if e.Kind == apperr.Internal {
+		msg = "Something went wrong on the server; the error has been logged."
+	}
+	write(w, e.Kind.Status(), envelope{Error: &errorOut{
+		Code:      e.Kind.Code(),
+		Message:   msg,
+		RequestID: RequestID(r.Context()),
+		Details:   e.Details,
+	}})
+}
+
+// Handler is an http handler that returns its error; Handle adapts it so the
+// error goes through Error.
+type Handler func(w http.ResponseWriter, r *http.Request) error
+
+func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := h(w, r); err != nil {
+		Error(w, r, err)
+	}
+}
+
+// discard logs are used when no logger is in the context (tests of bare handlers).
+var discard = slog.New(slog.DiscardHandler)

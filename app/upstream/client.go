@@ -1,0 +1,296 @@
+// Package upstream is the HTTP plumbing every upstream client shares: one
+// http.Client per service with its timeout, bounded retries for idempotent
+// requests, a circuit breaker, metrics, and the mapping of transport failures
+// to the API's UPSTREAM_* error kinds. It knows nothing of Plex or Overseerr.
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/sony/gobreaker/v2"
+
+	"medianest/app/apperr"
+)
+
+// MaxBody bounds what is read from an upstream answer; a misbehaving server
+// must not make us buffer gigabytes.
+const MaxBody = 16 << 20
+
+// StatusError is an upstream's non-2xx answer. Clients inspect it (errors.As)
+// to turn well-known statuses into domain errors, e.g. a 404 PIN into
+// PIN_EXPIRED.
+type StatusError struct {
+	Service string
+	Status  int
+	Body    []byte
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%s answered HTTP %d", e.Service, e.Status)
+}
+
+// Options configure a Client.
+type Options struct {
+	// Timeout bounds one attempt, headers and body included.
+	Timeout time.Duration
+	// Retries is how many times an idempotent request is tried again after a
+	// transport error or a 502/503/504. Default 2.
+	Retries int
+	// FailuresToOpen consecutive failures open the breaker. Default 5.
+	FailuresToOpen uint32
+	// OpenFor is how long the breaker stays open before a half-open probe.
+	// Default 30s.
+	OpenFor time.Duration
+	// Transport overrides the HTTP transport (tests).
+	Transport http.RoundTripper
+}
+
+// Client sends requests to one upstream service.
+type Client struct {
+	name     string
+	display  string
+	http     *http.Client
+	retries  int
+	breaker  *gobreaker.CircuitBreaker[*http.Response]
+	duration *metrics.Histogram
+}
+
+// New returns a client for the service called name (the metrics label, e.g.
+// "plex"); display is how errors name it to users ("Plex").
+func New(name, display string, o Options) *Client {
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.Retries < 0 {
+		o.Retries = 0
+	} else if o.Retries == 0 {
+		o.Retries = 2
+	}
+	if o.FailuresToOpen == 0 {
+		o.FailuresToOpen = 5
+	}
+	if o.OpenFor <= 0 {
+		o.OpenFor = 30 * time.Second
+	}
+	tr := o.Transport
+	if tr == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 8
+		t.ResponseHeaderTimeout = o.Timeout
+		tr = t
+	}
+	c := &Client{
+		name:     name,
+		display:  display,
+		http:     &http.Client{Timeout: o.Timeout, Transport: tr, CheckRedirect: limitRedirects},
+		retries:  o.Retries,
+		duration: metrics.GetOrCreateHistogram(fmt.Sprintf(`medianest_upstream_request_duration_seconds{service=%q}`, name)),
+	}
+	c.breaker = gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
+		Name:    name,
+		Timeout: o.OpenFor,
+		ReadyToTrip: func(n gobreaker.Counts) bool {
+			return n.ConsecutiveFailures >= o.FailuresToOpen
+		},
+		// Only the service being unwell counts against it: a 404 or a 401
+		// is an answer, and a cancelled caller says nothing about the upstream.
+		IsSuccessful: func(err error) bool {
+			var se *StatusError
+			if errors.As(err, &se) {
+				return se.Status < 500
+			}
+			return err == nil
+		},
+		IsExcluded: func(err error) bool {
+			return errors.Is(err, context.Canceled)
+		},
+	})
+	return c
+}
+
+func limitRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("too many redirects")
+	}
+	return nil
+}
+
+// Name is the service's metric label.
+func (c *Client) Name() string { return c.name }
+
+// Open reports whether the breaker is open, so callers can fail fast.
+func (c *Client) Open() bool { return c.breaker.State() == gobreaker.StateOpen }
+
+type probeKey struct{}
+
+// Probe marks ctx so requests made with it bypass the circuit breaker: the
+// status poller must see a service come back even while its breaker is open.
+func Probe(ctx context.Context) context.Context {
+	return context.WithValue(ctx, probeKey{}, true)
+}
+
+// Do sends req and returns the response of a 2xx answer with its body still
+// to be read (and closed) by the caller. Any other answer is an error whose
+// kind is UPSTREAM_ERROR and whose chain holds a *StatusError; a timeout is
+// UPSTREAM_TIMEOUT; an open breaker or a refused connection that persists is
+// SERVICE_UNAVAILABLE or UPSTREAM_ERROR. Requests with a body are sent once;
+// GETs and HEADs are retried.
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	var body []byte
+	if req.Body != nil && req.GetBody == nil {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("upstream: read request body: %w", err)
+		}
+		body = b
+	}
+	attempts := 1
+	if req.Method == http.MethodGet || req.Method == http.MethodHead {
+		attempts += c.retries
+	}
+	var resp *http.Response
+	var err error
+	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, c.mapErr(ctx.Err())
+			case <-time.After(time.Duration(i*i) * 150 * time.Millisecond):
+			}
+		}
+		r := req.Clone(ctx)
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+		} else if req.GetBody != nil {
+			r.Body, _ = req.GetBody()
+		}
+		resp, err = c.once(r)
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, c.mapErr(err)
+	}
+	return resp, nil
+}
+
+func (c *Client) once(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	send := func() (*http.Response, error) {
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			return nil, &StatusError{Service: c.display, Status: resp.StatusCode, Body: b}
+		}
+		return resp, nil
+	}
+	var resp *http.Response
+	var err error
+	if probe, _ := req.Context().Value(probeKey{}).(bool); probe {
+		resp, err = send()
+	} else {
+		resp, err = c.breaker.Execute(send)
+	}
+	c.duration.UpdateDuration(start)
+	metrics.GetOrCreateCounter(fmt.Sprintf(`medianest_upstream_requests_total{service=%q,outcome=%q}`, c.name, outcome(err))).Inc()
+	return resp, err
+}
+
+func outcome(err error) string {
+	var se *StatusError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+		return "open"
+	case isTimeout(err):
+		return "timeout"
+	case errors.As(err, &se):
+		if se.Status < 500 {
+			return "client_error"
+		}
+		return "server_error"
+	default:
+		return "error"
+	}
+}
+
+func retryable(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Status == 502 || se.Status == 503 || se.Status == 504
+	}
+	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return true
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// mapErr turns a transport-level failure into the API's error kinds, with a
+// message that names the service but never its URL or credentials.
+func (c *Client) mapErr(err error) error {
+	var se *StatusError
+	switch {
+	case errors.As(err, &se):
+		return apperr.Wrap(apperr.UpstreamError, err, "%s answered with an error (HTTP %d).", c.display, se.Status)
+	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+		return apperr.Wrap(apperr.Unavailable, err, "%s is unavailable after repeated failures; trying again shortly.", c.display)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("upstream: %s: %w", c.name, err)
+	case isTimeout(err):
+		return apperr.Wrap(apperr.UpstreamTimeout, err, "%s did not answer in time.", c.display)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return apperr.Wrap(apperr.UpstreamError, err, "%s refused the connection; is it running?", c.display)
+	default:
+		return apperr.Wrap(apperr.UpstreamError, err, "%s could not be reached.", c.display)
+	}
+}
+
+// ReadBody reads a response body up to MaxBody and closes it.
+func ReadBody(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxBody {
+		return nil, errors.New("upstream: answer too large")
+	}
+	return b, nil
+}
+
+// JoinURL appends path (and an optional encoded query) to a base URL,
+// tolerating a trailing slash on the base.
+func JoinURL(base, path string) string {
+	return strings.TrimRight(base, "/") + path
+}

@@ -1,0 +1,32 @@
+package upstream
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"medianest/app/apperr"
+)
+
+// DoJSON sends req, expects a 2xx JSON answer and decodes it into v (which
+// may be nil for answers without a body, such as 204).
+func (c *Client) DoJSON(req *http.Request, v any) error {
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	b, err := ReadBody(resp)
+	if err != nil {
+		return apperr.Wrap(apperr.UpstreamError, err, "%s sent an unreadable answer.", c.display)
+	}
+	if v == nil || len(b) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return apperr.Wrap(apperr.UpstreamError, fmt.Errorf("decode %s answer: %w", c.name, err), "%s sent an answer MediaNest could not read.", c.display)
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+// Package db opens MediaNest's SQLite database and runs its migrations. It is
+// infrastructure only: each domain package keeps its own SQL.
+//
+// Writes go through one connection (W) whose transactions begin IMMEDIATE, so
+// SQLite never sees two writers inside the process and SQLITE_BUSY cannot
+// happen here; reads go through a small read-only pool (R) that WAL lets run
+// beside the writer.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"modernc.org/sqlite"
+)
+
+// DB is the pair of pools. Callers use Write for anything that changes data
+// and R (or Read) for queries.
+type DB struct {
+	W    *sql.DB
+	R    *sql.DB
+	Path string
+}
+
+// pragmas in the order the design fixes; the driver applies busy_timeout
+// first on every new connection.
+var pragmas = []string{
+	"busy_timeout(10000)",
+	"journal_mode(WAL)",
+	"synchronous(NORMAL)",
+	"foreign_keys(ON)",
+	"temp_store(MEMORY)",
+}
+
+func dsn(path string, extra ...string) string {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		q.Add(extra[i], extra[i+1])
+	}
+	u := url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Open opens (creating if needed) the database at path with the writer and
+// reader pools. The directory must exist.
+func Open(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	w, err := sql.Open("sqlite", dsn(abs, "_txlock", "immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("db: open writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	// The writer connects first so that the file exists and is in WAL mode
+	// before any reader opens it.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open %s: %w", abs, friendly(err))
+	}
+	r, err := sql.Open("sqlite", dsn(abs, "_pragma", "query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open readers: %w", err)
+	}
+	n := max(4, 2*runtime.NumCPU())
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("db: open readers: %w", err)
+	}
+	return &DB{W: w, R: r, Path: abs}, nil
+}
+
+// OpenReadOnly opens an existing database without the ability to change it
+// (doctor). It fails when the file does not exist.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	r, err := sql.Open("sqlite", dsn(abs, "_pragma", "query_only(1)", "mode", "ro"))
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", abs, err)
+	}
+	r.SetMaxOpenConns(1)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("db: open %s: %w", abs, friendly(err))
+	}
+	return &DB{W: r, R: r, Path: abs}, nil
+}
+
+func friendly(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == 26 { // SQLITE_NOTADB
+		return fmt.Errorf("the file is not a SQLite database: %w", err)
+	}
+	return err
+}
+
+// Write runs fn in an IMMEDIATE transaction on the writer connection. Inside
+// fn use only tx: the writer has one connection, so any other call on W would
+// wait for fn forever.
+func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := d.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// Close optimizes and closes both pools.
+func (d *DB) Close() error {
+	if d.W != d.R {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		d.W.ExecContext(ctx, "PRAGMA optimize")
+		cancel()
+	}
+	err := d.W.Close()
+	if d.R != d.W {
+		if e := d.R.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// IsUnique reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
+func IsUnique(err error) bool {
+	var se *sqlite.Error
+	// SQLITE_CONSTRAINT_UNIQUE 2067, SQLITE_CONSTRAINT_PRIMARYKEY 1555
+	return errors.As(err, &se) && (se.Code() == 2067 || se.Code() == 1555)
+}
+
+// Millis converts a time to the stored representation.
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// Time converts a stored instant back to UTC.
+func Time(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// NullTime converts a nullable stored instant; nil when NULL.
+func NullTime(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := Time(n.Int64)
+	return &t
+}
+
+// NullMillis converts an optional time for storage.
+func NullMillis(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
