@@ -19,10 +19,14 @@ import (
 type Meta map[string]any
 
 type envelope struct {
+	Success bool `json:"success"`
+	Data    any  `json:"data"`
+	Meta    Meta `json:"meta,omitempty"`
+}
+
+type errorEnvelope struct {
 	Success bool      `json:"success"`
-	Data    any       `json:"data"`
-	Meta    Meta      `json:"meta,omitempty"`
-	Error   *errorOut `json:"error,omitempty"`
+	Error   *errorOut `json:"error"`
 }
 
 type errorOut struct {
@@ -103,7 +107,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Kind == apperr.Internal {
 		msg = "Something went wrong on the server; the error has been logged."
 	}
-	write(w, e.Kind.Status(), envelope{Error: &errorOut{
+	write(w, e.Kind.Status(), errorEnvelope{Error: &errorOut{
 		Code:      e.Kind.Code(),
 		Message:   msg,
 		RequestID: RequestID(r.Context()),

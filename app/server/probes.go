@@ -1,0 +1,128 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"runtime"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"medianest/app/httpx"
+	"medianest/db"
+)
+
+// Check is one line of the readiness answer.
+type Check struct {
+	Status    string   `json:"status"`
+	LatencyMs *float64 `json:"latencyMs,omitempty"`
+	Version   *int64   `json:"version,omitempty"`
+	Message   string   `json:"message,omitempty"`
+}
+
+// UpstreamChecks reports the last known state of each upstream
+// ("pass", "warn", "fail", "disabled"). Upstreams never make the instance
+// not ready, only degraded.
+type UpstreamChecks interface {
+	ReadyChecks() map[string]Check
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	httpx.Raw(w, http.StatusOK, map[string]any{
+		"status":        "ok",
+		"version":       s.version,
+		"uptimeSeconds": int64(time.Since(s.started).Seconds()),
+	})
+}
+
+// ready answers 503 not_ready when the database or its schema is not usable,
+// and degraded (still 200) when an upstream fails.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]Check{}
+	status, code := "ready", http.StatusOK
+
+	start := time.Now()
+	var one int
+	err := s.db.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	lat := float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		checks["database"] = Check{Status: "fail", Message: "the database does not answer"}
+		httpx.Logger(r.Context()).Error("readiness: database", "err", err)
+		status, code = "not_ready", http.StatusServiceUnavailable
+	} else {
+		checks["database"] = Check{Status: "pass", LatencyMs: &lat}
+	}
+
+	v, err := db.SchemaVersion(ctx, s.db.R)
+	switch {
+	case err != nil:
+		checks["migrations"] = Check{Status: "fail", Message: "the schema version could not be read"}
+		status, code = "not_ready", http.StatusServiceUnavailable
+	case v != db.LatestVersion():
+		checks["migrations"] = Check{Status: "fail", Version: &v, Message: "the schema is not current; run `medianest migrate up`"}
+		status, code = "not_ready", http.StatusServiceUnavailable
+	default:
+		checks["migrations"] = Check{Status: "pass", Version: &v}
+	}
+
+	if s.upstreams != nil {
+		for name, c := range s.upstreams.ReadyChecks() {
+			checks[name] = c
+			if (c.Status == "fail" || c.Status == "warn") && status == "ready" {
+				status = "degraded"
+			}
+		}
+	}
+	httpx.Raw(w, code, map[string]any{"status": status, "checks": checks})
+}
+
+var dbOpenConns = metrics.NewGauge(`medianest_db_open_connections`, nil)
+
+func registerBuildInfo(version string) {
+	metrics.GetOrCreateGauge(fmt.Sprintf(`medianest_build_info{version=%q,go_version=%q}`, version, runtime.Version()), func() float64 { return 1 })
+}
+
+// metricsHandler serves Prometheus text to allowed networks or the bearer
+// token. A request that came through a proxy we do not trust is judged by
+// the forwarded address, not by the proxy's loopback address: otherwise a
+// reverse proxy on the same host would publish the metrics to everyone.
+func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
+	if !s.metricsAllowed(r) {
+		http.Error(w, "403 forbidden: /metrics is limited to metrics.allowed_networks or the metrics.token bearer", http.StatusForbidden)
+		return
+	}
+	st := s.db.W.Stats()
+	rs := s.db.R.Stats()
+	dbOpenConns.Set(float64(st.OpenConnections + rs.OpenConnections))
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	metrics.WritePrometheus(w, true)
+}
+
+func (s *Server) metricsAllowed(r *http.Request) bool {
+	if tok := s.cfg.Metrics.Token; tok != "" &&
+		subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+tok)) == 1 {
+		return true
+	}
+	ip := httpx.ClientIP(r)
+	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+		if peer, err := netip.ParseAddrPort(r.RemoteAddr); err == nil && !inAny(peer.Addr().Unmap(), s.trusted) {
+			return false
+		}
+	}
+	return inAny(ip, s.metricsNets)
+}
+
+func inAny(a netip.Addr, list []netip.Prefix) bool {
+	for _, p := range list {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,180 @@
+// Package server is the composition root: it builds every service from the
+// configuration, registers every package's routes on one mux, runs the
+// background workers and shuts everything down in order.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"medianest/app/apperr"
+	"medianest/app/config"
+	"medianest/app/httpx"
+	"medianest/app/secret"
+	"medianest/app/web"
+	"medianest/assets"
+	"medianest/db"
+)
+
+// Server is a configured MediaNest instance.
+type Server struct {
+	cfg         config.Config
+	db          *db.DB
+	log         *slog.Logger
+	version     string
+	started     time.Time
+	basePath    string
+	trusted     []netip.Prefix
+	metricsNets []netip.Prefix
+	upstreams   UpstreamChecks
+
+	handler http.Handler
+	// workers run until the server's context ends (pollers, reconcilers).
+	workers []func(ctx context.Context)
+	// closers run at shutdown, before the database closes (event streams).
+	onShutdown []func()
+}
+
+// Options are what the CLI hands the server besides the configuration.
+type Options struct {
+	Version string
+	Logger  *slog.Logger
+	// Box seals secrets at rest with the instance's key.
+	Box *secret.Box
+	// Now is the clock (tests); time.Now when nil.
+	Now func() time.Time
+}
+
+// BasePath is the path of server.base_url without a trailing slash ("" at
+// the root).
+func BasePath(baseURL string) string {
+	if baseURL == "" {
+		return ""
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
+}
+
+// New builds the instance over an open, migrated database.
+func New(ctx context.Context, cfg config.Config, d *db.DB, o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	trusted, err := config.ParsePrefixes(cfg.Server.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("server: server.trusted_proxies: %w", err)
+	}
+	nets, err := config.ParsePrefixes(cfg.Metrics.AllowedNetworks)
+	if err != nil {
+		return nil, fmt.Errorf("server: metrics.allowed_networks: %w", err)
+	}
+	s := &Server{
+		cfg:         cfg,
+		db:          d,
+		log:         o.Logger,
+		version:     o.Version,
+		started:     o.Now(),
+		basePath:    BasePath(cfg.Server.BaseURL),
+		trusted:     trusted,
+		metricsNets: nets,
+	}
+	registerBuildInfo(o.Version)
+
+	mux := http.NewServeMux()
+	if err := s.routes(ctx, mux, o); err != nil {
+		return nil, err
+	}
+
+	root := mux
+	if s.basePath != "" {
+		// Everything answers under the base path; the probes also at the root.
+		root = http.NewServeMux()
+		root.Handle(s.basePath+"/", http.StripPrefix(s.basePath, mux))
+		root.Handle("GET "+s.basePath, http.RedirectHandler(s.basePath+"/", http.StatusMovedPermanently))
+		s.probeRoutes(root)
+	}
+	s.handler = httpx.Wrap(root, httpx.Options{
+		Logger:         o.Logger,
+		TrustedProxies: trusted,
+		CORSOrigins:    cfg.Server.CORSAllowedOrigins,
+		Probes:         []string{"/health", "/health/ready", "/metrics", s.basePath + "/health", s.basePath + "/health/ready", s.basePath + "/metrics"},
+	})
+	return s, nil
+}
+
+func (s *Server) probeRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /health", s.health)
+	mux.HandleFunc("GET /health/ready", s.ready)
+	if s.cfg.Metrics.Enabled {
+		mux.HandleFunc("GET /metrics", s.metricsHandler)
+	}
+}
+
+// routes registers every package's routes on mux (paths without the base).
+func (s *Server) routes(ctx context.Context, mux *http.ServeMux, o Options) error {
+	s.probeRoutes(mux)
+	ui, err := web.New(assets.FS, s.basePath)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/", ui)
+	mux.Handle("/api/v1/", httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
+		return apperr.New(apperr.NotFound, "No API route %s %s.", r.Method, r.URL.Path)
+	}))
+	return nil
+}
+
+// Handler is the whole HTTP surface with its middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Run serves on ln and runs the background workers until ctx ends, then shuts
+// down: stop accepting, end event streams, let requests finish within
+// server.shutdown_timeout, stop the workers. It returns
+// httpx.ErrShutdownTimeout when requests had to be cut off.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, w := range s.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w(wctx)
+		}()
+	}
+	srv := httpx.NewServer(s.handler, s.cfg.Server.ReadHeaderTimeout.D(), s.log)
+	s.log.Info("listening", "addr", ln.Addr().String(), "url", s.URL(ln.Addr()))
+	err := httpx.Serve(ctx, srv, ln, s.cfg.Server.ShutdownTimeout.D(), func() {
+		for _, f := range s.onShutdown {
+			f()
+		}
+	})
+	stopWorkers()
+	wg.Wait()
+	if err != nil && !errors.Is(err, httpx.ErrShutdownTimeout) {
+		return err
+	}
+	return err
+}
+
+// URL is where a person reaches the instance.
+func (s *Server) URL(addr net.Addr) string {
+	if s.cfg.Server.BaseURL != "" {
+		return s.cfg.Server.BaseURL
+	}
+	return "http://" + addr.String() + s.basePath + "/"
+}

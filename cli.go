@@ -1,0 +1,478 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"medianest/app/config"
+	"medianest/app/doctor"
+	"medianest/app/httpx"
+	"medianest/app/secret"
+	"medianest/app/server"
+	"medianest/db"
+)
+
+// Exit codes: 0 success; 1 the command failed (a doctor FAIL, not ready, a
+// server that had to cut requests off at shutdown); 2 the command line or the
+// configuration is wrong.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+)
+
+// usageError marks mistakes in how the command was called.
+type usageError struct{ error }
+
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// run is main without the process: tests call it with their own streams.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	configFlag := &cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the configuration from `FILE` (also $MEDIANEST_CONFIG)"}
+	app := &cli.App{
+		Name:                 "medianest",
+		Usage:                "the Plex portal for friends and family",
+		Version:              version,
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		Flags:                []cli.Flag{configFlag},
+		DefaultCommand:       "server",
+		EnableBashCompletion: true,
+		ExitErrHandler:       func(*cli.Context, error) {},
+		Commands: []*cli.Command{
+			e.serverCommand(configFlag),
+			e.migrateCommand(configFlag),
+			e.doctorCommand(configFlag),
+			e.healthcheckCommand(configFlag),
+			e.versionCommand(),
+		},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+	}
+	app.HideVersion = true
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = app.OnUsageError
+	}
+	err := app.RunContext(ctx, args)
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "medianest: %v; see `medianest --help`.\n", ue.error)
+		return exitUsage
+	case errors.Is(err, errSilent):
+		return exitFailed
+	default:
+		var ce configError
+		fmt.Fprintf(stderr, "medianest: %v\n", sentence(err))
+		if errors.As(err, &ce) {
+			return exitUsage
+		}
+		return exitFailed
+	}
+}
+
+// errSilent ends a command that has already printed why it failed.
+var errSilent = errors.New("failed")
+
+type configError struct{ error }
+
+func (c configError) Unwrap() error { return c.error }
+
+func sentence(err error) string {
+	s := err.Error()
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// loadConfig reads the configuration with the precedence flags > environment
+// > file > defaults, and validates it.
+func loadConfig(c *cli.Context) (config.Config, error) {
+	cfg, err := config.Load(c.String("config"), os.Getenv)
+	if err != nil {
+		return cfg, configError{err}
+	}
+	if c.IsSet("listen") {
+		cfg.Server.Listen = c.String("listen")
+	}
+	if c.IsSet("data-dir") {
+		cfg.Data.Dir = c.String("data-dir")
+	}
+	if c.IsSet("log-level") {
+		cfg.Log.Level = c.String("log-level")
+	}
+	if err := cfg.ResolveSecrets(); err != nil {
+		return cfg, configError{err}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, configError{err}
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	format := cfg.Log.Format
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+var serverFlags = []cli.Flag{
+	&cli.StringFlag{Name: "listen", Usage: "listen on `ADDR` (server.listen)"},
+	&cli.StringFlag{Name: "data-dir", Usage: "keep data in `DIR` (data.dir)"},
+	&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (log.level)"},
+}
+
+func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:  "server",
+		Usage: "run the web server (the default command)",
+		Flags: append([]cli.Flag{configFlag}, serverFlags...),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("server takes no arguments, got %q", c.Args().First())}
+			}
+			cfg, err := loadConfig(c)
+			if err != nil {
+				return err
+			}
+			return e.serve(c.Context, cfg)
+		},
+	}
+}
+
+func (e *env) serve(ctx context.Context, cfg config.Config) error {
+	log := newLogger(cfg, e.stderr)
+	if err := os.MkdirAll(cfg.Data.Dir, 0o750); err != nil {
+		return fmt.Errorf("cannot create the data directory %s: %w", cfg.Data.Dir, err)
+	}
+	key, created, err := secret.LoadKey(cfg.Security.SecretKey, cfg.Security.SecretKeyFile, cfg.SecretKeyPath())
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created a new secret key; back it up with the database", "path", cfg.SecretKeyPath())
+	}
+	box, err := secret.NewBox(key)
+	if err != nil {
+		return err
+	}
+	d, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	srv, err := server.New(ctx, cfg, d, server.Options{Version: version, Logger: log, Box: box})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (server.listen): %w; is another program using it?", cfg.Server.Listen, err)
+	}
+	err = srv.Run(ctx, ln)
+	if errors.Is(err, httpx.ErrShutdownTimeout) {
+		log.Error("shutdown deadline passed; requests still running were cut off", "timeout", cfg.Server.ShutdownTimeout.String())
+		return errSilent
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// openDB opens the database and brings its schema up to date when
+// database.auto_migrate allows; otherwise it refuses an old schema.
+func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, error) {
+	path := cfg.DatabasePath()
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("cannot create the database directory: %w", err)
+	}
+	d, err := db.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := db.NewMigrator(d)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	cur, target, err := m.Versions(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if cur > target {
+		d.Close()
+		return nil, fmt.Errorf("the database schema (version %d) is newer than this MediaNest knows (version %d); run the newer MediaNest or restore a backup", cur, target)
+	}
+	if cur < target {
+		if !cfg.Database.AutoMigrate {
+			d.Close()
+			return nil, fmt.Errorf("the database schema is at version %d but this MediaNest needs version %d; run `medianest migrate up` (database.auto_migrate is false)", cur, target)
+		}
+		res, err := m.Up(ctx)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		for _, r := range res {
+			log.Info("migrated", "migration", r.Source.Path, "duration", r.Duration)
+		}
+	}
+	return d, nil
+}
+
+func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
+	withMigrator := func(f func(ctx context.Context, m *db.Migrator) error) cli.ActionFunc {
+		return func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("%s takes no arguments", c.Command.FullName())}
+			}
+			cfg, err := loadConfig(c)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(cfg.DatabasePath()), 0o750); err != nil {
+				return err
+			}
+			d, err := db.Open(c.Context, cfg.DatabasePath())
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			m, err := db.NewMigrator(d)
+			if err != nil {
+				return err
+			}
+			return f(c.Context, m)
+		}
+	}
+	flags := []cli.Flag{configFlag, &cli.StringFlag{Name: "data-dir", Usage: "the data `DIR` (data.dir)"}}
+	return &cli.Command{
+		Name:  "migrate",
+		Usage: "apply or roll back database migrations",
+		Subcommands: []*cli.Command{
+			{Name: "up", Usage: "apply every pending migration", Flags: flags, Action: withMigrator(func(ctx context.Context, m *db.Migrator) error {
+				res, err := m.Up(ctx)
+				for _, r := range res {
+					fmt.Fprintln(e.stdout, r.String())
+				}
+				if err == nil && len(res) == 0 {
+					fmt.Fprintln(e.stdout, "The database is up to date.")
+				}
+				return err
+			})},
+			{Name: "down", Usage: "roll back the newest migration", Flags: flags, Action: withMigrator(func(ctx context.Context, m *db.Migrator) error {
+				r, err := m.Down(ctx)
+				if r != nil {
+					fmt.Fprintln(e.stdout, r.String())
+				}
+				return err
+			})},
+			{Name: "redo", Usage: "roll back and re-apply the newest migration", Flags: flags, Action: withMigrator(func(ctx context.Context, m *db.Migrator) error {
+				res, err := m.Redo(ctx)
+				for _, r := range res {
+					fmt.Fprintln(e.stdout, r.String())
+				}
+				return err
+			})},
+			{Name: "status", Usage: "list migrations and whether each is applied", Flags: flags, Action: withMigrator(func(ctx context.Context, m *db.Migrator) error {
+				st, err := m.Status(ctx)
+				if err != nil {
+					return err
+				}
+				for _, s := range st {
+					when := "pending"
+					if !s.AppliedAt.IsZero() {
+						when = "applied " + s.AppliedAt.UTC().Format(time.RFC3339)
+					}
+					fmt.Fprintf(e.stdout, "%05d  %-28s %s\n", s.Source.Version, filepath.Base(s.Source.Path), when)
+				}
+				return nil
+			})},
+			{Name: "version", Usage: "print the applied and the newest schema version", Flags: flags, Action: withMigrator(func(ctx context.Context, m *db.Migrator) error {
+				cur, target, err := m.Versions(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "current=%d target=%d\n", cur, target)
+				return nil
+			})},
+		},
+		Action: func(c *cli.Context) error {
+			return usageError{errors.New("migrate needs a subcommand: up, down, status, version or redo")}
+		},
+	}
+}
+
+func (e *env) doctorCommand(configFlag cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:  "doctor",
+		Usage: "check the installation and print what to fix (changes nothing)",
+		Flags: []cli.Flag{
+			configFlag,
+			&cli.StringFlag{Name: "data-dir", Usage: "the data `DIR` (data.dir)"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON array"},
+			&cli.BoolFlag{Name: "list", Usage: "list the checks and exit"},
+			&cli.StringSliceFlag{Name: "run", Usage: "run only the check `NAME` (repeatable)"},
+		},
+		Action: func(c *cli.Context) error {
+			cfg, cfgErr := loadConfig(c)
+			if cfgErr != nil {
+				// Report the configuration problem as a check and go on
+				// with what could be read, so the other checks still help.
+				if errors.As(cfgErr, new(configError)) {
+					cfg2, _ := config.Load(c.String("config"), os.Getenv)
+					if c.IsSet("data-dir") {
+						cfg2.Data.Dir = c.String("data-dir")
+					}
+					cfg = cfg2
+				}
+			}
+			checks := doctor.Checks(doctor.Deps{Config: cfg, ConfigErr: cfgErr, Version: version})
+			if c.Bool("list") {
+				for _, ch := range checks {
+					fmt.Fprintf(e.stdout, "%-12s %s\n", ch.Name, ch.Description)
+				}
+				return nil
+			}
+			checks, err := doctor.Select(checks, c.StringSlice("run"))
+			if err != nil {
+				return usageError{err}
+			}
+			results := doctor.Run(c.Context, checks)
+			if c.Bool("json") {
+				if err := doctor.WriteJSON(e.stdout, results); err != nil {
+					return err
+				}
+			} else {
+				doctor.WriteText(e.stdout, results)
+			}
+			if doctor.Failed(results) {
+				return errSilent
+			}
+			return nil
+		},
+	}
+}
+
+func (e *env) healthcheckCommand(configFlag cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:      "healthcheck",
+		Usage:     "ask a running server whether it is ready (exit 0 when ready or degraded)",
+		ArgsUsage: "[BASE_URL]",
+		Flags:     []cli.Flag{configFlag, &cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "give up after `DURATION`"}},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 1 {
+				return usageError{errors.New("healthcheck takes at most one argument, the base URL")}
+			}
+			base := c.Args().First()
+			if base == "" {
+				cfg, err := loadConfig(c)
+				if err != nil {
+					return err
+				}
+				base = localURL(cfg)
+			}
+			return e.healthcheck(c.Context, base, c.Duration("timeout"))
+		},
+	}
+}
+
+// localURL is the address a probe on this machine uses to reach the server.
+func localURL(cfg config.Config) string {
+	host, port, _ := net.SplitHostPort(cfg.Server.Listen)
+	switch host {
+	case "", "0.0.0.0", "::", "[::]":
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + server.BasePath(cfg.Server.BaseURL)
+}
+
+func (e *env) healthcheck(ctx context.Context, base string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	url := strings.TrimRight(base, "/") + "/health/ready"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return usageError{fmt.Errorf("%q is not a URL", base)}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "medianest: %s did not answer: %v.\n", url, err)
+		return errSilent
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	fmt.Fprintln(e.stdout, strings.TrimSpace(string(body)))
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(e.stderr, "medianest: %s answered HTTP %d: not ready.\n", url, resp.StatusCode)
+		return errSilent
+	}
+	return nil
+}
+
+func (e *env) versionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "version",
+		Usage: "print the version, commit, Go version and build date",
+		Action: func(c *cli.Context) error {
+			rev, when := commit, date
+			if info, ok := debug.ReadBuildInfo(); ok {
+				for _, s := range info.Settings {
+					switch {
+					case s.Key == "vcs.revision" && rev == "":
+						rev = s.Value
+					case s.Key == "vcs.time" && when == "":
+						when = s.Value
+					}
+				}
+			}
+			fmt.Fprintf(e.stdout, "medianest %s\ncommit:  %s\ngo:      %s %s/%s\nbuilt:   %s\n",
+				version, orUnknown(rev), runtime.Version(), runtime.GOOS, runtime.GOARCH, orUnknown(when))
+			return nil
+		},
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
