@@ -35,10 +35,18 @@ type Result struct {
 	DurationMs int64  `json:"durationMs"`
 }
 
-func pass(format string, a ...any) Result { return Result{Status: Pass, Message: fmt.Sprintf(format, a...)} }
-func warn(format string, a ...any) Result { return Result{Status: Warn, Message: fmt.Sprintf(format, a...)} }
-func fail(format string, a ...any) Result { return Result{Status: Fail, Message: fmt.Sprintf(format, a...)} }
-func skip(format string, a ...any) Result { return Result{Status: Skip, Message: fmt.Sprintf(format, a...)} }
+func pass(format string, a ...any) Result {
+	return Result{Status: Pass, Message: fmt.Sprintf(format, a...)}
+}
+func warn(format string, a ...any) Result {
+	return Result{Status: Warn, Message: fmt.Sprintf(format, a...)}
+}
+func fail(format string, a ...any) Result {
+	return Result{Status: Fail, Message: fmt.Sprintf(format, a...)}
+}
+func skip(format string, a ...any) Result {
+	return Result{Status: Skip, Message: fmt.Sprintf(format, a...)}
+}
 
 // Select keeps the named checks, in the order given; an unknown name is an
 // error that lists the known ones.

@@ -30,9 +30,9 @@ type errorEnvelope struct {
 }
 
 type errorOut struct {
-	Code      string               `json:"code"`
-	Message   string               `json:"message"`
-	RequestID string               `json:"requestId"`
+	Code      string              `json:"code"`
+	Message   string              `json:"message"`
+	RequestID string              `json:"requestId"`
 	Details   []apperr.FieldError `json:"details,omitempty"`
 }
 
