@@ -1,0 +1,212 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"medianest/app/config"
+)
+
+func noEnv(string) string { return "" }
+
+func envMap(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "medianest.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The example file must decode strictly and hold exactly the defaults, so it
+// can never drift from the code.
+func TestExampleIsStrictAndEqualsDefaults(t *testing.T) {
+	b, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got config.Config
+	if err := config.Decode(b, &got); err != nil {
+		t.Fatalf("config.example.toml: %v", err)
+	}
+	want := config.Default()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("config.example.toml differs from Default():\n got %+v\nwant %+v", got, want)
+	}
+	if err := want.Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+}
+
+// Every key of the Config struct appears in the example file.
+func TestExampleListsEveryKey(t *testing.T) {
+	b, _ := os.ReadFile("../../config.example.toml")
+	text := string(b)
+	v := reflect.TypeOf(config.Config{})
+	for i := 0; i < v.NumField(); i++ {
+		sec := v.Field(i).Tag.Get("toml")
+		if sec == "-" {
+			continue
+		}
+		if !strings.Contains(text, "["+sec+"]") {
+			t.Errorf("section [%s] missing", sec)
+		}
+		st := v.Field(i).Type
+		for j := 0; j < st.NumField(); j++ {
+			key := st.Field(j).Tag.Get("toml")
+			if !strings.Contains(text, "\n"+key+" = ") {
+				t.Errorf("key %s.%s missing", sec, key)
+			}
+		}
+	}
+}
+
+func TestStrictDecodingNamesKeyAndLine(t *testing.T) {
+	cases := []struct {
+		name, body, want string
+	}{
+		{"typo", "[server]\nlisten = \":1\"\nlisen = \":2\"\n", `unknown key "server.lisen" on line 3`},
+		{"unknown section", "\n[sever]\nlisten = \":1\"\n", `unknown key "sever" on line 2`},
+		{"bad duration", "[server]\nshutdown_timeout = \"10 seconds\"\n", `not a duration`},
+		{"wrong type", "[server]\nlisten = 8080\n", "listen"},
+		{"syntax", "[server\nlisten = 1\n", "line 2: expected"},
+		{"bad size", "[youtube]\nmax_filesize = \"4 lots\"\n", "not a size"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := config.Load(writeFile(t, c.body), noEnv)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestPrecedenceEnvOverFileOverDefault(t *testing.T) {
+	p := writeFile(t, "[server]\nlisten = \"127.0.0.1:9000\"\nshutdown_timeout = \"3s\"\n[youtube]\nallowed_hosts = [\"a.example\"]\n")
+	cfg, err := config.Load(p, envMap(map[string]string{
+		"MEDIANEST_SERVER_LISTEN":         "127.0.0.1:9100",
+		"MEDIANEST_YOUTUBE_CONCURRENCY":   "4",
+		"MEDIANEST_YOUTUBE_ALLOWED_HOSTS": "x.example, .y.example",
+		"MEDIANEST_METRICS_ENABLED":       "false",
+		"MEDIANEST_YOUTUBE_MAX_FILESIZE":  "1GiB",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.Listen != "127.0.0.1:9100" {
+		t.Errorf("listen = %q: env must beat the file", cfg.Server.Listen)
+	}
+	if cfg.Server.ShutdownTimeout.D() != 3*time.Second {
+		t.Errorf("shutdown_timeout = %v: the file must beat the default", cfg.Server.ShutdownTimeout)
+	}
+	if cfg.Server.ReadHeaderTimeout.D() != 5*time.Second {
+		t.Errorf("read_header_timeout = %v: the default must apply", cfg.Server.ReadHeaderTimeout)
+	}
+	if cfg.YouTube.Concurrency != 4 || cfg.Metrics.Enabled || cfg.YouTube.MaxFilesize != 1<<30 {
+		t.Errorf("env overlay: concurrency %d metrics %v filesize %d", cfg.YouTube.Concurrency, cfg.Metrics.Enabled, cfg.YouTube.MaxFilesize)
+	}
+	if !reflect.DeepEqual(cfg.YouTube.AllowedHosts, []string{"x.example", ".y.example"}) {
+		t.Errorf("allowed_hosts = %v", cfg.YouTube.AllowedHosts)
+	}
+	if cfg.Path != p {
+		t.Errorf("Path = %q", cfg.Path)
+	}
+}
+
+func TestBadEnvNamesVariable(t *testing.T) {
+	_, err := config.Load("", envMap(map[string]string{"MEDIANEST_YOUTUBE_CONCURRENCY": "many"}))
+	if err == nil || !strings.Contains(err.Error(), "MEDIANEST_YOUTUBE_CONCURRENCY") {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+func TestMissingNamedFileIsAnError(t *testing.T) {
+	_, err := config.Load(filepath.Join(t.TempDir(), "nope.toml"), noEnv)
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("error = %v", err)
+	}
+	_, err = config.Load("", envMap(map[string]string{"MEDIANEST_CONFIG": "/nonexistent/m.toml"}))
+	if err == nil {
+		t.Fatal("a missing $MEDIANEST_CONFIG file was accepted")
+	}
+}
+
+func TestSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	tok := filepath.Join(dir, "plex-token")
+	os.WriteFile(tok, []byte("s3cret-plex\n"), 0o600)
+	cfg, err := config.Load("", envMap(map[string]string{"MEDIANEST_PLEX_TOKEN_FILE": tok}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.ResolveSecrets(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Plex.Token != "s3cret-plex" {
+		t.Fatalf("token = %q", cfg.Plex.Token)
+	}
+	cfg.Overseerr.APIKey, cfg.Overseerr.APIKeyFile = "inline", tok
+	if err := cfg.ResolveSecrets(); err == nil || !strings.Contains(err.Error(), "both set") {
+		t.Fatalf("both set: %v", err)
+	}
+	cfg = config.Default()
+	cfg.Metrics.TokenFile = filepath.Join(dir, "missing")
+	if err := cfg.ResolveSecrets(); err == nil || !strings.Contains(err.Error(), "metrics.token_file") {
+		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		mod  func(*config.Config)
+		want string
+	}{
+		{"listen", func(c *config.Config) { c.Server.Listen = "8080" }, "server.listen"},
+		{"base_url", func(c *config.Config) { c.Server.BaseURL = "media.example.com" }, "server.base_url"},
+		{"proxy", func(c *config.Config) { c.Server.TrustedProxies = []string{"proxy"} }, "server.trusted_proxies"},
+		{"cors", func(c *config.Config) { c.Server.CORSAllowedOrigins = []string{"https://a.example/path"} }, "cors_allowed_origins"},
+		{"plex url", func(c *config.Config) { c.Plex.URL = "file:///etc/passwd" }, "plex.url"},
+		{"creds in url", func(c *config.Config) { c.Overseerr.URL = "http://u:p@host:5055" }, "overseerr.url"},
+		{"kuma slug", func(c *config.Config) { c.UptimeKuma.URL = "http://kuma:3001" }, "uptime_kuma.status_page"},
+		{"logins", func(c *config.Config) { c.Auth.PlexLogin, c.Auth.LocalLogin = false, false }, "nobody could sign in"},
+		{"level", func(c *config.Config) { c.Log.Level = "loud" }, "log.level"},
+		{"concurrency", func(c *config.Config) { c.YouTube.Concurrency = 0 }, "youtube.concurrency"},
+		{"host", func(c *config.Config) { c.YouTube.AllowedHosts = []string{"https://youtube.com"} }, "youtube.allowed_hosts"},
+		{"metrics net", func(c *config.Config) { c.Metrics.AllowedNetworks = []string{"10.0.0.0/33"} }, "metrics.allowed_networks"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := config.Default()
+			c.mod(&cfg)
+			err := cfg.Validate()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Validate() = %v, want mention of %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	cases := map[string]int64{"1024": 1024, "10GiB": 10 << 30, "4G": 4 << 30, "500MB": 500e6, "1.5KiB": 1536, "0": 0}
+	for in, want := range cases {
+		got, err := config.ParseSize(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "GiB", "ten", "-1", "1XB"} {
+		if _, err := config.ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) accepted", bad)
+		}
+	}
+}
