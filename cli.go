@@ -109,7 +109,7 @@ func sentence(err error) string {
 // loadConfig reads the configuration with the precedence flags > environment
 // > file > defaults, and validates it.
 func loadConfig(c *cli.Context) (config.Config, error) {
-	cfg, err := config.Load(c.String("config"), os.Getenv)
+	cfg, err := config.Load(configPath(c), os.Getenv)
 	if err != nil {
 		return cfg, configError{err}
 	}
@@ -129,6 +129,17 @@ func loadConfig(c *cli.Context) (config.Config, error) {
 		return cfg, configError{err}
 	}
 	return cfg, nil
+}
+
+// configPath is --config wherever it was given: after the command or before
+// it (each command defines the flag too, so the nearest one set wins).
+func configPath(c *cli.Context) string {
+	for _, x := range c.Lineage() {
+		if v := x.String("config"); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -357,7 +368,7 @@ func (e *env) doctorCommand(configFlag cli.Flag) *cli.Command {
 				// Report the configuration problem as a check and go on
 				// with what could be read, so the other checks still help.
 				if errors.As(cfgErr, new(configError)) {
-					cfg2, _ := config.Load(c.String("config"), os.Getenv)
+					cfg2, _ := config.Load(configPath(c), os.Getenv)
 					if c.IsSet("data-dir") {
 						cfg2.Data.Dir = c.String("data-dir")
 					}

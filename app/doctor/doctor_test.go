@@ -1,0 +1,87 @@
+package doctor
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"medianest/app/config"
+)
+
+func mounts(text string) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(text)), nil }
+}
+
+const mountinfo = `22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+40 22 0:35 / /mnt/nas rw,relatime shared:20 - nfs4 nas:/export rw,vers=4.2
+41 22 0:36 / /mnt/share rw,relatime shared:21 - cifs //nas/share rw
+42 22 0:37 / /mnt/ssh\040box rw,relatime shared:22 - fuse.sshfs me@box:/ rw
+`
+
+func TestFilesystem(t *testing.T) {
+	cases := []struct {
+		path, status, want string
+	}{
+		{"/var/lib/medianest/medianest.db", Pass, "ext4"},
+		{"/mnt/nas/medianest/medianest.db", Warn, "nfs4"},
+		{"/mnt/share/m.db", Warn, "cifs"},
+		{"/mnt/ssh box/m.db", Warn, "fuse.sshfs"},
+		{"/mnt/nasty/m.db", Pass, "ext4"},
+	}
+	for _, c := range cases {
+		r := checkFilesystem(c.path, mounts(mountinfo))
+		if r.Status != c.status || !strings.Contains(r.Message, c.want) {
+			t.Errorf("%s: %s %q, want %s mentioning %q", c.path, r.Status, r.Message, c.status, c.want)
+		}
+	}
+}
+
+func TestDataDirReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	if r := checkDataDir(dir); r.Status != Pass {
+		t.Fatalf("writable dir: %s %s", r.Status, r.Message)
+	}
+	os.Chmod(dir, 0o555)
+	defer os.Chmod(dir, 0o755)
+	if r := checkDataDir(dir); r.Status != Fail || !strings.Contains(r.Message, "read-only") {
+		t.Fatalf("read-only dir: %s %s", r.Status, r.Message)
+	}
+	if r := checkDataDir(filepath.Join(dir, "absent")); r.Status != Warn {
+		t.Fatalf("missing dir: %s", r.Status)
+	}
+}
+
+func TestSecretKeyMode(t *testing.T) {
+	cfg := config.Default()
+	cfg.Data.Dir = t.TempDir()
+	if r := checkSecretKey(cfg); r.Status != Warn {
+		t.Fatalf("missing generated key: %s", r.Status)
+	}
+	p := cfg.SecretKeyPath()
+	os.WriteFile(p, []byte(strings.Repeat("ab", 32)+"\n"), 0o644)
+	if r := checkSecretKey(cfg); r.Status != Warn || !strings.Contains(r.Message, "chmod 600") {
+		t.Fatalf("loose key: %s %s", r.Status, r.Message)
+	}
+	os.Chmod(p, 0o600)
+	if r := checkSecretKey(cfg); r.Status != Pass {
+		t.Fatalf("good key: %s %s", r.Status, r.Message)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	all := Checks(Deps{Config: config.Default()})
+	got, err := Select(all, []string{"listen,config"})
+	if err != nil || len(got) != 2 || got[0].Name != "listen" {
+		t.Fatalf("Select = %v %v", got, err)
+	}
+	if _, err := Select(all, []string{"nope"}); err == nil || !strings.Contains(err.Error(), "data_dir") {
+		t.Fatalf("unknown check: %v", err)
+	}
+	rs := Run(context.Background(), got)
+	if len(rs) != 2 || rs[1].Name != "config" {
+		t.Fatalf("Run = %+v", rs)
+	}
+}

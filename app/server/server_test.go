@@ -1,0 +1,155 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"medianest/app/config"
+	"medianest/app/secret"
+	"medianest/app/server"
+	"medianest/db/dbtest"
+)
+
+func newServer(t *testing.T, mod func(*config.Config)) (*server.Server, func()) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Data.Dir = t.TempDir()
+	if mod != nil {
+		mod(&cfg)
+	}
+	d := dbtest.New(t)
+	box, _ := secret.NewBox(make([]byte, 32))
+	s, err := server.New(context.Background(), cfg, d, server.Options{Version: "test", Box: box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, func() { d.Close() }
+}
+
+func get(h http.Handler, path string, hdr ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("GET", path, nil)
+	r.RemoteAddr = "127.0.0.1:4000"
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == "RemoteAddr" {
+			r.RemoteAddr = hdr[i+1]
+			continue
+		}
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func TestProbes(t *testing.T) {
+	s, closeDB := newServer(t, nil)
+	h := s.Handler()
+	w := get(h, "/health")
+	var health struct {
+		Status  string `json:"status"`
+		Version string `json:"version"`
+		Uptime  *int64 `json:"uptimeSeconds"`
+	}
+	if json.Unmarshal(w.Body.Bytes(), &health); w.Code != 200 || health.Status != "ok" || health.Version != "test" || health.Uptime == nil {
+		t.Fatalf("/health: %d %s", w.Code, w.Body)
+	}
+	w = get(h, "/health/ready")
+	var ready struct {
+		Status string                    `json:"status"`
+		Checks map[string]map[string]any `json:"checks"`
+	}
+	json.Unmarshal(w.Body.Bytes(), &ready)
+	if w.Code != 200 || ready.Status != "ready" || ready.Checks["database"]["status"] != "pass" || ready.Checks["migrations"]["status"] != "pass" {
+		t.Fatalf("/health/ready: %d %s", w.Code, w.Body)
+	}
+	if strings.Contains(w.Body.String(), `"success"`) {
+		t.Fatal("probes must not be enveloped")
+	}
+
+	closeDB()
+	w = get(h, "/health/ready")
+	json.Unmarshal(w.Body.Bytes(), &ready)
+	if w.Code != 503 || ready.Status != "not_ready" || ready.Checks["database"]["status"] != "fail" {
+		t.Fatalf("/health/ready with the database gone: %d %s", w.Code, w.Body)
+	}
+	if get(h, "/health").Code != 200 {
+		t.Fatal("/health must answer while the process serves")
+	}
+}
+
+func TestMetricsAccess(t *testing.T) {
+	s, _ := newServer(t, func(c *config.Config) { c.Metrics.Token = "scrape-token" })
+	h := s.Handler()
+	w := get(h, "/metrics")
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "medianest_build_info") || !strings.Contains(w.Body.String(), "go_goroutines") {
+		t.Fatalf("loopback /metrics: %d", w.Code)
+	}
+	if w := get(h, "/metrics", "RemoteAddr", "203.0.113.9:1"); w.Code != 403 {
+		t.Fatalf("remote /metrics without token: %d", w.Code)
+	}
+	if w := get(h, "/metrics", "RemoteAddr", "203.0.113.9:1", "Authorization", "Bearer scrape-token"); w.Code != 200 {
+		t.Fatalf("remote /metrics with token: %d", w.Code)
+	}
+	if w := get(h, "/metrics", "RemoteAddr", "203.0.113.9:1", "Authorization", "Bearer wrong"); w.Code != 403 {
+		t.Fatalf("remote /metrics with a wrong token: %d", w.Code)
+	}
+	// A reverse proxy on the same host must not turn every client into loopback.
+	if w := get(h, "/metrics", "X-Forwarded-For", "203.0.113.9"); w.Code != 403 {
+		t.Fatalf("proxied /metrics from an untrusted proxy: %d", w.Code)
+	}
+	off, _ := newServer(t, func(c *config.Config) { c.Metrics.Enabled = false })
+	if w := get(off.Handler(), "/metrics"); w.Code == 200 && strings.Contains(w.Body.String(), "go_goroutines") {
+		t.Fatal("metrics served while disabled")
+	}
+}
+
+func TestBasePathAndSPA(t *testing.T) {
+	s, _ := newServer(t, func(c *config.Config) { c.Server.BaseURL = "https://media.example.com/medianest/" })
+	h := s.Handler()
+	for _, p := range []string{"/health", "/medianest/health", "/health/ready", "/medianest/health/ready"} {
+		if w := get(h, p); w.Code != 200 {
+			t.Errorf("%s: %d", p, w.Code)
+		}
+	}
+	w := get(h, "/medianest/requests/42")
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `<base href="/medianest/">`) {
+		t.Fatalf("SPA fallback under the base path: %d %s", w.Code, w.Body)
+	}
+	etag := w.Header().Get("ETag")
+	if etag == "" || w.Header().Get("Cache-Control") != "no-cache" {
+		t.Fatalf("index headers: %v", w.Header())
+	}
+	if w := get(h, "/medianest/", "If-None-Match", etag); w.Code != 304 {
+		t.Fatalf("revalidation: %d", w.Code)
+	}
+	if w := get(h, "/medianest/app.js"); w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/javascript") {
+		t.Fatalf("app.js: %d %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	if w := get(h, "/medianest/missing.js"); w.Code != 404 {
+		t.Fatalf("missing asset: %d", w.Code)
+	}
+	w = get(h, "/medianest/api/v1/nothing-here")
+	if w.Code == 200 || !strings.Contains(w.Body.String(), `"success":false`) {
+		t.Fatalf("unknown API path: %d %s", w.Code, w.Body)
+	}
+	if w := get(h, "/elsewhere"); w.Code != 404 {
+		t.Fatalf("path outside the base: %d", w.Code)
+	}
+}
+
+func TestGzipAssets(t *testing.T) {
+	s, _ := newServer(t, nil)
+	w := get(s.Handler(), "/app.css", "Accept-Encoding", "gzip")
+	body, _ := io.ReadAll(w.Body)
+	if w.Code != 200 || len(body) == 0 {
+		t.Fatalf("app.css: %d", w.Code)
+	}
+	if w.Header().Get("Vary") == "" {
+		t.Fatal("no Vary header on a compressible asset")
+	}
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runCLI runs the binary's main logic in-process.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"medianest"}, args...), strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServer runs `medianest server` until the returned stop is called,
+// and waits until it answers /health.
+func startServer(t *testing.T, addr string, args ...string) (stop func() (int, string)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"medianest", "server"}, args...), strings.NewReader(""), &bytes.Buffer{}, &errb)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/health")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case code := <-done:
+			cancel()
+			t.Fatalf("server exited with %d: %s", code, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("server did not answer on %s: %s", addr, errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return func() (int, string) {
+		cancel()
+		select {
+		case code := <-done:
+			return code, errb.String()
+		case <-time.After(15 * time.Second):
+			t.Fatal("server did not stop")
+			return -1, ""
+		}
+	}
+}
+
+func TestServerStartsWithoutConfigAndStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	addr := freeAddr(t)
+	start := time.Now()
+	stop := startServer(t, addr, "--listen", addr)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("start to healthy took %v", d)
+	}
+	resp, err := http.Get("http://" + addr + "/health/ready")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("ready: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	code, logs := stop()
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, logs)
+	}
+	for _, f := range []string{"data/medianest.db", "data/secret.key"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s not created: %v", f, err)
+		}
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	fileAddr, envAddr, flagAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	cfgPath := filepath.Join(dir, "m.toml")
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf("[server]\nlisten = %q\n[data]\ndir = %q\n", fileAddr, filepath.Join(dir, "data"))), 0o600)
+
+	stop := startServer(t, fileAddr, "--config", cfgPath)
+	stop()
+
+	t.Setenv("MEDIANEST_SERVER_LISTEN", envAddr)
+	stop = startServer(t, envAddr, "--config", cfgPath)
+	stop()
+
+	stop = startServer(t, flagAddr, "--config", cfgPath, "--listen", flagAddr)
+	if code, logs := stop(); code != 0 {
+		t.Fatalf("exit %d: %s", code, logs)
+	}
+
+	// --config before the command works too, and so does $MEDIANEST_CONFIG.
+	t.Setenv("MEDIANEST_SERVER_LISTEN", "")
+	if code, out, errs := runCLI(t, "--config", cfgPath, "migrate", "version"); code != 0 || !strings.Contains(out, "current=1") {
+		t.Fatalf("global --config: %d %s %s", code, out, errs)
+	}
+	t.Setenv("MEDIANEST_CONFIG", cfgPath)
+	if code, out, _ := runCLI(t, "migrate", "version"); code != 0 || !strings.Contains(out, "current=1") {
+		t.Fatalf("$MEDIANEST_CONFIG: %d %s", code, out)
+	}
+}
+
+func TestBadConfigIsOnePlainSentence(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "m.toml")
+	os.WriteFile(p, []byte("[server]\nlisen = \"x\"\n"), 0o600)
+	code, _, errs := runCLI(t, "server", "--config", p)
+	if code != 2 || !strings.Contains(errs, `unknown key "server.lisen" on line 2`) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	code, _, errs = runCLI(t, "server", "--bogus")
+	if code != 2 || !strings.Contains(errs, "bogus") {
+		t.Fatalf("unknown flag: exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestMigrateRoundTripAndRefusal(t *testing.T) {
+	dir := t.TempDir()
+	dd := "--data-dir=" + dir
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"migrate", "up", dd}, "00001_init.sql"},
+		{[]string{"migrate", "version", dd}, "current=1 target=1"},
+		{[]string{"migrate", "status", dd}, "applied"},
+		{[]string{"migrate", "down", dd}, "down"},
+		{[]string{"migrate", "version", dd}, "current=0 target=1"},
+		{[]string{"migrate", "status", dd}, "pending"},
+	}
+	for _, s := range steps {
+		code, out, errs := runCLI(t, s.args...)
+		if code != 0 || !strings.Contains(out, s.want) {
+			t.Fatalf("%v: exit %d out %q err %q", s.args, code, out, errs)
+		}
+	}
+	t.Setenv("MEDIANEST_DATABASE_AUTO_MIGRATE", "false")
+	code, _, errs := runCLI(t, "server", dd, "--listen", freeAddr(t))
+	if code != 1 || !strings.Contains(errs, "medianest migrate up") {
+		t.Fatalf("old schema with auto_migrate=false: exit %d, %q", code, errs)
+	}
+	if code, out, _ := runCLI(t, "migrate", "up", dd); code != 0 || !strings.Contains(out, "OK") {
+		t.Fatalf("up again: %d %s", code, out)
+	}
+	if code, out, _ := runCLI(t, "migrate", "redo", dd); code != 0 || strings.Count(out, "00001") != 2 {
+		t.Fatalf("redo: %d %s", code, out)
+	}
+	if code, _, errs := runCLI(t, "migrate"); code != 2 || !strings.Contains(errs, "subcommand") {
+		t.Fatalf("bare migrate: %d %s", code, errs)
+	}
+}
+
+func TestDoctor(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	if code, _, errs := runCLI(t, "migrate", "up", "--data-dir", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	t.Setenv("MEDIANEST_SERVER_LISTEN", addr)
+	code, out, _ := runCLI(t, "doctor", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "[database] PASS") || !strings.Contains(out, "[listen] PASS") || !strings.Contains(out, "doctor: ") {
+		t.Fatalf("doctor: %d\n%s", code, out)
+	}
+	for _, name := range []string{"config", "data_dir", "filesystem", "database", "migrations", "secret_key", "listen"} {
+		if !strings.Contains(out, "["+name+"]") {
+			t.Errorf("doctor printed no %s line", name)
+		}
+	}
+
+	code, out, _ = runCLI(t, "doctor", "--json", "--data-dir", dir)
+	var rs []struct {
+		Name, Status, Message string
+		DurationMs            *int64
+	}
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) < 7 || rs[0].DurationMs == nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+
+	code, out, _ = runCLI(t, "doctor", "--list")
+	if code != 0 || !strings.Contains(out, "secret_key") {
+		t.Fatalf("--list: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, "doctor", "--run", "database", "--run", "migrations", "--data-dir", dir)
+	if code != 0 || strings.Count(out, "\n") != 3 {
+		t.Fatalf("--run: %d %s", code, out)
+	}
+	if code, _, errs := runCLI(t, "doctor", "--run", "nope"); code != 2 || !strings.Contains(errs, "no check") {
+		t.Fatalf("--run nope: %d %s", code, errs)
+	}
+
+	os.Chmod(dir, 0o555)
+	defer os.Chmod(dir, 0o755)
+	code, out, _ = runCLI(t, "doctor", "--data-dir", dir)
+	if code != 1 || !strings.Contains(out, "[data_dir] FAIL") {
+		t.Fatalf("read-only data dir: exit %d\n%s", code, out)
+	}
+}
+
+func TestHealthcheckAndVersion(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	stop := startServer(t, addr, "--listen", addr, "--data-dir", dir)
+	t.Setenv("MEDIANEST_SERVER_LISTEN", addr)
+	if code, out, errs := runCLI(t, "healthcheck"); code != 0 || !strings.Contains(out, `"status":"ready"`) {
+		t.Fatalf("healthcheck from config: %d %s %s", code, out, errs)
+	}
+	if code, _, _ := runCLI(t, "healthcheck", "http://"+addr); code != 0 {
+		t.Fatal("healthcheck with URL failed")
+	}
+	stop()
+	if code, _, errs := runCLI(t, "healthcheck", "http://"+addr); code != 1 || errs == "" {
+		t.Fatalf("healthcheck of a stopped server: %d %q", code, errs)
+	}
+	code, out, _ := runCLI(t, "version")
+	if code != 0 || !strings.Contains(out, "medianest dev") || !strings.Contains(out, "go1.") {
+		t.Fatalf("version: %d %s", code, out)
+	}
+}
