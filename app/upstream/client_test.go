@@ -1,0 +1,145 @@
+package upstream_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"medianest/app/apperr"
+	"medianest/app/upstream"
+)
+
+func get(t *testing.T, ctx context.Context, c *upstream.Client, url string) error {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	var v map[string]any
+	return c.DoJSON(req, &v)
+}
+
+func TestRetriesIdempotentOnly(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) < 3 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	defer srv.Close()
+	c := upstream.New("t1", "Test", upstream.Options{Timeout: time.Second})
+	if err := get(t, context.Background(), c, srv.URL); err != nil || n.Load() != 3 {
+		t.Fatalf("GET after two 502s: %v (%d tries)", err, n.Load())
+	}
+	n.Store(0)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{}`))
+	err := c.DoJSON(req, nil)
+	if n.Load() != 1 || apperr.KindOf(err) != apperr.UpstreamError {
+		t.Fatalf("POST was retried (%d tries) or mis-mapped: %v", n.Load(), err)
+	}
+	var se *upstream.StatusError
+	if !errors.As(err, &se) || se.Status != 502 {
+		t.Fatalf("no StatusError in %v", err)
+	}
+}
+
+func TestErrorKinds(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+	}))
+	defer slow.Close()
+	c := upstream.New("t2", "Slow", upstream.Options{Timeout: 100 * time.Millisecond, Retries: -1})
+	if err := get(t, context.Background(), c, slow.URL); apperr.KindOf(err) != apperr.UpstreamTimeout {
+		t.Fatalf("timeout: %v", err)
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	url := closed.URL
+	closed.Close()
+	err := get(t, context.Background(), c, url)
+	if apperr.KindOf(err) != apperr.UpstreamError || !strings.Contains(err.Error(), "Slow") {
+		t.Fatalf("refused: %v", err)
+	}
+	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>")) }))
+	defer garbage.Close()
+	if err := get(t, context.Background(), c, garbage.URL); apperr.KindOf(err) != apperr.UpstreamError {
+		t.Fatalf("undecodable answer: %v", err)
+	}
+}
+
+func TestBreakerOpensAndRecovers(t *testing.T) {
+	var healthy atomic.Bool
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if !healthy.Load() {
+			w.WriteHeader(500)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]bool{"ok": true})
+	}))
+	defer srv.Close()
+	c := upstream.New("t3", "Flaky", upstream.Options{Timeout: time.Second, Retries: -1, FailuresToOpen: 3, OpenFor: 200 * time.Millisecond})
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		get(t, ctx, c, srv.URL)
+	}
+	if !c.Open() {
+		t.Fatal("breaker not open after 3 failures")
+	}
+	before := hits.Load()
+	err := get(t, ctx, c, srv.URL)
+	if apperr.KindOf(err) != apperr.Unavailable || hits.Load() != before {
+		t.Fatalf("open breaker: %v, upstream hit %d times", err, hits.Load()-before)
+	}
+	// The status poller's probe is never held back by the breaker.
+	healthy.Store(true)
+	if err := get(t, upstream.Probe(ctx), c, srv.URL); err != nil {
+		t.Fatalf("probe through an open breaker: %v", err)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if err := get(t, ctx, c, srv.URL); err != nil {
+		t.Fatalf("half-open trial: %v", err)
+	}
+	if c.Open() {
+		t.Fatal("breaker did not close after a good trial")
+	}
+}
+
+func TestClientErrorsDoNotOpenBreaker(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(404) }))
+	defer srv.Close()
+	c := upstream.New("t4", "Picky", upstream.Options{Retries: -1, FailuresToOpen: 2})
+	for i := 0; i < 5; i++ {
+		get(t, context.Background(), c, srv.URL)
+	}
+	if c.Open() {
+		t.Fatal("404s opened the breaker")
+	}
+}
+
+func TestFlexTypes(t *testing.T) {
+	var v struct {
+		A upstream.FlexInt    `json:"a"`
+		B upstream.FlexInt    `json:"b"`
+		C upstream.FlexInt    `json:"c"`
+		D upstream.FlexBool   `json:"d"`
+		E upstream.FlexString `json:"e"`
+		F upstream.FlexFloat  `json:"f"`
+		G upstream.FlexInt    `json:"g"`
+	}
+	err := json.Unmarshal([]byte(`{"a":"12","b":7,"c":null,"d":"1","e":42,"f":"99.5","g":""}`), &v)
+	if err != nil || v.A != 12 || v.B != 7 || v.C != 0 || !bool(v.D) || v.E != "42" || v.F != 99.5 || v.G != 0 {
+		t.Fatalf("%+v %v", v, err)
+	}
+	if err := json.Unmarshal([]byte(`{"a":"twelve"}`), &v); err == nil {
+		t.Fatal("non-numeric string accepted as FlexInt")
+	}
+}
