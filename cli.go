@@ -16,7 +16,10 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
+	"medianest/app/apperr"
+	"medianest/app/auth"
 	"medianest/app/config"
 	"medianest/app/doctor"
 	"medianest/app/httpx"
@@ -60,6 +63,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			e.serverCommand(configFlag),
 			e.migrateCommand(configFlag),
 			e.doctorCommand(configFlag),
+			e.userCommand(configFlag),
 			e.healthcheckCommand(configFlag),
 			e.versionCommand(),
 		},
@@ -486,4 +490,228 @@ func orUnknown(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// withAuth opens the database (migrating it when allowed) and an auth service
+// without HTTP, for the user commands.
+func (e *env) withAuth(c *cli.Context, f func(ctx context.Context, a *auth.Service) error) error {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, io.Discard)
+	if err := os.MkdirAll(cfg.Data.Dir, 0o750); err != nil {
+		return fmt.Errorf("cannot create the data directory %s: %w", cfg.Data.Dir, err)
+	}
+	key, _, err := secret.LoadKey(cfg.Security.SecretKey, cfg.Security.SecretKeyFile, cfg.SecretKeyPath())
+	if err != nil {
+		return err
+	}
+	box, err := secret.NewBox(key)
+	if err != nil {
+		return err
+	}
+	d, err := openDB(c.Context, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	a, err := auth.New(auth.Deps{DB: d, Box: box, Config: cfg, Logger: log})
+	if err != nil {
+		return err
+	}
+	return userError(f(c.Context, a))
+}
+
+// userError turns the API's validation details into one sentence.
+func userError(err error) error {
+	if e, ok := apperr.As(err); ok && len(e.Details) > 0 {
+		var parts []string
+		for _, d := range e.Details {
+			parts = append(parts, d.Field+" "+d.Message)
+		}
+		return errors.New(strings.Join(parts, "; "))
+	}
+	if e, ok := apperr.As(err); ok {
+		return errors.New(strings.TrimSuffix(e.Message, "."))
+	}
+	return err
+}
+
+// readPassword takes the password from the first line of standard input
+// (--password-stdin) or asks for it twice on the terminal without echo. It is
+// never a flag, so it does not end up in the shell history or ps output.
+func (e *env) readPassword(c *cli.Context) (string, error) {
+	if c.Bool("password-stdin") {
+		line, err := readLine(e.stdin)
+		if err != nil {
+			return "", fmt.Errorf("read the password from standard input: %w", err)
+		}
+		return line, nil
+	}
+	f, ok := e.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", usageError{errors.New("there is no terminal to ask for the password; pipe it in with --password-stdin")}
+	}
+	ask := func(prompt string) (string, error) {
+		fmt.Fprint(e.stderr, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.stderr)
+		return string(b), err
+	}
+	p1, err := ask("Password: ")
+	if err != nil {
+		return "", err
+	}
+	p2, err := ask("Password again: ")
+	if err != nil {
+		return "", err
+	}
+	if p1 != p2 {
+		return "", errors.New("the two passwords differ")
+	}
+	return p1, nil
+}
+
+func readLine(r io.Reader) (string, error) {
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for b.Len() < 4096 {
+		n, err := r.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				break
+			}
+			b.WriteByte(buf[0])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return strings.TrimRight(b.String(), "\r"), nil
+}
+
+func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
+	dataDir := &cli.StringFlag{Name: "data-dir", Usage: "the data `DIR` (data.dir)"}
+	stdinFlag := &cli.BoolFlag{Name: "password-stdin", Usage: "read the password from the first line of standard input"}
+	oneName := func(c *cli.Context, want int, usage string) ([]string, error) {
+		if c.NArg() != want {
+			return nil, usageError{fmt.Errorf("usage: medianest user %s %s", c.Command.Name, usage)}
+		}
+		return c.Args().Slice(), nil
+	}
+	setter := func(name, usage, done string, apply func(ctx context.Context, a *auth.Service, args []string) error) *cli.Command {
+		return &cli.Command{Name: name, Usage: usage, ArgsUsage: "NAME", Flags: []cli.Flag{configFlag, dataDir},
+			Action: func(c *cli.Context) error {
+				args, err := oneName(c, 1, "NAME")
+				if err != nil {
+					return err
+				}
+				return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
+					if err := apply(ctx, a, args); err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stdout, done+"\n", args[0])
+					return nil
+				})
+			}}
+	}
+	return &cli.Command{
+		Name:  "user",
+		Usage: "manage accounts (works while the server runs; changes reach it within seconds)",
+		Subcommands: []*cli.Command{
+			{
+				Name: "add", Usage: "create a local account", ArgsUsage: "NAME",
+				Flags: []cli.Flag{configFlag, dataDir, stdinFlag,
+					&cli.BoolFlag{Name: "admin", Usage: "give the account the admin role"},
+					&cli.StringFlag{Name: "email", Usage: "the account's e-mail `ADDRESS`"}},
+				Action: func(c *cli.Context) error {
+					args, err := oneName(c, 1, "[--admin] [--password-stdin] [--email E] NAME")
+					if err != nil {
+						return err
+					}
+					pw, err := e.readPassword(c)
+					if err != nil {
+						return err
+					}
+					role := auth.RoleUser
+					if c.Bool("admin") {
+						role = auth.RoleAdmin
+					}
+					return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
+						u, err := a.CreateLocalUser(ctx, args[0], pw, c.String("email"), role)
+						if err != nil {
+							return err
+						}
+						fmt.Fprintf(e.stdout, "Created %s (id %d, role %s).\n", u.Username, u.ID, u.Role)
+						return nil
+					})
+				},
+			},
+			{
+				Name: "list", Usage: "list accounts", Flags: []cli.Flag{configFlag, dataDir},
+				Action: func(c *cli.Context) error {
+					return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
+						users, err := a.ListUsers(ctx)
+						if err != nil {
+							return err
+						}
+						fmt.Fprintf(e.stdout, "%-5s %-24s %-6s %-9s %-6s %s\n", "ID", "USERNAME", "ROLE", "STATUS", "FROM", "E-MAIL")
+						for _, u := range users {
+							fmt.Fprintf(e.stdout, "%-5d %-24s %-6s %-9s %-6s %s\n", u.ID, u.Username, u.Role, u.Status, u.Provider, u.Email)
+						}
+						return nil
+					})
+				},
+			},
+			{
+				Name: "passwd", Usage: "set a local account's password (ends its sessions)", ArgsUsage: "NAME",
+				Flags: []cli.Flag{configFlag, dataDir, stdinFlag},
+				Action: func(c *cli.Context) error {
+					args, err := oneName(c, 1, "[--password-stdin] NAME")
+					if err != nil {
+						return err
+					}
+					pw, err := e.readPassword(c)
+					if err != nil {
+						return err
+					}
+					return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
+						if err := a.SetPassword(ctx, args[0], pw); err != nil {
+							return err
+						}
+						fmt.Fprintf(e.stdout, "Password of %s changed; its sessions have ended.\n", args[0])
+						return nil
+					})
+				},
+			},
+			{
+				Name: "role", Usage: "make an account admin or user (ends its sessions)", ArgsUsage: "NAME admin|user",
+				Flags: []cli.Flag{configFlag, dataDir},
+				Action: func(c *cli.Context) error {
+					args, err := oneName(c, 2, "NAME admin|user")
+					if err != nil {
+						return err
+					}
+					return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
+						if err := a.SetRole(ctx, args[0], args[1]); err != nil {
+							return err
+						}
+						fmt.Fprintf(e.stdout, "%s is now %s.\n", args[0], args[1])
+						return nil
+					})
+				},
+			},
+			setter("disable", "disable an account and end its sessions and tokens", "%s is disabled; its sessions and tokens have ended.",
+				func(ctx context.Context, a *auth.Service, args []string) error { return a.SetStatus(ctx, args[0], auth.StatusDisabled) }),
+			setter("enable", "enable a disabled account", "%s is enabled.",
+				func(ctx context.Context, a *auth.Service, args []string) error { return a.SetStatus(ctx, args[0], auth.StatusActive) }),
+		},
+		Action: func(c *cli.Context) error {
+			return usageError{errors.New("user needs a subcommand: add, list, passwd, role, disable or enable")}
+		},
+	}
 }

@@ -242,3 +242,49 @@ func TestHealthcheckAndVersion(t *testing.T) {
 		t.Fatalf("version: %d %s", code, out)
 	}
 }
+
+func runCLIWithStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"medianest"}, args...), strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUserCommands(t *testing.T) {
+	dd := "--data-dir=" + t.TempDir()
+	if code, out, errs := runCLIWithStdin(t, "correct horse battery\n", "user", "add", dd, "--admin", "--password-stdin", "--email", "root@example.com", "root"); code != 0 || !strings.Contains(out, "role admin") {
+		t.Fatalf("add admin: %d %s %s", code, out, errs)
+	}
+	code, _, errs := runCLIWithStdin(t, "short\n", "user", "add", dd, "--password-stdin", "weak")
+	if code != 1 || !strings.Contains(errs, "password") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("weak password: %d %q", code, errs)
+	}
+	if code, _, errs := runCLIWithStdin(t, "another long password\n", "user", "add", dd, "--password-stdin", "ROOT"); code != 1 || !strings.Contains(errs, "taken") {
+		t.Fatalf("duplicate (other case): %d %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, "user", "add", dd, "nopw"); code != 2 || !strings.Contains(errs, "--password-stdin") {
+		t.Fatalf("no terminal, no stdin flag: %d %q", code, errs)
+	}
+	runCLIWithStdin(t, "another long password\n", "user", "add", dd, "--password-stdin", "alice")
+	if code, out, _ := runCLI(t, "user", "list", dd); code != 0 || !strings.Contains(out, "root") || !strings.Contains(out, "alice") || !strings.Contains(out, "admin") {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	if code, out, errs := runCLI(t, "user", "role", dd, "alice", "admin"); code != 0 || !strings.Contains(out, "alice is now admin") {
+		t.Fatalf("role: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "user", "role", dd, "alice", "emperor"); code != 1 || errs == "" {
+		t.Fatalf("bad role: %d %s", code, errs)
+	}
+	if code, _, _ := runCLI(t, "user", "disable", dd, "alice"); code != 0 {
+		t.Fatal("disable failed")
+	}
+	if _, out, _ := runCLI(t, "user", "list", dd); !strings.Contains(out, "disabled") {
+		t.Fatalf("list after disable: %s", out)
+	}
+	if code, _, errs := runCLI(t, "user", "enable", dd, "nobody"); code != 1 || errs == "" {
+		t.Fatalf("enable unknown user: %d %s", code, errs)
+	}
+	if code, out, errs := runCLIWithStdin(t, "a brand new password\n", "user", "passwd", dd, "--password-stdin", "root"); code != 0 || !strings.Contains(out, "changed") {
+		t.Fatalf("passwd: %d %s %s", code, out, errs)
+	}
+}
