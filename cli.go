@@ -706,9 +706,13 @@ func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 				},
 			},
 			setter("disable", "disable an account and end its sessions and tokens", "%s is disabled; its sessions and tokens have ended.",
-				func(ctx context.Context, a *auth.Service, args []string) error { return a.SetStatus(ctx, args[0], auth.StatusDisabled) }),
+				func(ctx context.Context, a *auth.Service, args []string) error {
+					return a.SetStatus(ctx, args[0], auth.StatusDisabled)
+				}),
 			setter("enable", "enable a disabled account", "%s is enabled.",
-				func(ctx context.Context, a *auth.Service, args []string) error { return a.SetStatus(ctx, args[0], auth.StatusActive) }),
+				func(ctx context.Context, a *auth.Service, args []string) error {
+					return a.SetStatus(ctx, args[0], auth.StatusActive)
+				}),
 		},
 		Action: func(c *cli.Context) error {
 			return usageError{errors.New("user needs a subcommand: add, list, passwd, role, disable or enable")}
