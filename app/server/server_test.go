@@ -15,7 +15,7 @@ import (
 	"medianest/db/dbtest"
 )
 
-func newServer(t *testing.T, mod func(*config.Config)) (*server.Server, func()) {
+func newServer(t testing.TB, mod func(*config.Config)) (*server.Server, func()) {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Data.Dir = t.TempDir()
