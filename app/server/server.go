@@ -133,6 +133,7 @@ func (s *Server) routes(ctx context.Context, mux *http.ServeMux, o Options) erro
 		return err
 	}
 	mux.Handle("/", ui)
+	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
 	mux.Handle("/api/v1/", httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.NotFound, "No API route %s %s.", r.Method, r.URL.Path)
 	}))
