@@ -1,0 +1,304 @@
+package auth
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"medianest/app/apperr"
+	"medianest/app/httpx"
+	"medianest/db"
+)
+
+type userOut struct {
+	User *User `json:"user"`
+}
+
+func (s *Service) handleProviders(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.Providers(r.Context())
+	if err != nil {
+		return err
+	}
+	httpx.OK(w, p)
+	return nil
+}
+
+func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Username   string `json:"username"`
+		Password   string `json:"password"`
+		RememberMe bool   `json:"rememberMe"`
+	}
+	if err := httpx.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u, newHash, err := s.localSignIn(ctx, r, in.Username, in.Password)
+	if err != nil {
+		return err
+	}
+	return s.signIn(w, r, in.RememberMe, "local", func(tx *sql.Tx) (User, error) {
+		return s.stampLogin(ctx, tx, u.ID, newHash)
+	})
+}
+
+// signIn starts a session for the user prepare returns, ending the session
+// the browser had before (a new sign-in never reuses a session id), sets the
+// cookie and answers {"user": User}.
+func (s *Service) signIn(w http.ResponseWriter, r *http.Request, remember bool, method string, prepare func(tx *sql.Tx) (User, error)) error {
+	ctx := r.Context()
+	if old, ok := sessionCookie(r); ok && len(old) == secretLen {
+		if err := s.revokeSession(ctx, hashSecret(old)); err != nil {
+			return err
+		}
+	}
+	secret, e, err := s.createSession(ctx, r, remember, prepare)
+	if err != nil {
+		return err
+	}
+	s.setCookie(w, r, secret, s.ttl(remember))
+	u := e.user
+	s.record(ctx, actorEntry(r, &u, "auth.login", userTarget(u.ID), method))
+	httpx.OK(w, userOut{User: &u})
+	return nil
+}
+
+func (s *Service) handlePlexPin(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		ForwardURL string `json:"forwardUrl"`
+	}
+	if err := httpx.Decode(r, &in); err != nil {
+		return err
+	}
+	if retry, ok := s.pinLimit.allow(httpx.ClientIP(r), s.now()); !ok {
+		return rateLimited(retry, "Plex sign-in attempts")
+	}
+	p, err := s.startPlexSignIn(r.Context(), w, r, in.ForwardURL)
+	if err != nil {
+		return err
+	}
+	httpx.Created(w, p)
+	return nil
+}
+
+func (s *Service) handlePlexVerify(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		PinID      int64 `json:"pinId"`
+		RememberMe bool  `json:"rememberMe"`
+	}
+	if err := httpx.Decode(r, &in); err != nil {
+		return err
+	}
+	if in.PinID <= 0 {
+		return apperr.Field("pinId", "is required: the id POST /auth/plex/pin returned")
+	}
+	if retry, ok := s.pinLimit.allow(httpx.ClientIP(r), s.now()); !ok {
+		return rateLimited(retry, "Plex sign-in attempts")
+	}
+	u, pending, err := s.plexSignIn(r.Context(), r, in.PinID)
+	if err != nil {
+		return err
+	}
+	if pending {
+		httpx.JSON(w, http.StatusAccepted, map[string]string{"status": "pending"})
+		return nil
+	}
+	s.setPinCookie(w, r, "", -time.Second)
+	return s.signIn(w, r, in.RememberMe, "plex", func(*sql.Tx) (User, error) { return u, nil })
+}
+
+func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		AllSessions bool `json:"allSessions"`
+	}
+	if err := httpx.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p, _ := principalFrom(ctx)
+	u := p.user
+	if p.viaCookie() {
+		if err := s.revokeSession(ctx, p.h); err != nil {
+			return err
+		}
+		s.clearCookie(w, r)
+	}
+	details := "this session"
+	if in.AllSessions {
+		details = "all sessions"
+		if err := s.endAllSessions(r, u.ID); err != nil {
+			return err
+		}
+	}
+	s.record(ctx, actorEntry(r, &u, "auth.logout", userTarget(u.ID), details))
+	httpx.OK(w, struct{}{})
+	return nil
+}
+
+// endAllSessions ends every session of a user.
+func (s *Service) endAllSessions(r *http.Request, userID int64) error {
+	ctx := r.Context()
+	var epoch int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		var err error
+		epoch, err = deleteSessions(ctx, tx, userID, 0, s.now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.noteEpoch(epoch)
+	s.evictUser(userID)
+	return nil
+}
+
+func (s *Service) handleSession(w http.ResponseWriter, r *http.Request) error {
+	p, _ := principalFrom(r.Context())
+	sess, _ := p.session()
+	u := p.user
+	httpx.OK(w, struct {
+		User    *User   `json:"user"`
+		Session Session `json:"session"`
+	}{&u, sess})
+	return nil
+}
+
+// SessionInfo is one of the caller's sessions as GET /auth/sessions lists it.
+type SessionInfo struct {
+	ID         int64     `json:"id"`
+	CreatedAt  time.Time `json:"createdAt"`
+	LastSeenAt time.Time `json:"lastSeenAt"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	UserAgent  string    `json:"userAgent"`
+	IP         string    `json:"ip"`
+	Current    bool      `json:"current"`
+}
+
+func (s *Service) handleSessions(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, _ := principalFrom(ctx)
+	var current int64
+	if p.viaCookie() {
+		current = p.id
+	}
+	rows, err := s.db.R.QueryContext(ctx, `
+		SELECT id, created_at, last_seen_at, expires_at, user_agent, ip FROM sessions
+		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC, id DESC`, p.user.ID, db.Millis(s.now()))
+	if err != nil {
+		return fmt.Errorf("auth: list sessions: %w", err)
+	}
+	defer rows.Close()
+	out := []SessionInfo{}
+	for rows.Next() {
+		var si SessionInfo
+		var created, seen, exp int64
+		if err := rows.Scan(&si.ID, &created, &seen, &exp, &si.UserAgent, &si.IP); err != nil {
+			return fmt.Errorf("auth: list sessions: %w", err)
+		}
+		si.CreatedAt, si.LastSeenAt, si.ExpiresAt = db.Time(created), db.Time(seen), db.Time(exp)
+		si.Current = si.ID == current
+		out = append(out, si)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("auth: list sessions: %w", err)
+	}
+	httpx.OK(w, out)
+	return nil
+}
+
+func (s *Service) handleDeleteSession(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p, _ := principalFrom(ctx)
+	var h []byte
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ? RETURNING token_hash`, id, p.user.ID).Scan(&h)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.New(apperr.NotFound, "No such session.")
+	}
+	if err != nil {
+		return fmt.Errorf("auth: end session: %w", err)
+	}
+	if len(h) == 32 {
+		s.evict([32]byte(h))
+	}
+	if p.viaCookie() && p.id == id {
+		s.clearCookie(w, r)
+	}
+	httpx.NoContent(w)
+	return nil
+}
+
+func (s *Service) handlePassword(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		CurrentPassword string `json:"currentPassword"`
+		NewPassword     string `json:"newPassword"`
+	}
+	if err := httpx.Decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p, _ := principalFrom(ctx)
+	var keep int64
+	if p.viaCookie() {
+		keep = p.id
+	}
+	u := p.user
+	if err := s.changePassword(ctx, r, &u, keep, in.CurrentPassword, in.NewPassword); err != nil {
+		return err
+	}
+	s.record(ctx, actorEntry(r, &u, "user.update", userTarget(u.ID), "password changed"))
+	httpx.OK(w, struct{}{})
+	return nil
+}
+
+func (s *Service) handleListTokens(w http.ResponseWriter, r *http.Request) error {
+	u, _ := UserFrom(r.Context())
+	list, err := s.ListTokens(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	httpx.OK(w, list)
+	return nil
+}
+
+func (s *Service) handleCreateToken(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name          string `json:"name"`
+		ExpiresInDays *int   `json:"expiresInDays"`
+	}
+	if err := httpx.Decode(r, &in); err != nil {
+		return err
+	}
+	u, _ := UserFrom(r.Context())
+	t, secret, err := s.CreateToken(r.Context(), u, in.Name, in.ExpiresInDays)
+	if err != nil {
+		return err
+	}
+	s.record(r.Context(), actorEntry(r, u, "token.create", fmt.Sprintf("token:%d", t.ID), t.Name))
+	httpx.Created(w, struct {
+		Token  Token  `json:"token"`
+		Secret string `json:"secret"`
+	}{t, secret})
+	return nil
+}
+
+func (s *Service) handleDeleteToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpx.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, _ := UserFrom(r.Context())
+	if err := s.DeleteToken(r.Context(), u.ID, id); err != nil {
+		return err
+	}
+	s.record(r.Context(), actorEntry(r, u, "token.delete", fmt.Sprintf("token:%d", id), ""))
+	httpx.NoContent(w)
+	return nil
+}

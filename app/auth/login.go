@@ -1,0 +1,140 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+
+	"medianest/app/apperr"
+	"medianest/app/httpx"
+	"medianest/db"
+)
+
+var errBadCredentials = apperr.New(apperr.InvalidCredentials, "The username or password is wrong.")
+
+// localSignIn checks a username and password. An unknown user and a wrong
+// password get the same error after the same work (a hash is checked against
+// a dummy); each failure counts against the client's address, and an
+// address over auth.login_rate_limit failures a minute is refused before
+// any work. Only a correct password learns that an account is disabled.
+// It returns the user and the rehash to store with the session, if any.
+func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, password string) (User, string, error) {
+	if !s.cfg.LocalLogin {
+		return User{}, "", apperr.New(apperr.Forbidden, "Sign-in with a username and password is turned off on this server.")
+	}
+	ip := httpx.ClientIP(r)
+	now := s.now()
+	if retry, blocked := s.loginLimit.blocked(ip, now); blocked {
+		return User{}, "", rateLimited(retry, "failed sign-ins")
+	}
+	var fields []apperr.FieldError
+	if username == "" {
+		fields = append(fields, apperr.FieldError{Field: "username", Message: "is required"})
+	}
+	if password == "" {
+		fields = append(fields, apperr.FieldError{Field: "password", Message: "is required"})
+	}
+	if len(fields) > 0 {
+		return User{}, "", apperr.Validation(fields...)
+	}
+	u, hash, err := userByName(ctx, s.db.R, username)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return User{}, "", err
+	}
+	ok, rehash := false, false
+	if len(password) <= maxPasswordLength {
+		ok, rehash, err = s.hasher.Verify(ctx, password, hash)
+		if err != nil {
+			return User{}, "", err
+		}
+	}
+	if !ok {
+		s.loginLimit.take(ip, s.now())
+		e := actorEntry(r, nil, "auth.login_failed", "", "local: wrong username or password")
+		e.ActorName = cutUTF8(username, 64)
+		s.record(ctx, e)
+		return User{}, "", errBadCredentials
+	}
+	if !u.Active() {
+		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "local: account disabled"))
+		return User{}, "", errDisabled
+	}
+	newHash := ""
+	if rehash {
+		if newHash, err = s.hasher.Hash(ctx, password); err != nil {
+			return User{}, "", err
+		}
+	}
+	return u, newHash, nil
+}
+
+// stampLogin sets last_login_at (and a rehashed password) inside the
+// session's transaction and returns the fresh user.
+func (s *Service) stampLogin(ctx context.Context, tx *sql.Tx, id int64, newHash string) (User, error) {
+	now := db.Millis(s.now())
+	var err error
+	if newHash != "" {
+		_, err = tx.ExecContext(ctx, `UPDATE users SET last_login_at = ?, password_hash = ? WHERE id = ?`, now, newHash, id)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now, id)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("auth: record sign-in: %w", err)
+	}
+	return userByID(ctx, tx, id)
+}
+
+// changePassword sets a local account's password after checking the
+// current one, and ends the user's other sessions (keepSession survives).
+func (s *Service) changePassword(ctx context.Context, r *http.Request, u *User, keepSession int64, current, next string) error {
+	if u.Provider != ProviderLocal {
+		return apperr.New(apperr.Invalid, "Your account signs in with Plex; change your password at plex.tv.")
+	}
+	ip := httpx.ClientIP(r)
+	if retry, blocked := s.loginLimit.blocked(ip, s.now()); blocked {
+		return rateLimited(retry, "failed password checks")
+	}
+	if err := checkPassword("newPassword", next); err != nil {
+		return err
+	}
+	_, hash, err := userByName(ctx, s.db.R, u.Username)
+	if err != nil {
+		return err
+	}
+	ok := false
+	if len(current) <= maxPasswordLength {
+		if ok, _, err = s.hasher.Verify(ctx, current, hash); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		s.loginLimit.take(ip, s.now())
+		return apperr.Field("currentPassword", "is not your current password")
+	}
+	return s.setPassword(ctx, u.ID, next, keepSession)
+}
+
+// setPassword stores a new password hash and ends the user's sessions but
+// keepSession (0: all of them).
+func (s *Service) setPassword(ctx context.Context, id int64, password string, keepSession int64) error {
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	var epoch int64
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, db.Millis(now), id); err != nil {
+			return fmt.Errorf("auth: set password: %w", err)
+		}
+		epoch, err = deleteSessions(ctx, tx, id, keepSession, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.noteEpoch(epoch)
+	s.evictUser(id)
+	return nil
+}

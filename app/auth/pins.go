@@ -1,0 +1,171 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+
+	"medianest/app/apperr"
+	"medianest/db"
+)
+
+// ClientIdentifier returns the X-Plex-Client-Identifier of this install:
+// plex.client_identifier when configured, else the one stored in settings,
+// else a new random UUID that is stored there first. plex.tv lets only the
+// client that created a PIN poll it, so the identifier must outlive
+// restarts. The server calls this before it builds the plex clients.
+func ClientIdentifier(ctx context.Context, d *db.DB, configured string, now time.Time) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	var id string
+	err := d.Write(ctx, func(tx *sql.Tx) error {
+		// Two processes starting at once both insert; the first one wins
+		// and both read its value.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO NOTHING`, settingClientID, newUUID(), db.Millis(now)); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, settingClientID).Scan(&id)
+	})
+	if err != nil {
+		return "", fmt.Errorf("auth: plex client identifier: %w", err)
+	}
+	return id, nil
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// pinCookie binds a PIN to the browser that asked for it. PIN ids are
+// plex.tv's and roughly sequential, so without a binding anyone who guessed
+// an id could poll it and collect the session its owner approved.
+const pinCookie = "medianest_pin"
+
+// maxPins bounds the PINs kept in memory; with the per-address limit it is
+// out of reach of one client.
+const maxPins = 10_000
+
+// maxPinLife is how long a strong PIN lives at plex.tv, and the longest
+// this instance remembers one.
+const maxPinLife = 30 * time.Minute
+
+type pinEntry struct {
+	expires time.Time
+	binding string     // the pin cookie value of the browser that created it
+	ip      netip.Addr // the address that created it
+}
+
+// pinStore remembers the PINs this instance issued until they expire: a PIN
+// it never issued is answered 410 without asking plex.tv.
+type pinStore struct {
+	mu sync.Mutex
+	m  map[int64]pinEntry
+}
+
+func newPinStore() *pinStore { return &pinStore{m: map[int64]pinEntry{}} }
+
+func (p *pinStore) add(id int64, e pinEntry, now time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.m) >= maxPins {
+		for k, v := range p.m {
+			if !now.Before(v.expires) {
+				delete(p.m, k)
+			}
+		}
+		if len(p.m) >= maxPins {
+			return apperr.New(apperr.Unavailable, "Too many Plex sign-ins are in progress; try again in a few minutes.")
+		}
+	}
+	p.m[id] = e
+	return nil
+}
+
+// get returns a live PIN; an expired one is forgotten.
+func (p *pinStore) get(id int64, now time.Time) (pinEntry, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.m[id]
+	if ok && !now.Before(e.expires) {
+		delete(p.m, id)
+		return pinEntry{}, false
+	}
+	return e, ok
+}
+
+// consume forgets id and reports whether it was still there, so that one
+// approved PIN yields one session even when polled twice at once.
+func (p *pinStore) consume(id int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.m[id]
+	delete(p.m, id)
+	return ok
+}
+
+func (p *pinStore) drop(id int64) {
+	p.mu.Lock()
+	delete(p.m, id)
+	p.mu.Unlock()
+}
+
+var errPinExpired = apperr.New(apperr.PinExpired, "The Plex sign-in code expired or was not issued here; start again.")
+
+// pinBinding returns the browser's pin-cookie value, or a new one.
+func pinBinding(r *http.Request) (string, bool) {
+	if c, err := r.Cookie(pinCookie); err == nil && len(c.Value) == secretLen {
+		return c.Value, true
+	}
+	return newSecret(), false
+}
+
+// bound reports whether r may poll the PIN: it carries the cookie of the
+// browser that created it, or (a client without cookies) comes from the
+// address that did.
+func bound(r *http.Request, e pinEntry, ip netip.Addr) bool {
+	if c, err := r.Cookie(pinCookie); err == nil {
+		return subtle.ConstantTimeCompare([]byte(c.Value), []byte(e.binding)) == 1
+	}
+	return ip == e.ip
+}
+
+func (s *Service) setPinCookie(w http.ResponseWriter, r *http.Request, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{
+		Name: pinCookie, Value: value, Path: s.cookiePath, MaxAge: int(maxAge / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.srvCfg.SecureCookies,
+	})
+}
+
+// tvFailure rewrites a plex.tv failure so the user learns what failed and
+// what to do; the cause stays in the chain for the log.
+func tvFailure(err error, step string) error {
+	switch apperr.KindOf(err) {
+	case apperr.PinExpired:
+		return err
+	case apperr.UpstreamTimeout:
+		return apperr.Wrap(apperr.UpstreamTimeout, err, "plex.tv did not answer in time while %s; try again in a moment.", step)
+	case apperr.Unavailable:
+		return apperr.Wrap(apperr.Unavailable, err, "plex.tv is unavailable after repeated failures; try again in a minute.")
+	case apperr.Internal:
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	return apperr.Wrap(apperr.UpstreamError, err, "plex.tv failed while %s; try again in a moment.", step)
+}

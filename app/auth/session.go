@@ -1,0 +1,329 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"medianest/app/httpx"
+	"medianest/db"
+)
+
+var (
+	cacheHits   = metrics.NewCounter("medianest_session_cache_hits_total")
+	cacheMisses = metrics.NewCounter("medianest_session_cache_misses_total")
+)
+
+// CookieName is the session cookie.
+const CookieName = "medianest_session"
+
+// touchEvery bounds how often one session writes last_seen_at (and its
+// sliding expiry), or one API token last_used_at.
+const touchEvery = time.Minute
+
+const (
+	kindSession uint8 = iota + 1
+	kindToken
+)
+
+// secretLen is the length of a session secret: 32 random bytes, base64url.
+var secretLen = base64.RawURLEncoding.EncodedLen(32)
+
+// entry is what a session or API token proves, as cached. user is a copy
+// taken when the entry was loaded; every change to a user evicts that
+// user's entries, and the LRU's expire-after-write TTL bounds how stale a
+// copy can get when another process changed the row.
+type entry struct {
+	kind     uint8 // 0 only for contexts made by WithUser
+	id       int64
+	remember bool
+	h        [32]byte // the SHA-256 of the secret, the cache key
+	user     User
+	// expires is the unix-millisecond expiry (0: an API token that never
+	// expires); seen is when last_seen_at/last_used_at was last written.
+	expires atomic.Int64
+	seen    atomic.Int64
+}
+
+func newSecret() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// hashSecret hashes a session or token secret. Secrets are short, so they
+// are copied to the stack instead of converted to a heap []byte.
+func hashSecret(s string) [32]byte {
+	var buf [64]byte
+	if len(s) <= len(buf) {
+		n := copy(buf[:], s)
+		return sha256.Sum256(buf[:n])
+	}
+	return sha256.Sum256([]byte(s))
+}
+
+func (s *Service) ttl(remember bool) time.Duration {
+	if remember {
+		return s.cfg.RememberTTL.D()
+	}
+	return s.cfg.SessionTTL.D()
+}
+
+// lookup resolves a secret of the given kind. A cache hit reads no
+// database; a miss reads one row and fills the cache. ok is false for an
+// unknown, expired or disabled credential.
+func (s *Service) lookup(ctx context.Context, kind uint8, secret string, now time.Time) (e *entry, ok bool, err error) {
+	h := hashSecret(secret)
+	nowMs := now.UnixMilli()
+	if e, hit := s.cache.Get(h); hit && e.kind == kind {
+		cacheHits.Inc()
+		if exp := e.expires.Load(); (exp != 0 && exp <= nowMs) || !e.user.Active() {
+			s.cache.Remove(h)
+			return nil, false, nil
+		}
+		return e, true, nil
+	}
+	cacheMisses.Inc()
+	s.fillMu.Lock()
+	gen := s.gen
+	s.fillMu.Unlock()
+	e, err = s.load(ctx, kind, h)
+	if err != nil || e == nil {
+		return nil, false, err
+	}
+	if exp := e.expires.Load(); (exp != 0 && exp <= nowMs) || !e.user.Active() {
+		return nil, false, nil
+	}
+	s.fillMu.Lock()
+	if s.gen == gen {
+		s.cache.Add(h, e)
+	}
+	s.fillMu.Unlock()
+	return e, true, nil
+}
+
+// load reads a session or token and its user from the read pool; nil when
+// there is no such credential.
+func (s *Service) load(ctx context.Context, kind uint8, h [32]byte) (*entry, error) {
+	var r userRow
+	e := &entry{kind: kind, h: h}
+	var exp sql.NullInt64
+	var seen sql.NullInt64
+	var q string
+	dest := []any{&e.id, &exp, &seen}
+	if kind == kindSession {
+		q = `SELECT s.id, s.expires_at, s.last_seen_at, s.remember, ` + userCols + `
+			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`
+		dest = append(dest, &e.remember)
+	} else {
+		q = `SELECT t.id, t.expires_at, t.last_used_at, ` + userCols + `
+			FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`
+	}
+	err := s.db.R.QueryRowContext(ctx, q, h[:]).Scan(append(dest, r.dest()...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: load session: %w", err)
+	}
+	e.user = r.user()
+	e.expires.Store(exp.Int64)
+	e.seen.Store(seen.Int64)
+	return e, nil
+}
+
+// touch writes last_seen_at and the sliding expiry of a session (or
+// last_used_at of a token) at most once per touchEvery. It reports false
+// when the row is gone: another process revoked it behind the cache.
+func (s *Service) touch(ctx context.Context, e *entry, now time.Time) (refreshed, alive bool) {
+	nowMs := now.UnixMilli()
+	seen := e.seen.Load()
+	if nowMs-seen < touchEvery.Milliseconds() || !e.seen.CompareAndSwap(seen, nowMs) {
+		return false, true
+	}
+	ctx = context.WithoutCancel(ctx)
+	var n int64
+	var exp int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		var err error
+		if e.kind == kindSession {
+			exp = now.Add(s.ttl(e.remember)).UnixMilli()
+			res, err = tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?`, nowMs, exp, e.id)
+		} else {
+			res, err = tx.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, nowMs, e.id)
+		}
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		// Not worth failing the request: the next touch tries again.
+		httpx.Logger(ctx).Warn("auth: could not record session activity", "err", err)
+		e.seen.Store(seen)
+		return false, true
+	}
+	if n == 0 {
+		s.evict(e.h)
+		return false, false
+	}
+	if e.kind == kindSession {
+		e.expires.Store(exp)
+		return true, true
+	}
+	return false, true
+}
+
+// createSession stores a new session and caches it (database first, then
+// cache). prepare runs in the same transaction and returns the user the
+// session is for, so a sign-in's own writes (last_login_at, a rehash) and the
+// session land together.
+func (s *Service) createSession(ctx context.Context, r *http.Request, remember bool, prepare func(tx *sql.Tx) (User, error)) (string, *entry, error) {
+	secret := newSecret()
+	h := hashSecret(secret)
+	now := s.now()
+	exp := now.Add(s.ttl(remember))
+	ua := cutUTF8(r.UserAgent(), 256)
+	e := &entry{kind: kindSession, remember: remember, h: h}
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		u, err := prepare(tx)
+		if err != nil {
+			return err
+		}
+		e.user = u
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO sessions (token_hash, user_id, remember, user_agent, ip, created_at, last_seen_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			h[:], u.ID, remember, ua, httpx.ClientIP(r).String(), db.Millis(now), db.Millis(now), db.Millis(exp))
+		if err != nil {
+			return fmt.Errorf("auth: create session: %w", err)
+		}
+		e.id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	e.expires.Store(exp.UnixMilli())
+	e.seen.Store(now.UnixMilli())
+	s.fillMu.Lock()
+	s.cache.Add(h, e)
+	s.fillMu.Unlock()
+	return secret, e, nil
+}
+
+// evict drops one cached credential after its row was deleted.
+func (s *Service) evict(h [32]byte) {
+	s.fillMu.Lock()
+	s.gen++
+	s.cache.Remove(h)
+	s.fillMu.Unlock()
+}
+
+// evictUser drops every cached session and token of a user (role, status,
+// password or profile changed, or the user was deleted).
+func (s *Service) evictUser(userID int64) {
+	s.fillMu.Lock()
+	defer s.fillMu.Unlock()
+	s.gen++
+	for _, k := range s.cache.Keys() {
+		if e, ok := s.cache.Peek(k); ok && e.user.ID == userID {
+			s.cache.Remove(k)
+		}
+	}
+}
+
+func (s *Service) purgeCache() {
+	s.fillMu.Lock()
+	s.gen++
+	s.cache.Purge()
+	s.fillMu.Unlock()
+}
+
+// revokeSession deletes one session by its secret's hash.
+func (s *Service) revokeSession(ctx context.Context, h [32]byte) error {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, h[:])
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("auth: end session: %w", err)
+	}
+	s.evict(h)
+	return nil
+}
+
+// deleteSessions deletes the sessions of a user inside tx, keeping exceptID
+// (0 keeps none), and bumps the auth epoch so other processes notice. The
+// caller evicts the user from the cache after the commit.
+func deleteSessions(ctx context.Context, tx *sql.Tx, userID, exceptID int64, now time.Time) (int64, error) {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id != ?`, userID, exceptID); err != nil {
+		return 0, fmt.Errorf("auth: end sessions: %w", err)
+	}
+	return bumpEpoch(ctx, tx, now)
+}
+
+// CleanupExpired deletes expired sessions, and API tokens that expired more
+// than 30 days ago (kept that long so their owner sees them as expired).
+func (s *Service) CleanupExpired(ctx context.Context) (int64, error) {
+	now := s.now()
+	var n int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, db.Millis(now))
+		if err != nil {
+			return err
+		}
+		a, _ := res.RowsAffected()
+		res, err = tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?`,
+			db.Millis(now.Add(-30*24*time.Hour)))
+		if err != nil {
+			return err
+		}
+		b, _ := res.RowsAffected()
+		n = a + b
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("auth: delete expired sessions: %w", err)
+	}
+	return n, nil
+}
+
+// setCookie sends the session cookie: HttpOnly, SameSite=Lax, Secure over
+// TLS or when server.secure_cookies says the proxy in front speaks TLS,
+// scoped to the base path, living as long as the session.
+func (s *Service) setCookie(w http.ResponseWriter, r *http.Request, secret string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: secret, Path: s.cookiePath,
+		MaxAge: int(maxAge / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil || s.srvCfg.SecureCookies,
+	})
+}
+
+func (s *Service) clearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: "", Path: s.cookiePath, MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.srvCfg.SecureCookies,
+	})
+}
+
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}

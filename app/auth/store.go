@@ -1,0 +1,175 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"medianest/app/apperr"
+	"medianest/db"
+)
+
+// querier is what both the read pool and a write transaction offer.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// userCols are the columns userRow scans, in order, from "users u".
+const userCols = `u.id, u.username, u.email, u.display_name, u.avatar_url, u.role, u.status,
+	u.provider, u.plex_id, u.request_quota, u.download_quota, u.created_at, u.last_login_at`
+
+// userRow is a users row on its way to a User.
+type userRow struct {
+	u                       User
+	plexID, rq, dq, lastLog sql.NullInt64
+	created                 int64
+}
+
+func (r *userRow) dest(extra ...any) []any {
+	return append([]any{&r.u.ID, &r.u.Username, &r.u.Email, &r.u.DisplayName, &r.u.AvatarURL,
+		&r.u.Role, &r.u.Status, &r.u.Provider, &r.plexID, &r.rq, &r.dq, &r.created, &r.lastLog}, extra...)
+}
+
+func (r *userRow) user() User {
+	u := r.u
+	u.PlexID = r.plexID.Int64
+	u.RequestQuota = nullInt(r.rq)
+	u.DownloadQuota = nullInt(r.dq)
+	u.CreatedAt = db.Time(r.created)
+	u.LastLoginAt = db.NullTime(r.lastLog)
+	return u
+}
+
+func nullInt(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
+}
+
+func intOrNull(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func userNotFound(what string) error {
+	return apperr.New(apperr.NotFound, "No user %s.", what)
+}
+
+// userByID loads one user; NOT_FOUND when there is none.
+func userByID(ctx context.Context, q querier, id int64) (User, error) {
+	var r userRow
+	err := q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`, id).Scan(r.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, userNotFound("with id " + strconv.FormatInt(id, 10))
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("auth: load user %d: %w", id, err)
+	}
+	return r.user(), nil
+}
+
+// userByName loads a user by username (case-insensitive) with its password
+// hash ("" when none); NOT_FOUND when there is none.
+func userByName(ctx context.Context, q querier, name string) (User, string, error) {
+	var r userRow
+	var hash sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT `+userCols+`, u.password_hash FROM users u WHERE u.username = ?`, name).
+		Scan(r.dest(&hash)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, "", userNotFound("called " + strconv.Quote(name))
+	}
+	if err != nil {
+		return User{}, "", fmt.Errorf("auth: load user: %w", err)
+	}
+	return r.user(), hash.String, nil
+}
+
+// userByPlexID loads the account of a plex.tv user; found is false when
+// that Plex account has not signed in before.
+func userByPlexID(ctx context.Context, q querier, plexID int64) (u User, found bool, err error) {
+	var r userRow
+	err = q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.plex_id = ?`, plexID).Scan(r.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, false, nil
+	}
+	if err != nil {
+		return User{}, false, fmt.Errorf("auth: load plex user: %w", err)
+	}
+	return r.user(), true, nil
+}
+
+// usernameTaken reports whether name is in use, ignoring case.
+func usernameTaken(ctx context.Context, q querier, name string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE username = ?`, name).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("auth: check username: %w", err)
+	}
+	return n > 0, nil
+}
+
+// hasActiveAdmin reports whether any active admin exists.
+func hasActiveAdmin(ctx context.Context, q querier) (bool, error) {
+	var ok bool
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND status = 'active')`).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("auth: look for an admin: %w", err)
+	}
+	return ok, nil
+}
+
+// insertLocalUser adds a local account; CONFLICT when the name is taken.
+func insertLocalUser(ctx context.Context, tx *sql.Tx, username, email, role, hash string, now time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO users (username, email, display_name, role, status, provider, password_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 'active', 'local', ?, ?, ?)`,
+		username, email, username, role, hash, db.Millis(now), db.Millis(now))
+	if db.IsUnique(err) {
+		return 0, apperr.New(apperr.Conflict, "The username %q is already taken.", username)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("auth: create user: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// Settings keys this package owns.
+const (
+	settingEpoch    = "auth_epoch"
+	settingClientID = "plex_client_identifier"
+)
+
+// bumpEpoch increments the auth epoch, the number other processes watch to
+// learn that sessions were revoked behind their caches, and returns it.
+func bumpEpoch(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
+	var v int64
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO settings (key, value, updated_at) VALUES (?, '1', ?)
+		ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT), updated_at = excluded.updated_at
+		RETURNING CAST(value AS INTEGER)`, settingEpoch, db.Millis(now)).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("auth: bump auth epoch: %w", err)
+	}
+	return v, nil
+}
+
+// readEpoch returns the current auth epoch (0 before the first bump).
+func readEpoch(ctx context.Context, q querier) (int64, error) {
+	var v sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?`, settingEpoch).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("auth: read auth epoch: %w", err)
+	}
+	return v.Int64, nil
+}

@@ -1,0 +1,379 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"medianest/app/apperr"
+	"medianest/app/audit"
+	"medianest/db"
+)
+
+// The operations below are shared by the admin API and the CLI
+// (`medianest user …`, which runs in its own process against the same
+// database). Every change that must end sessions bumps the auth epoch in the
+// same transaction, so a running server drops its cached copies within one
+// EpochPoll.
+
+// CreateLocalUser adds a local account. role is "user" or "admin" ("" is
+// user); email may be empty. A taken username (in any case) is CONFLICT.
+// Like the other operations the CLI runs, it is audited as done by "cli".
+func (s *Service) CreateLocalUser(ctx context.Context, username, password, email, role string) (*User, error) {
+	u, err := s.createLocalUser(ctx, username, password, email, role)
+	if err != nil {
+		return nil, err
+	}
+	s.record(ctx, cliEntry("user.create", u, "local account, role "+u.Role))
+	return u, nil
+}
+
+// cliEntry is an audit entry for a change made outside the web API.
+func cliEntry(action string, u *User, details string) audit.Entry {
+	return audit.Entry{ActorName: "cli", Action: action, Target: userTarget(u.ID), Details: u.Username + ": " + details}
+}
+
+func (s *Service) createLocalUser(ctx context.Context, username, password, email, role string) (*User, error) {
+	username, email = strings.TrimSpace(username), strings.TrimSpace(email)
+	if role == "" {
+		role = RoleUser
+	}
+	var errs []apperr.FieldError
+	for _, err := range []error{checkUsername(username), checkPassword("password", password), checkEmail(email), checkRole("role", role)} {
+		if e, ok := apperr.As(err); ok {
+			errs = append(errs, e.Details...)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, apperr.Validation(errs...)
+	}
+	if taken, err := usernameTaken(ctx, s.db.R, username); err != nil {
+		return nil, err
+	} else if taken {
+		return nil, apperr.New(apperr.Conflict, "The username %q is already taken.", username)
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	var u User
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		id, err := insertLocalUser(ctx, tx, username, email, role, hash, s.now())
+		if err != nil {
+			return err
+		}
+		u, err = userByID(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// ListUsers returns every account, oldest first.
+func (s *Service) ListUsers(ctx context.Context) ([]User, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.id`)
+	if err != nil {
+		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	defer rows.Close()
+	out := []User{}
+	for rows.Next() {
+		var r userRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, fmt.Errorf("auth: list users: %w", err)
+		}
+		out = append(out, r.user())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	return out, nil
+}
+
+// GetUser returns one account; NOT_FOUND when there is none.
+func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
+	u, err := userByID(ctx, s.db.R, id)
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+func (s *Service) idByName(ctx context.Context, username string) (User, error) {
+	u, _, err := userByName(ctx, s.db.R, strings.TrimSpace(username))
+	return u, err
+}
+
+// SetPassword sets a local account's password and ends all its sessions.
+// A Plex account cannot have one: it signs in through plex.tv.
+func (s *Service) SetPassword(ctx context.Context, username, password string) error {
+	u, err := s.idByName(ctx, username)
+	if err != nil {
+		return err
+	}
+	if u.Provider != ProviderLocal {
+		return apperr.New(apperr.Invalid, "%s signs in with Plex and has no password here.", u.Username)
+	}
+	if err := checkPassword("password", password); err != nil {
+		return err
+	}
+	if err := s.setPassword(ctx, u.ID, password, 0); err != nil {
+		return err
+	}
+	s.record(ctx, cliEntry("user.update", &u, "password set"))
+	return nil
+}
+
+// SetRole makes a user "admin" or "user"; a change ends their sessions.
+func (s *Service) SetRole(ctx context.Context, username, role string) error {
+	u, err := s.idByName(ctx, username)
+	if err != nil {
+		return err
+	}
+	if _, err = s.updateUser(ctx, u.ID, userPatch{Role: &role}); err != nil {
+		return err
+	}
+	s.record(ctx, cliEntry("user.update", &u, "role="+role))
+	return nil
+}
+
+// SetStatus makes a user "active" or "disabled"; a change ends their
+// sessions, and disabling also stops their API tokens working.
+func (s *Service) SetStatus(ctx context.Context, username, status string) error {
+	u, err := s.idByName(ctx, username)
+	if err != nil {
+		return err
+	}
+	if _, err = s.updateUser(ctx, u.ID, userPatch{Status: &status}); err != nil {
+		return err
+	}
+	s.record(ctx, cliEntry("user.update", &u, "status="+status))
+	return nil
+}
+
+// optInt is a JSON field that may be absent (Set false), null (Set, nil:
+// back to the default) or a number.
+type optInt struct {
+	Set   bool
+	Value *int
+}
+
+func (o *optInt) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		o.Value = nil
+		return nil
+	}
+	var v int
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.Value = &v
+	return nil
+}
+
+// userPatch is a change to an account; nil / unset fields stay as they are.
+type userPatch struct {
+	Role          *string `json:"role"`
+	Status        *string `json:"status"`
+	RequestQuota  optInt  `json:"requestQuota"`
+	DownloadQuota optInt  `json:"downloadQuota"`
+}
+
+func (p userPatch) validate() error {
+	var errs []apperr.FieldError
+	add := func(err error) {
+		if e, ok := apperr.As(err); ok {
+			errs = append(errs, e.Details...)
+		}
+	}
+	if p.Role != nil {
+		add(checkRole("role", *p.Role))
+	}
+	if p.Status != nil {
+		add(checkStatus("status", *p.Status))
+	}
+	for _, q := range []struct {
+		name string
+		v    optInt
+	}{{"requestQuota", p.RequestQuota}, {"downloadQuota", p.DownloadQuota}} {
+		if q.v.Value != nil && (*q.v.Value < 0 || *q.v.Value > 1_000_000) {
+			errs = append(errs, apperr.FieldError{Field: q.name, Message: "must be a whole number from 0 to 1000000, or null for the default"})
+		}
+	}
+	if len(errs) > 0 {
+		return apperr.Validation(errs...)
+	}
+	return nil
+}
+
+// updateUser applies p to user id. A role or status change ends the user's
+// sessions at once (database first, then this process's cache; the epoch
+// tells other processes). It returns the updated user and what changed.
+func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (User, error) {
+	if err := p.validate(); err != nil {
+		return User{}, err
+	}
+	now := s.now()
+	var u User
+	var epoch int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		cur, err := userByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		next := cur
+		if p.Role != nil {
+			next.Role = *p.Role
+		}
+		if p.Status != nil {
+			next.Status = *p.Status
+		}
+		if p.RequestQuota.Set {
+			next.RequestQuota = p.RequestQuota.Value
+		}
+		if p.DownloadQuota.Set {
+			next.DownloadQuota = p.DownloadQuota.Value
+		}
+		_, err = tx.ExecContext(ctx, `
+			UPDATE users SET role = ?, status = ?, request_quota = ?, download_quota = ?, updated_at = ? WHERE id = ?`,
+			next.Role, next.Status, intOrNull(next.RequestQuota), intOrNull(next.DownloadQuota), db.Millis(now), id)
+		if err != nil {
+			return fmt.Errorf("auth: update user: %w", err)
+		}
+		if next.Role != cur.Role || next.Status != cur.Status {
+			if epoch, err = deleteSessions(ctx, tx, id, 0, now); err != nil {
+				return err
+			}
+		}
+		u, err = userByID(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return User{}, err
+	}
+	if epoch != 0 {
+		s.noteEpoch(epoch)
+	}
+	s.evictUser(id)
+	return u, nil
+}
+
+// deleteUser deletes an account with its sessions, tokens, requests and
+// downloads (the foreign keys cascade; downloaded files stay on disk).
+func (s *Service) deleteUser(ctx context.Context, id int64) (User, error) {
+	var u User
+	var epoch int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if u, err = userByID(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err = tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("auth: delete user: %w", err)
+		}
+		epoch, err = bumpEpoch(ctx, tx, s.now())
+		return err
+	})
+	if err != nil {
+		return User{}, err
+	}
+	s.noteEpoch(epoch)
+	s.evictUser(id)
+	return u, nil
+}
+
+// AdminUser is a user as the admin listing shows it: with usage counts and
+// the quota overrides (null: the configured default applies).
+type AdminUser struct {
+	User
+	RequestCount  int64 `json:"requestCount"`
+	DownloadCount int64 `json:"downloadCount"`
+	RequestQuota  *int  `json:"requestQuota"`
+	DownloadQuota *int  `json:"downloadQuota"`
+}
+
+// UserFilter selects users for the admin listing.
+type UserFilter struct {
+	Search   string // in username, e-mail or display name
+	Role     string
+	Status   string
+	Page     int
+	PageSize int
+}
+
+// SearchUsers returns one page of users matching f, oldest first, and the
+// total number that match.
+func (s *Service) SearchUsers(ctx context.Context, f UserFilter) ([]AdminUser, int64, error) {
+	var where []string
+	var args []any
+	if f.Search != "" {
+		like := "%" + escapeLike(f.Search) + "%"
+		where = append(where, `(u.username LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
+	}
+	if f.Role != "" {
+		where = append(where, `u.role = ?`)
+		args = append(args, f.Role)
+	}
+	if f.Status != "" {
+		where = append(where, `u.status = ?`)
+		args = append(args, f.Status)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int64
+	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("auth: count users: %w", err)
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userCols+`,
+			(SELECT COUNT(*) FROM media_requests m WHERE m.user_id = u.id),
+			(SELECT COUNT(*) FROM downloads d WHERE d.user_id = u.id)
+		FROM users u`+cond+` ORDER BY u.id LIMIT ? OFFSET ?`,
+		append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("auth: list users: %w", err)
+	}
+	defer rows.Close()
+	out := []AdminUser{}
+	for rows.Next() {
+		var r userRow
+		var a AdminUser
+		if err := rows.Scan(r.dest(&a.RequestCount, &a.DownloadCount)...); err != nil {
+			return nil, 0, fmt.Errorf("auth: list users: %w", err)
+		}
+		a.User = r.user()
+		a.RequestQuota, a.DownloadQuota = a.User.RequestQuota, a.User.DownloadQuota
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("auth: list users: %w", err)
+	}
+	return out, total, nil
+}
+
+// adminUser returns one user as the admin listing shows it.
+func (s *Service) adminUser(ctx context.Context, u User) (AdminUser, error) {
+	a := AdminUser{User: u, RequestQuota: u.RequestQuota, DownloadQuota: u.DownloadQuota}
+	err := s.db.R.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM media_requests WHERE user_id = ?), (SELECT COUNT(*) FROM downloads WHERE user_id = ?)`,
+		u.ID, u.ID).Scan(&a.RequestCount, &a.DownloadCount)
+	if err != nil {
+		return AdminUser{}, fmt.Errorf("auth: count user activity: %w", err)
+	}
+	return a, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func userTarget(id int64) string { return "user:" + strconv.FormatInt(id, 10) }

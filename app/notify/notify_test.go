@@ -1,0 +1,147 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"medianest/app/apperr"
+	"medianest/app/auth"
+	"medianest/app/events"
+	"medianest/app/httpx"
+	"medianest/db/dbtest"
+)
+
+type guard struct{ users map[int64]*auth.User }
+
+func (g guard) RequireUser(next http.Handler) http.Handler {
+	return httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
+		id, _ := strconv.ParseInt(r.Header.Get("X-Test-User"), 10, 64)
+		u, ok := g.users[id]
+		if !ok {
+			return apperr.New(apperr.Unauthorized, "Sign in first.")
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), u)))
+		return nil
+	})
+}
+
+type pub struct {
+	mu sync.Mutex
+	ev []events.Event
+}
+
+func (p *pub) Publish(e events.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ev = append(p.ev, e)
+}
+
+func TestNotifications(t *testing.T) {
+	d := dbtest.New(t)
+	for _, id := range []int64{1, 2} {
+		if _, err := d.W.Exec(`INSERT INTO users (id, username, provider, created_at, updated_at) VALUES (?, ?, 'local', 0, 0)`,
+			id, "user"+strconv.FormatInt(id, 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &pub{}
+	clock := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	s := New(d, p, func() time.Time { clock = clock.Add(time.Second); return clock })
+	mux := http.NewServeMux()
+	s.Routes(mux, guard{users: map[int64]*auth.User{1: {ID: 1}, 2: {ID: 2}}})
+	h := httpx.Wrap(mux, httpx.Options{})
+	do := func(user int64, method, path string) (int, map[string]any, []Notification) {
+		t.Helper()
+		req := httptest.NewRequest(method, path, nil)
+		req.Header.Set("X-Test-User", strconv.FormatInt(user, 10))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var env struct {
+			Data json.RawMessage `json:"data"`
+			Meta map[string]any  `json:"meta"`
+		}
+		var list []Notification
+		if rec.Code == http.StatusOK {
+			json.Unmarshal(rec.Body.Bytes(), &env)
+			if err := json.Unmarshal(env.Data, &list); err != nil {
+				t.Fatalf("%s: %v", rec.Body, err)
+			}
+		}
+		return rec.Code, env.Meta, list
+	}
+
+	ctx := context.Background()
+	var ids []int64
+	for i := range 3 {
+		n, err := s.Notify(ctx, 1, Notification{Type: RequestAvailable, Title: "Now available", Message: "Sintel " + strconv.Itoa(i), Link: "/requests/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, n.ID)
+	}
+	if _, err := s.Notify(ctx, 2, Notification{Type: DownloadFailed, Title: "Download failed"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Notify(ctx, 1, Notification{Title: "no type"}); err == nil {
+		t.Fatal("a notification without a type was stored")
+	}
+	if len(p.ev) != 4 || p.ev[0].Type != events.Notification || p.ev[0].UserID != 1 || p.ev[0].Admins || p.ev[3].UserID != 2 {
+		t.Fatalf("events %+v", p.ev)
+	}
+	if n := p.ev[0].Data.(Notification); n.ID != ids[0] || n.Read || n.CreatedAt.IsZero() {
+		t.Fatalf("event data %+v", n)
+	}
+
+	code, meta, list := do(1, "GET", "/api/v1/notifications?pageSize=2")
+	if code != 200 || len(list) != 2 || list[0].ID != ids[2] || meta["total"] != float64(3) || meta["unread"] != float64(3) || meta["totalPages"] != float64(2) {
+		t.Fatalf("list: %d %v %+v", code, meta, list)
+	}
+	if list[0].Type != RequestAvailable || list[0].Link != "/requests/1" || list[0].Title != "Now available" {
+		t.Fatalf("notification %+v", list[0])
+	}
+
+	if code, _, _ := do(2, "POST", "/api/v1/notifications/"+strconv.FormatInt(ids[0], 10)+"/read"); code != http.StatusNotFound {
+		t.Fatalf("someone else's notification: %d", code)
+	}
+	for range 2 {
+		if code, _, _ := do(1, "POST", "/api/v1/notifications/"+strconv.FormatInt(ids[0], 10)+"/read"); code != http.StatusNoContent {
+			t.Fatalf("mark read: %d", code)
+		}
+	}
+	code, meta, list = do(1, "GET", "/api/v1/notifications?unread=true")
+	if code != 200 || len(list) != 2 || meta["unread"] != float64(2) || meta["total"] != float64(2) {
+		t.Fatalf("unread: %v %+v", meta, list)
+	}
+	if code, _, _ := do(1, "GET", "/api/v1/notifications?unread=maybe"); code != http.StatusBadRequest {
+		t.Fatalf("unread=maybe: %d", code)
+	}
+	if code, _, _ := do(1, "POST", "/api/v1/notifications/read-all"); code != http.StatusNoContent {
+		t.Fatalf("read all: %d", code)
+	}
+	_, meta, list = do(1, "GET", "/api/v1/notifications")
+	if len(list) != 3 || meta["unread"] != float64(0) || !list[0].Read {
+		t.Fatalf("after read-all: %v %+v", meta, list)
+	}
+	_, meta, list = do(2, "GET", "/api/v1/notifications")
+	if len(list) != 1 || meta["unread"] != float64(1) {
+		t.Fatalf("user 2 was touched: %v %+v", meta, list)
+	}
+	if code, _, _ := do(9, "GET", "/api/v1/notifications"); code != http.StatusUnauthorized {
+		t.Fatalf("anonymous: %d", code)
+	}
+}
+
+func TestClip(t *testing.T) {
+	if got := clip("héllo", 2); got != "h" {
+		t.Fatalf("clip split a rune: %q", got)
+	}
+	if got := clip("abc", 5); got != "abc" {
+		t.Fatal(got)
+	}
+}

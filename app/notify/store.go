@@ -1,0 +1,97 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"medianest/app/apperr"
+	"medianest/db"
+)
+
+// Page is one page of a user's notifications with the counts the API shows.
+type Page struct {
+	Items []Notification
+	// Total is how many notifications the filter matches.
+	Total int64
+	// Unread is how many of the user's notifications are unread.
+	Unread int64
+}
+
+// List returns a page of userID's notifications, newest first; with
+// unreadOnly only the unread ones.
+func (s *Service) List(ctx context.Context, userID int64, unreadOnly bool, page, pageSize int) (Page, error) {
+	out := Page{Items: []Notification{}}
+	err := s.db.R.QueryRowContext(ctx,
+		`SELECT count(*) FROM notifications WHERE user_id = ? AND read = 0`, userID).Scan(&out.Unread)
+	if err != nil {
+		return Page{}, fmt.Errorf("notify: count unread: %w", err)
+	}
+	where := `user_id = ?`
+	if unreadOnly {
+		where += ` AND read = 0`
+		out.Total = out.Unread
+	} else if err := s.db.R.QueryRowContext(ctx,
+		`SELECT count(*) FROM notifications WHERE user_id = ?`, userID).Scan(&out.Total); err != nil {
+		return Page{}, fmt.Errorf("notify: count: %w", err)
+	}
+	if out.Total == 0 {
+		return out, nil
+	}
+	rows, err := s.db.R.QueryContext(ctx, `
+		SELECT id, type, title, message, link, read, created_at FROM notifications
+		WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+		userID, pageSize, (page-1)*pageSize)
+	if err != nil {
+		return Page{}, fmt.Errorf("notify: list: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n Notification
+		var created int64
+		if err := rows.Scan(&n.ID, &n.Type, &n.Title, &n.Message, &n.Link, &n.Read, &created); err != nil {
+			return Page{}, fmt.Errorf("notify: list: %w", err)
+		}
+		n.CreatedAt = db.Time(created)
+		out.Items = append(out.Items, n)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("notify: list: %w", err)
+	}
+	return out, nil
+}
+
+// MarkRead marks notification id of userID read. Someone else's
+// notification is NOT_FOUND, exactly like one that does not exist.
+func (s *Service) MarkRead(ctx context.Context, userID, id int64) error {
+	var n int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		// The row is matched even when already read, so a repeated call is
+		// not a 404.
+		res, err := tx.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE id = ? AND user_id = ?`, id, userID)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("notify: mark read: %w", err)
+	}
+	if n == 0 {
+		return apperr.New(apperr.NotFound, "No such notification.")
+	}
+	return nil
+}
+
+// MarkAllRead marks every notification of userID read.
+func (s *Service) MarkAllRead(ctx context.Context, userID int64) error {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE user_id = ? AND read = 0`, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("notify: mark all read: %w", err)
+	}
+	return nil
+}
