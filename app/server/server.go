@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"medianest/app/apperr"
+	"medianest/app/auth"
 	"medianest/app/config"
 	"medianest/app/httpx"
 	"medianest/app/secret"
@@ -36,6 +36,7 @@ type Server struct {
 	trusted     []netip.Prefix
 	metricsNets []netip.Prefix
 	upstreams   UpstreamChecks
+	auth        *auth.Service
 
 	handler http.Handler
 	// workers run until the server's context ends (pollers, reconcilers).
@@ -134,10 +135,7 @@ func (s *Server) routes(ctx context.Context, mux *http.ServeMux, o Options) erro
 	}
 	mux.Handle("/", ui)
 	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
-	mux.Handle("/api/v1/", httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
-		return apperr.New(apperr.NotFound, "No API route %s %s.", r.Method, r.URL.Path)
-	}))
-	return nil
+	return s.domains(ctx, mux, o)
 }
 
 // Handler is the whole HTTP surface with its middleware.

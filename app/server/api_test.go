@@ -1,0 +1,155 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"medianest/app/auth"
+	"medianest/app/config"
+	"medianest/app/secret"
+	"medianest/app/server"
+	"medianest/db/dbtest"
+)
+
+type testServer struct {
+	h     http.Handler
+	admin string // an API token of an admin
+	mint  func() string
+}
+
+func newAPIServer(t *testing.T) testServer {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Data.Dir = t.TempDir()
+	cfg.Overseerr.WebhookSecret = "hook-secret"
+	d := dbtest.New(t)
+	box, _ := secret.NewBox(make([]byte, 32))
+	// Accounts are made the way the CLI makes them: another auth service on
+	// the same database.
+	cli, err := auth.New(auth.Deps{DB: d, Box: box, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := cli.CreateLocalUser(context.Background(), "root", "a long enough password", "", auth.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secretToken, err := cli.CreateToken(context.Background(), admin, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.New(context.Background(), cfg, d, server.Options{Version: "test", Box: box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mint := func() string {
+		_, tok, err := cli.CreateToken(context.Background(), admin, "test", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	return testServer{h: s.Handler(), admin: secretToken, mint: mint}
+}
+
+func (ts testServer) do(method, path, body string, hdr ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.RemoteAddr = "192.0.2.10:5555"
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 500*time.Millisecond)
+	defer cancel()
+	w := httptest.NewRecorder()
+	ts.h.ServeHTTP(w, r.WithContext(ctx))
+	return w
+}
+
+func TestUnknownAPIPath(t *testing.T) {
+	ts := newAPIServer(t)
+	if w := ts.do("GET", "/api/v1/no/such/thing", ""); w.Code != 401 {
+		t.Fatalf("anonymous: %d %s", w.Code, w.Body)
+	}
+	w := ts.do("GET", "/api/v1/no/such/thing", "", "Authorization", "Bearer "+ts.admin)
+	if w.Code != 404 || !strings.Contains(w.Body.String(), `"NOT_FOUND"`) {
+		t.Fatalf("signed in: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestLocalSignInThroughTheServer(t *testing.T) {
+	ts := newAPIServer(t)
+	w := ts.do("POST", "/api/v1/auth/login", `{"username":"root","password":"a long enough password"}`, "Content-Type", "application/json")
+	if w.Code != 200 {
+		t.Fatalf("login: %d %s", w.Code, w.Body)
+	}
+	var cookie string
+	for _, c := range w.Result().Cookies() {
+		if c.Name == "medianest_session" {
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	if cookie == "" {
+		t.Fatal("no session cookie")
+	}
+	w = ts.do("GET", "/api/v1/auth/session", "", "Cookie", cookie)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"via":"cookie"`) {
+		t.Fatalf("session: %d %s", w.Code, w.Body)
+	}
+	if w := ts.do("GET", "/api/v1/admin/users", "", "Cookie", cookie); w.Code != 200 {
+		t.Fatalf("admin users: %d", w.Code)
+	}
+}
+
+// Every operation of the OpenAPI document is routed: none falls through to
+// the unknown-path handler or to a 405.
+func TestOpenAPIOperationsAreRouted(t *testing.T) {
+	b, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ts := newAPIServer(t)
+	if w := ts.do("GET", "/api/v1/openapi.json", ""); w.Code != 200 || !json.Valid(w.Body.Bytes()) {
+		t.Fatalf("openapi.json: %d", w.Code)
+	}
+	param := regexp.MustCompile(`\{[^}]+\}`)
+	n := 0
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			method = strings.ToUpper(method)
+			switch method {
+			case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE":
+			default:
+				continue // servers, parameters, summary
+			}
+			full := "/api/v1" + param.ReplaceAllString(path, "1")
+			switch path {
+			case "/health", "/health/ready", "/metrics":
+				full = path
+			case "/media/{mediaType}/{tmdbId}":
+				full = "/api/v1/media/movie/1"
+			}
+			// A fresh token each time: some operations end sessions or delete tokens.
+			w := ts.do(method, full, "{}", "Authorization", "Bearer "+ts.mint(), "Content-Type", "application/json")
+			if w.Code == 405 || strings.Contains(w.Body.String(), "No API route") || strings.Contains(w.Body.String(), "Sign in first") {
+				t.Errorf("%s %s is documented but not routed (%d %s)", method, path, w.Code, w.Body)
+			}
+			n++
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d operations checked", n)
+	}
+}

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+
+	"medianest/app/apperr"
+	"medianest/app/audit"
+	"medianest/app/auth"
+	"medianest/app/events"
+	"medianest/app/httpx"
+	"medianest/app/media"
+	"medianest/app/notify"
+	"medianest/app/overseerr"
+	"medianest/app/plex"
+	"medianest/app/services"
+	"medianest/app/upstream"
+)
+
+// domains builds every domain service and registers its routes on mux.
+func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) error {
+	cfg := s.cfg
+	now := o.Now
+	if o.Box == nil {
+		return fmt.Errorf("server: no secret box")
+	}
+
+	store := services.NewStore(s.db, o.Box, now)
+	if err := store.Seed(ctx, cfg); err != nil {
+		return err
+	}
+	cid, err := auth.ClientIdentifier(ctx, s.db, cfg.Plex.ClientIdentifier, now())
+	if err != nil {
+		return err
+	}
+	identity := plex.Identity{
+		ClientID:   cid,
+		Product:    cfg.Plex.Product,
+		Version:    s.version,
+		Platform:   "MediaNest",
+		Device:     "MediaNest",
+		DeviceName: cfg.Plex.Product,
+	}
+	plexTimeout := upstream.Options{Timeout: cfg.Plex.Timeout.D()}
+	tv := plex.NewTV(cfg.Plex.PlexTVURL, identity, upstream.New("plex_tv", "plex.tv", plexTimeout))
+	pms := plex.NewPMS(upstream.New("plex", "Plex", plexTimeout), identity)
+	ovr := overseerr.New(upstream.New("overseerr", "Overseerr", upstream.Options{Timeout: cfg.Overseerr.Timeout.D()}))
+
+	rec := audit.New(s.db, now).WithLogger(s.log)
+	hub := events.NewHub(s.log)
+	s.onShutdown = append(s.onShutdown, hub.Close)
+
+	authSvc, err := auth.New(auth.Deps{
+		DB: s.db, Box: o.Box, Config: cfg, Services: store,
+		TV: tv, PMS: pms, Audit: rec, Logger: s.log, Now: now,
+	})
+	if err != nil {
+		return err
+	}
+	s.auth = authSvc
+	authSvc.Routes(mux)
+	s.workers = append(s.workers, func(ctx context.Context) { authSvc.Run(ctx) })
+	hub.Routes(mux, authSvc)
+
+	ntf := notify.New(s.db, hub, now)
+	ntf.Routes(mux, authSvc)
+
+	med, err := media.New(media.Deps{
+		DB: s.db, Services: store, Overseerr: ovr, PMS: pms,
+		Tokens: authSvc, Notifier: ntf, Events: hub, Audit: rec,
+		Config: media.Config{
+			WebhookSecret:     cfg.Overseerr.WebhookSecret,
+			ReconcileInterval: cfg.Overseerr.ReconcileInterval.D(),
+			RequestQuota:      cfg.Overseerr.RequestQuota,
+			RequestQuotaDays:  cfg.Overseerr.RequestQuotaDays,
+		},
+		BasePath: s.basePath,
+		ImageDir: filepath.Join(cfg.Data.Dir, "cache", "images"),
+		Logger:   s.log,
+		Now:      now,
+	})
+	if err != nil {
+		return err
+	}
+	med.Routes(mux, authSvc)
+	store.OnChange(med.OnServiceChange)
+	s.workers = append(s.workers, med.RunReconcile)
+
+	// An unknown API path is 404 to a signed-in caller and 401 to anyone
+	// else, so the API's shape is not mapped out anonymously.
+	mux.Handle("/api/v1/", authSvc.Identify(httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
+		if _, ok := auth.UserFrom(r.Context()); !ok {
+			return apperr.New(apperr.Unauthorized, "Sign in first.")
+		}
+		return apperr.New(apperr.NotFound, "No API route %s %s.", r.Method, r.URL.Path)
+	})))
+
+	if hint, ok := authSvc.SetupHint(ctx); ok {
+		s.log.Warn(hint)
+	}
+	return nil
+}
