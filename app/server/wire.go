@@ -11,11 +11,13 @@ import (
 	"medianest/app/auth"
 	"medianest/app/events"
 	"medianest/app/httpx"
+	"medianest/app/kuma"
 	"medianest/app/media"
 	"medianest/app/notify"
 	"medianest/app/overseerr"
 	"medianest/app/plex"
 	"medianest/app/services"
+	"medianest/app/status"
 	"medianest/app/upstream"
 )
 
@@ -88,6 +90,28 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	store.OnChange(med.OnServiceChange)
 	s.workers = append(s.workers, med.RunReconcile)
 
+	kumaClient := kuma.New(upstream.New("uptime_kuma", "Uptime Kuma", upstream.Options{Timeout: cfg.UptimeKuma.Timeout.D()}))
+	poller := status.New(status.Deps{
+		Services: store, Plex: pms, Overseerr: ovr, Kuma: kumaClient,
+		YtdlpPath: cfg.YouTube.YtdlpPath, YouTubeEnabled: cfg.YouTube.Enabled,
+		Config: cfg.Status, Events: hub, DB: s.db, Audit: rec, Logger: s.log, Now: now,
+	})
+	poller.Routes(mux, authSvc)
+	s.workers = append(s.workers, poller.Run)
+	s.upstreams = readiness{poller}
+
+	services.NewHandlers(services.HandlerDeps{
+		Store:  store,
+		Audit:  rec,
+		Tester: status.NewTester(status.TesterDeps{Plex: pms, Overseerr: ovr, Kuma: kumaClient}),
+		Actor: func(ctx context.Context) (int64, string) {
+			if u, ok := auth.UserFrom(ctx); ok {
+				return u.ID, u.Username
+			}
+			return 0, ""
+		},
+	}).Routes(mux, authSvc)
+
 	// An unknown API path is 404 to a signed-in caller and 401 to anyone
 	// else, so the API's shape is not mapped out anonymously.
 	mux.Handle("/api/v1/", authSvc.Identify(httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
@@ -101,4 +125,15 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 		s.log.Warn(hint)
 	}
 	return nil
+}
+
+// readiness adapts the poller's last results to the readiness answer.
+type readiness struct{ p *status.Poller }
+
+func (r readiness) ReadyChecks() map[string]Check {
+	out := map[string]Check{}
+	for name, c := range r.p.ReadyChecks() {
+		out[name] = Check{Status: c.Status, Message: c.Message}
+	}
+	return out
 }

@@ -85,7 +85,8 @@ func (s *Store) OnChange(f func(name string)) {
 
 // Seed applies the config file: each service whose URL the file sets is
 // written with source "config"; a service the file no longer sets goes back
-// to being managed in the database, keeping its last settings.
+// to being managed in the database, keeping its last settings. The OnChange
+// hooks then run for every service.
 func (s *Store) Seed(ctx context.Context, cfg config.Config) error {
 	fromFile := map[string]Service{}
 	if cfg.Plex.URL != "" {

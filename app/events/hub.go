@@ -1,0 +1,251 @@
+// Package events is MediaNest's push channel to browsers: a hub that fans
+// events out to Server-Sent Events streams, one per open page. Producers
+// (the status poller, the download workers, request tracking,
+// notifications) publish; the hub filters by recipient and never lets a slow
+// browser hold a producer back: a client whose buffer is full is dropped and
+// its EventSource reconnects.
+package events
+
+import (
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+)
+
+// Event types sent to browsers.
+const (
+	ServiceStatus    = "service.status"
+	RequestUpdated   = "request.updated"
+	DownloadUpdated  = "download.updated"
+	DownloadProgress = "download.progress"
+	Notification     = "notification"
+	Notice           = "notice"
+)
+
+// Event is one message for connected clients.
+type Event struct {
+	// Type is the SSE event name, e.g. "service.status".
+	Type string
+	// Data is encoded as the JSON data line (nil becomes null).
+	Data any
+	// UserID is the recipient; 0 means everyone.
+	UserID int64
+	// Admins makes a user-addressed event reach every admin too.
+	Admins bool
+}
+
+// Defaults of a hub; see the options to change them.
+const (
+	DefaultPing         = 15 * time.Second
+	DefaultBuffer       = 64
+	DefaultWriteTimeout = 10 * time.Second
+)
+
+// clientsGauge counts open streams across hubs (one per process in
+// practice); it is moved by subscribe and remove, never by a callback, so
+// several hubs in one test binary do not fight over its registration.
+var clientsGauge = metrics.NewGauge(`medianest_sse_clients`, nil)
+
+// Hub fans events out to subscribed clients. It is safe for concurrent use.
+type Hub struct {
+	logger       *slog.Logger
+	ping         time.Duration
+	buffer       int
+	writeTimeout time.Duration
+
+	mu      sync.RWMutex
+	clients map[*client]struct{}
+	closed  bool
+}
+
+// client is one open stream.
+type client struct {
+	userID int64
+	admin  bool
+	msgs   chan []byte
+	// gone is closed when the hub drops the client (slow, or hub closed).
+	gone chan struct{}
+	once sync.Once
+	// cut, when set, makes a write the handler is stuck in fail at once,
+	// so a dropped client's connection ends now rather than at its write
+	// deadline (and shutdown is not held up by a stalled socket).
+	cut func()
+}
+
+func (c *client) drop() {
+	c.once.Do(func() {
+		close(c.gone)
+		if c.cut != nil {
+			c.cut()
+		}
+	})
+}
+
+// wants reports whether the client may see e.
+func (c *client) wants(e *Event) bool {
+	return e.UserID == 0 || e.UserID == c.userID || (e.Admins && c.admin)
+}
+
+// Option changes a hub's defaults.
+type Option func(*Hub)
+
+// WithPing sets how often a ": ping" comment keeps idle streams (and the
+// proxies in front of them) alive.
+func WithPing(d time.Duration) Option {
+	return func(h *Hub) {
+		if d > 0 {
+			h.ping = d
+		}
+	}
+}
+
+// WithBuffer sets how many messages may wait for one client before it is
+// dropped.
+func WithBuffer(n int) Option {
+	return func(h *Hub) {
+		if n > 0 {
+			h.buffer = n
+		}
+	}
+}
+
+// WithWriteTimeout bounds one write to a client; a client whose socket
+// accepts nothing for that long is cut off.
+func WithWriteTimeout(d time.Duration) Option {
+	return func(h *Hub) {
+		if d > 0 {
+			h.writeTimeout = d
+		}
+	}
+}
+
+// NewHub returns an empty hub.
+func NewHub(logger *slog.Logger, opts ...Option) *Hub {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Hub{
+		logger:       logger,
+		ping:         DefaultPing,
+		buffer:       DefaultBuffer,
+		writeTimeout: DefaultWriteTimeout,
+		clients:      map[*client]struct{}{},
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+// encode renders e as one SSE message: an event line and one JSON data line
+// (encoding/json never emits a raw newline, so one line always suffices).
+func encode(e *Event) ([]byte, error) {
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(e.Type)+len(data)+16)
+	b = append(b, "event: "...)
+	b = append(b, e.Type...)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	b = append(b, "\n\n"...)
+	return b, nil
+}
+
+// Publish sends e to every client allowed to see it. It never blocks: the
+// message is encoded once, and a client whose buffer is full is dropped
+// (its browser reconnects) instead of being waited for.
+func (h *Hub) Publish(e Event) {
+	msg, err := encode(&e)
+	if err != nil {
+		h.logger.Error("events: encode", "type", e.Type, "err", err)
+		return
+	}
+	var slow []*client
+	h.mu.RLock()
+	for c := range h.clients {
+		if !c.wants(&e) {
+			continue
+		}
+		select {
+		case c.msgs <- msg:
+		default:
+			slow = append(slow, c)
+		}
+	}
+	h.mu.RUnlock()
+	if len(slow) == 0 {
+		return
+	}
+	h.mu.Lock()
+	for _, c := range slow {
+		h.removeLocked(c)
+	}
+	h.mu.Unlock()
+	for _, c := range slow {
+		c.drop()
+	}
+	h.logger.Warn("events: dropped slow clients", "count", len(slow), "type", e.Type)
+}
+
+// subscribe adds a client; ok is false once the hub is closed. cut (may be
+// nil) interrupts the client's stream when it is dropped.
+func (h *Hub) subscribe(userID int64, admin bool, cut func()) (*client, bool) {
+	c := &client{userID: userID, admin: admin, msgs: make(chan []byte, h.buffer), gone: make(chan struct{}), cut: cut}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, false
+	}
+	h.clients[c] = struct{}{}
+	clientsGauge.Inc()
+	return c, true
+}
+
+func (h *Hub) remove(c *client) {
+	h.mu.Lock()
+	h.removeLocked(c)
+	h.mu.Unlock()
+	c.drop()
+}
+
+// removeLocked forgets c; the caller drops it after unlocking, so that
+// interrupting its stream never happens under the hub's lock.
+func (h *Hub) removeLocked(c *client) {
+	if _, ok := h.clients[c]; ok {
+		delete(h.clients, c)
+		clientsGauge.Dec()
+	}
+}
+
+// Clients is the number of open streams.
+func (h *Hub) Clients() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.clients)
+}
+
+// Close ends every open stream at once and refuses new ones (shutdown:
+// http.Server.Shutdown does not interrupt running handlers, so streams must
+// be told to end).
+func (h *Hub) Close() {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return
+	}
+	h.closed = true
+	all := make([]*client, 0, len(h.clients))
+	for c := range h.clients {
+		all = append(all, c)
+		h.removeLocked(c)
+	}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.drop()
+	}
+}

@@ -1,0 +1,105 @@
+package events
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"medianest/app/apperr"
+	"medianest/app/auth"
+	"medianest/app/httpx"
+)
+
+// Guard is the authentication middleware the stream is mounted behind.
+type Guard interface {
+	RequireUser(http.Handler) http.Handler
+}
+
+// Routes registers GET /api/v1/events (signed-in users).
+func (h *Hub) Routes(mux *http.ServeMux, guard Guard) {
+	mux.Handle("GET /api/v1/events", guard.RequireUser(h))
+}
+
+// ServeHTTP streams the events the signed-in caller may see until the
+// client goes away, the client is dropped as too slow, or the hub closes.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	u, ok := auth.UserFrom(r.Context())
+	if !ok {
+		httpx.Error(w, r, apperr.New(apperr.Unauthorized, "Sign in to receive events."))
+		return
+	}
+	rc := http.NewResponseController(w)
+	// Dropping the client moves the write deadline to now, which ends a
+	// write that a stalled socket would otherwise hold until its deadline.
+	// The mutex orders that against the handler's own deadline changes, so
+	// a cut is never undone.
+	var (
+		dmu    sync.Mutex
+		cutOff bool
+	)
+	cut := func() {
+		dmu.Lock()
+		defer dmu.Unlock()
+		cutOff = true
+		rc.SetWriteDeadline(time.Now())
+	}
+	deadline := func(t time.Time) (bool, error) {
+		dmu.Lock()
+		defer dmu.Unlock()
+		if cutOff {
+			return false, nil
+		}
+		return true, rc.SetWriteDeadline(t)
+	}
+	c, ok := h.subscribe(u.ID, u.IsAdmin(), cut)
+	if !ok {
+		httpx.Error(w, r, apperr.New(apperr.Unavailable, "The server is shutting down."))
+		return
+	}
+	defer h.remove(c)
+
+	// The server's WriteTimeout is meant for ordinary responses and would
+	// cut the stream; each write below gets its own deadline instead.
+	if _, err := deadline(time.Time{}); err != nil {
+		httpx.Logger(r.Context()).Debug("events: cannot lift the write deadline", "err", err)
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/event-stream")
+	hd.Set("Cache-Control", "no-store")
+	// nginx buffers proxied responses unless told not to.
+	hd.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+
+	write := func(b []byte) bool {
+		if live, _ := deadline(time.Now().Add(h.writeTimeout)); !live {
+			return false
+		}
+		if _, err := w.Write(b); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	// The retry hint and a first comment get the headers through any proxy
+	// at once, so the browser sees the stream open.
+	if !write([]byte("retry: 5000\n: connected\n\n")) {
+		return
+	}
+	ping := time.NewTicker(h.ping)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-c.gone:
+			return
+		case <-ping.C:
+			if !write([]byte(": ping\n\n")) {
+				return
+			}
+		case msg := <-c.msgs:
+			if !write(msg) {
+				return
+			}
+		}
+	}
+}

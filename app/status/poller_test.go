@@ -1,0 +1,292 @@
+package status_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"medianest/app/services"
+	"medianest/app/status"
+)
+
+func gauge(name string) float64 {
+	return metrics.GetOrCreateGauge(`medianest_service_up{service="`+name+`"}`, nil).Get()
+}
+
+// TestDownAndBack takes Plex down and back while a browser listens: the
+// change shows within an interval, reaches the events stream, and a
+// breaker opened meanwhile by other traffic does not hold the poller back.
+func TestDownAndBack(t *testing.T) {
+	const interval = 300 * time.Millisecond
+	e := newEnv(t, envOptions{interval: interval})
+	e.run()
+	for _, n := range status.Names {
+		e.waitStatus(n, status.StatusUp, 5*time.Second)
+	}
+	st := e.poller.Status(status.Plex)
+	if st.DisplayName != "Plex Media Server" || st.ResponseTimeMs == nil || st.LastCheckAt == nil ||
+		st.Uptime24h == nil || *st.Uptime24h != 100 || !strings.Contains(st.Message, "1.41.3") {
+		t.Fatalf("plex status %+v", st)
+	}
+	if gauge(status.Plex) != 1 {
+		t.Fatalf("medianest_service_up{plex} = %v", gauge(status.Plex))
+	}
+	stream := e.listen()
+
+	e.pms.SetDown(http.StatusServiceUnavailable)
+	start := time.Now()
+	ev := stream.nextStatus(t, status.Plex, 5*time.Second)
+	if ev.Status != status.StatusDown || ev.Message == "" || ev.LastCheckAt == nil {
+		t.Fatalf("event %+v", ev)
+	}
+	// One interval to the next check, plus scheduling slack.
+	if d := time.Since(start); d > interval+500*time.Millisecond {
+		t.Errorf("down shown after %s (interval %s)", d, interval)
+	}
+	if e.poller.Status(status.Plex).Status != status.StatusDown || gauge(status.Plex) != 0 {
+		t.Fatalf("after the event: %+v, gauge %v", e.poller.Status(status.Plex), gauge(status.Plex))
+	}
+	if c := e.poller.ReadyChecks()[status.Plex]; c.Status != "fail" {
+		t.Fatalf("ready check %+v", c)
+	}
+
+	// Ordinary traffic fails meanwhile and opens the breaker.
+	for range 3 {
+		e.pmsC.Identity(context.Background(), e.conn())
+	}
+	if !e.plexC.Open() {
+		t.Fatal("the breaker did not open")
+	}
+
+	e.pms.SetDown(0)
+	start = time.Now()
+	ev = stream.nextStatus(t, status.Plex, 5*time.Second)
+	if ev.Status != status.StatusUp {
+		t.Fatalf("event %+v", ev)
+	}
+	if d := time.Since(start); d > 2*interval+500*time.Millisecond {
+		t.Errorf("up shown after %s (interval %s)", d, interval)
+	}
+	if !e.plexC.Open() {
+		t.Fatal("the breaker closed; the test proves nothing")
+	}
+	if up := *ev.Uptime24h; up <= 0 || up >= 100 {
+		t.Errorf("uptime after an outage = %v", up)
+	}
+	// No event while nothing changes.
+	if m := drainStatus(stream, status.Plex, 3*interval); m != 0 {
+		t.Errorf("%d service.status events for an unchanged status", m)
+	}
+
+	var rows int
+	e.db.R.QueryRow(`SELECT COUNT(*) FROM service_checks WHERE service = 'plex' AND status = 'down'`).Scan(&rows)
+	if rows == 0 {
+		t.Fatal("no down check recorded")
+	}
+}
+
+func (e *env) conn() plexConn { return plexConn{URL: e.pms.URL, Token: e.pms.OwnerToken()} }
+
+func drainStatus(s *sse, name string, d time.Duration) int {
+	n := 0
+	timeout := time.After(d)
+	for {
+		select {
+		case m, ok := <-s.msgs:
+			if !ok {
+				return n
+			}
+			if strings.Contains(m[1], `"name":"`+name+`"`) {
+				n++
+			}
+		case <-timeout:
+			return n
+		}
+	}
+}
+
+// TestSlowUpstreamDelaysNoOne hangs Overseerr: Plex keeps being checked on
+// schedule, and Overseerr goes down when its check times out.
+func TestSlowUpstreamDelaysNoOne(t *testing.T) {
+	const interval = 300 * time.Millisecond
+	e := newEnv(t, envOptions{interval: interval})
+	e.run()
+	e.waitStatus(status.Overseerr, status.StatusUp, 5*time.Second)
+	e.ovr.SetHang(true)
+	e.pms.ClearRequests()
+	time.Sleep(5 * interval)
+	if n := len(e.pms.RequestsTo("/identity")); n < 3 {
+		t.Fatalf("plex checked %d times in %s while Overseerr hung", n, 5*interval)
+	}
+	st := e.waitStatus(status.Overseerr, status.StatusDown, 3*interval)
+	if !strings.Contains(st.Message, "in time") {
+		t.Errorf("timeout message %q", st.Message)
+	}
+}
+
+// TestRefusedIsDownAndSlowIsDegraded: a closed port is down (never
+// degraded); a slow answer is degraded.
+func TestRefusedIsDownAndSlowIsDegraded(t *testing.T) {
+	e := newEnv(t, envOptions{interval: time.Hour, degradedAfter: 100 * time.Millisecond})
+	ctx := context.Background()
+	e.pms.SetDelay(250 * time.Millisecond)
+	st := e.poller.CheckNow(ctx, status.Plex)
+	if st.Status != status.StatusDegraded || *st.ResponseTimeMs < 250 || !strings.Contains(st.Message, "Slow") {
+		t.Fatalf("slow plex %+v", st)
+	}
+	if c := e.poller.ReadyChecks()[status.Plex]; c.Status != "warn" {
+		t.Fatalf("ready check %+v", c)
+	}
+
+	if _, err := e.store.Put(ctx, services.Service{Name: services.Overseerr, URL: "http://" + closedPort(t), APIKey: "k", Enabled: true}, false); err != nil {
+		t.Fatal(err)
+	}
+	st = e.poller.CheckNow(ctx, status.Overseerr)
+	if st.Status != status.StatusDown || !strings.Contains(st.Message, "refused") {
+		t.Fatalf("refused overseerr %+v", st)
+	}
+
+	// A 500 answer is down too, however fast.
+	e.kuma.SetDown(http.StatusInternalServerError)
+	if st := e.poller.CheckNow(ctx, status.UptimeKuma); st.Status != status.StatusDown {
+		t.Fatalf("kuma answering 500: %+v", st)
+	}
+	// Uptime Kuma without the configured page answers, but is degraded.
+	e.kuma.SetDown(0)
+	if _, err := e.store.Put(ctx, services.Service{Name: services.UptimeKuma, URL: e.kuma.URL, Enabled: true,
+		Options: map[string]string{"statusPage": "nope"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.poller.CheckNow(ctx, status.UptimeKuma); st.Status != status.StatusDegraded || !strings.Contains(st.Message, "nope") {
+		t.Fatalf("kuma without the page: %+v", st)
+	}
+}
+
+func closedPort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// TestRecheckOnSettingsChange: with an hour between rounds, a change made
+// through the services store is checked at once.
+func TestRecheckOnSettingsChange(t *testing.T) {
+	e := newEnv(t, envOptions{interval: time.Hour})
+	e.run()
+	e.waitStatus(status.Overseerr, status.StatusUp, 5*time.Second)
+	stream := e.listen()
+	if _, err := e.store.Put(context.Background(), services.Service{Name: services.Overseerr, URL: "http://" + closedPort(t),
+		APIKey: "k", Enabled: true}, true); err != nil {
+		t.Fatal(err)
+	}
+	if ev := stream.nextStatus(t, status.Overseerr, 3*time.Second); ev.Status != status.StatusDown {
+		t.Fatalf("event %+v", ev)
+	}
+	if _, err := e.store.Put(context.Background(), services.Service{Name: services.Overseerr, URL: e.ovr.URL,
+		Enabled: false}, true); err != nil {
+		t.Fatal(err)
+	}
+	ev := stream.nextStatus(t, status.Overseerr, 3*time.Second)
+	if ev.Status != status.StatusDisabled || ev.ResponseTimeMs != nil {
+		t.Fatalf("event %+v", ev)
+	}
+	if c := e.poller.ReadyChecks()[status.Overseerr]; c.Status != "disabled" {
+		t.Fatalf("ready check %+v", c)
+	}
+}
+
+func TestDisabledAndUnconfigured(t *testing.T) {
+	e := newEnv(t, envOptions{interval: time.Hour, noServices: true, youtubeOff: true})
+	checks := e.poller.ReadyChecks()
+	for _, n := range status.Names {
+		if st := e.poller.Status(n); st.Status != status.StatusUnknown || st.Uptime24h != nil || st.LastCheckAt != nil {
+			t.Errorf("%s before the first check: %+v", n, st)
+		}
+		if checks[n].Status != "pass" {
+			t.Errorf("%s ready before the first check: %+v", n, checks[n])
+		}
+	}
+	e.run()
+	for _, n := range status.Names {
+		st := e.waitStatus(n, status.StatusDisabled, 5*time.Second)
+		if st.Uptime24h != nil || st.ResponseTimeMs != nil {
+			t.Errorf("%s disabled: %+v", n, st)
+		}
+	}
+	if len(e.pms.Requests())+len(e.ovr.Calls())+len(e.kuma.Calls()) != 0 {
+		t.Fatal("an unconfigured service was called")
+	}
+}
+
+func TestYtdlp(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name, script, path string
+		status, message    string
+	}{
+		{"version", "#!/bin/sh\necho 2026.08.19\n", "", status.StatusUp, "2026.08.19"},
+		{"fails", "#!/bin/sh\necho 'Traceback: broken' >&2\nexit 1\n", "", status.StatusDown, "broken"},
+		{"silent", "#!/bin/sh\nexit 0\n", "", status.StatusDown, "nothing"},
+		{"hangs", "#!/bin/sh\nexec sleep 30\n", "", status.StatusDown, "in time"},
+		{"missing", "", "/nonexistent/yt-dlp", status.StatusDown, "not found"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := c.path
+			if path == "" {
+				path = fakeYtdlp(t, c.script)
+			}
+			e := newEnv(t, envOptions{interval: 500 * time.Millisecond, ytdlp: path, noServices: true})
+			start := time.Now()
+			st := e.poller.CheckNow(ctx, status.Ytdlp)
+			if st.Status != c.status || !strings.Contains(st.Message, c.message) {
+				t.Fatalf("%+v", st)
+			}
+			if time.Since(start) > 3*time.Second {
+				t.Fatalf("the check took %s", time.Since(start))
+			}
+		})
+	}
+	e := newEnv(t, envOptions{interval: time.Hour, youtubeOff: true, noServices: true})
+	if st := e.poller.CheckNow(ctx, status.Ytdlp); st.Status != status.StatusDisabled {
+		t.Fatalf("youtube off: %+v", st)
+	}
+}
+
+// TestRestartKeepsLastState: a new poller over the same database starts
+// from the recorded checks and does not announce an unchanged status.
+func TestRestartKeepsLastState(t *testing.T) {
+	e := newEnv(t, envOptions{interval: time.Hour})
+	ctx := context.Background()
+	for _, n := range status.Names {
+		e.poller.CheckNow(ctx, n)
+	}
+	rec := &recorder{}
+	p2 := status.New(status.Deps{Services: e.store, Plex: e.pmsC, Overseerr: e.ovrC, Kuma: e.kumaC,
+		YtdlpPath: fakeYtdlp(t, "#!/bin/sh\necho 1\n"), YouTubeEnabled: true, Events: rec, DB: e.db})
+	ctx2, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { p2.Run(ctx2); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for p2.ReadyChecks()[status.Plex].Message == "not checked yet" && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	<-done
+	if st := p2.Status(status.Plex); st.Status != status.StatusUp || st.Uptime24h == nil {
+		t.Fatalf("after restart %+v", st)
+	}
+	if n := rec.count(); n != 0 {
+		t.Fatalf("%d events for unchanged statuses after a restart", n)
+	}
+}
