@@ -78,6 +78,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 			RequestQuota:      cfg.Overseerr.RequestQuota,
 			RequestQuotaDays:  cfg.Overseerr.RequestQuotaDays,
 		},
+		TMDB:     upstream.New("tmdb", "TMDB", upstream.Options{Timeout: cfg.Overseerr.Timeout.D()}),
 		BasePath: s.basePath,
 		ImageDir: filepath.Join(cfg.Data.Dir, "cache", "images"),
 		Logger:   s.log,

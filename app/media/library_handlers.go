@@ -1,0 +1,151 @@
+package media
+
+import (
+	"net/http"
+	"strings"
+
+	"medianest/app/apperr"
+	"medianest/app/httpx"
+)
+
+func (s *Service) handleServer(w http.ResponseWriter, r *http.Request) error {
+	u, err := caller(r)
+	if err != nil {
+		return err
+	}
+	si, err := s.Server(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	private(w)
+	httpx.OK(w, si)
+	return nil
+}
+
+func (s *Service) handleLibraries(w http.ResponseWriter, r *http.Request) error {
+	u, err := caller(r)
+	if err != nil {
+		return err
+	}
+	libs, err := s.Libraries(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	private(w)
+	httpx.OK(w, libs)
+	return nil
+}
+
+func (s *Service) handleLibraryItems(w http.ResponseWriter, r *http.Request) error {
+	u, err := caller(r)
+	if err != nil {
+		return err
+	}
+	offset, err := httpx.IntQuery(r, "offset", 0, 0, 1<<30)
+	if err != nil {
+		return err
+	}
+	limit, err := httpx.IntQuery(r, "limit", 50, 1, 200)
+	if err != nil {
+		return err
+	}
+	sort := r.URL.Query().Get("sort")
+	if sort == "" {
+		sort = "titleSort"
+	}
+	if !librarySorts[sort] {
+		return apperr.Field("sort", "must be titleSort, addedAt:desc or year:desc")
+	}
+	p, err := s.LibraryItems(r.Context(), u, r.PathValue("key"), offset, limit, sort)
+	if err != nil {
+		return err
+	}
+	private(w)
+	httpx.List(w, p.Items, httpx.Meta{"offset": p.Offset, "limit": p.Limit, "total": p.Total})
+	return nil
+}
+
+func (s *Service) handleCollections(w http.ResponseWriter, r *http.Request) error {
+	u, err := caller(r)
+	if err != nil {
+		return err
+	}
+	cs, err := s.Collections(r.Context(), u, r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	private(w)
+	httpx.OK(w, cs)
+	return nil
+}
+
+func (s *Service) handleCollection(w http.ResponseWriter, r *http.Request) error {
+	u, err := caller(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.CollectionItems(r.Context(), u, r.PathValue("ratingKey"))
+	if err != nil {
+		return err
+	}
+	private(w)
+	httpx.OK(w, c)
+	return nil
+}
+
+func (s *Service) handleItem(w http.ResponseWriter, r *http.Request) error {
+	u, err := caller(r)
+	if err != nil {
+		return err
+	}
+	it, err := s.Item(r.Context(), u, r.PathValue("ratingKey"))
+	if err != nil {
+		return err
+	}
+	private(w)
+	httpx.OK(w, it)
+	return nil
+}
+
+func (s *Service) handlePlexSearch(w http.ResponseWriter, r *http.Request) error {
+	u, err := caller(r)
+	if err != nil {
+		return err
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("query"))
+	if q == "" {
+		return apperr.Field("query", "is required")
+	}
+	if len(q) > 200 {
+		return apperr.Field("query", "must be at most 200 characters")
+	}
+	limit, err := httpx.IntQuery(r, "limit", 20, 1, 100)
+	if err != nil {
+		return err
+	}
+	items, err := s.PlexSearch(r.Context(), u, q, limit)
+	if err != nil {
+		return err
+	}
+	private(w)
+	httpx.OK(w, items)
+	return nil
+}
+
+func (s *Service) handleRecentlyAdded(w http.ResponseWriter, r *http.Request) error {
+	u, err := caller(r)
+	if err != nil {
+		return err
+	}
+	limit, err := httpx.IntQuery(r, "limit", 20, 1, 100)
+	if err != nil {
+		return err
+	}
+	items, err := s.RecentlyAdded(r.Context(), u, limit)
+	if err != nil {
+		return err
+	}
+	private(w)
+	httpx.OK(w, items)
+	return nil
+}

@@ -1,0 +1,382 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"medianest/app/apperr"
+	"medianest/app/audit"
+	"medianest/app/auth"
+	"medianest/app/events"
+	"medianest/app/overseerr"
+	"medianest/app/services"
+	"medianest/app/upstream"
+	"medianest/db"
+)
+
+// overseerrConn returns where Overseerr is now; not configured (or
+// disabled) is SERVICE_UNAVAILABLE.
+func (s *Service) overseerrConn(ctx context.Context) (overseerr.Conn, error) {
+	svc, err := s.svcs.Get(ctx, services.Overseerr)
+	if err != nil {
+		return overseerr.Conn{}, fmt.Errorf("media: overseerr settings: %w", err)
+	}
+	if !svc.Configured() {
+		return overseerr.Conn{}, apperr.New(apperr.Unavailable, "Overseerr is not configured.")
+	}
+	return overseerr.Conn{URL: svc.URL, APIKey: svc.APIKey}, nil
+}
+
+// overseerrDown turns "Overseerr could not be reached" — a transport
+// failure, or a 502/503/504 from a proxy in front of it — into
+// SERVICE_UNAVAILABLE, as the API promises for a service that is down.
+// Answers from Overseerr itself keep their kind.
+func overseerrDown(err error) error {
+	if err == nil || apperr.KindOf(err) != apperr.UpstreamError {
+		return err
+	}
+	if se, ok := errors.AsType[*upstream.StatusError](err); ok && se.Status != 502 && se.Status != 503 && se.Status != 504 {
+		return err
+	}
+	return apperr.Wrap(apperr.Unavailable, err, "Overseerr is unavailable right now; try again later.")
+}
+
+// parseCreate validates the body of POST /media/requests. For a show it
+// returns the asked seasons, or all = true for "all".
+func parseCreate(in CreateInput) (seasons []int, all bool, err error) {
+	var details []apperr.FieldError
+	if in.MediaType != "movie" && in.MediaType != "tv" {
+		details = append(details, apperr.FieldError{Field: "mediaType", Message: `must be "movie" or "tv"`})
+	}
+	if in.TmdbID <= 0 {
+		details = append(details, apperr.FieldError{Field: "tmdbId", Message: "must be a positive number"})
+	}
+	if in.MediaType == "tv" {
+		raw := bytes.TrimSpace(in.Seasons)
+		switch {
+		case len(raw) == 0 || string(raw) == "null":
+			details = append(details, apperr.FieldError{Field: "seasons", Message: `is required for tv: a list of season numbers or "all"`})
+		case raw[0] == '"':
+			var s string
+			if json.Unmarshal(raw, &s) != nil || s != "all" {
+				details = append(details, apperr.FieldError{Field: "seasons", Message: `must be a list of season numbers or "all"`})
+			}
+			all = true
+		default:
+			if json.Unmarshal(raw, &seasons) != nil || len(seasons) == 0 {
+				details = append(details, apperr.FieldError{Field: "seasons", Message: `must be a non-empty list of season numbers or "all"`})
+				break
+			}
+			seen := map[int]bool{}
+			uniq := seasons[:0]
+			for _, n := range seasons {
+				if n <= 0 {
+					details = append(details, apperr.FieldError{Field: "seasons", Message: "season numbers must be positive"})
+					break
+				}
+				if !seen[n] {
+					seen[n] = true
+					uniq = append(uniq, n)
+				}
+			}
+			seasons = uniq
+		}
+	}
+	if len(details) > 0 {
+		return nil, false, apperr.Validation(details...)
+	}
+	return seasons, all, nil
+}
+
+// checkQuota refuses a request over the user's quota: their own override,
+// else overseerr.request_quota, per request_quota_days (0 = unlimited).
+// Declined requests do not count. Retry-After says when one frees up.
+func (s *Service) checkQuota(ctx context.Context, userID int64) error {
+	limit := s.cfg.RequestQuota
+	override, err := s.quotaOverride(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if override != nil {
+		limit = *override
+	}
+	if limit <= 0 {
+		return nil
+	}
+	window := time.Duration(s.cfg.RequestQuotaDays) * 24 * time.Hour
+	now := s.now()
+	since := now.Add(-window)
+	used, _, err := s.quotaUse(ctx, userID, since)
+	if err != nil {
+		return err
+	}
+	if used < limit {
+		return nil
+	}
+	// A slot frees when enough of the oldest requests leave the window to
+	// bring the count below the limit.
+	var at int64
+	err = s.db.R.QueryRowContext(ctx, `SELECT created_at FROM media_requests
+		WHERE user_id = ? AND created_at >= ? AND status != 'declined'
+		ORDER BY created_at LIMIT 1 OFFSET ?`, userID, db.Millis(since), used-limit).Scan(&at)
+	if err != nil {
+		return fmt.Errorf("media: quota: %w", err)
+	}
+	retry := db.Time(at).Add(window).Sub(now)
+	retry = min(max(retry, time.Second), window)
+	return &apperr.Error{
+		Kind:       apperr.QuotaExceeded,
+		Message:    fmt.Sprintf("You have made %d requests in the last %d days, your limit.", used, s.cfg.RequestQuotaDays),
+		RetryAfter: retry,
+	}
+}
+
+// checkDuplicate refuses a title (or, for a show, every asked season) that
+// already has a standing request here. "all" is left to Overseerr, which
+// knows the show's seasons.
+func (s *Service) checkDuplicate(ctx context.Context, mediaType string, tmdbID int64, seasons []int, all bool) error {
+	live, err := s.liveForTitle(ctx, mediaType, tmdbID)
+	if err != nil {
+		return err
+	}
+	if len(live) == 0 {
+		return nil
+	}
+	if mediaType == "movie" {
+		return apperr.New(apperr.AlreadyRequested, "This title has already been requested.")
+	}
+	if all {
+		return nil
+	}
+	covered := map[int]bool{}
+	for _, r := range live {
+		for _, n := range r.Seasons {
+			covered[n] = true
+		}
+	}
+	for _, n := range seasons {
+		if !covered[n] {
+			return nil
+		}
+	}
+	return apperr.New(apperr.AlreadyRequested, "Every season asked for has already been requested.")
+}
+
+// checkAvailable refuses a title that Overseerr already lists as available
+// (for a show: every asked season).
+func checkAvailable(d overseerr.Details, seasons []int, all bool) error {
+	if d.Media == nil {
+		return nil
+	}
+	if d.Media.Status == overseerr.MediaAvailable {
+		return apperr.New(apperr.AlreadyRequested, "This title is already available.")
+	}
+	if d.MediaType != "tv" || all || len(seasons) == 0 {
+		return nil
+	}
+	avail := map[int]bool{}
+	for _, se := range d.Seasons {
+		avail[se.SeasonNumber] = se.Status == overseerr.MediaAvailable
+	}
+	for _, n := range seasons {
+		if !avail[n] {
+			return nil
+		}
+	}
+	return apperr.New(apperr.AlreadyRequested, "Every season asked for is already available.")
+}
+
+// overseerrUser is the Overseerr user that u's requests are made as: the
+// one with u's Plex account id, else u's e-mail; 0 (the API key's owner)
+// when none matches. The answer is cached for a few minutes.
+func (s *Service) overseerrUser(ctx context.Context, conn overseerr.Conn, u *auth.User) (int64, error) {
+	if id, ok := s.userMap.Get(u.ID); ok {
+		return id, nil
+	}
+	users, err := s.os.Users(ctx, conn)
+	if err != nil {
+		return 0, fmt.Errorf("media: list overseerr users: %w", err)
+	}
+	var id int64
+	if m, ok := overseerr.FindUser(users, u.PlexID, u.Email); ok {
+		id = m.ID
+	}
+	s.userMap.Add(u.ID, id)
+	return id, nil
+}
+
+// CreateRequest asks Overseerr for a title on u's behalf and records the
+// request. Nothing is stored unless Overseerr accepted it.
+func (s *Service) CreateRequest(ctx context.Context, u *auth.User, in CreateInput) (MediaRequest, error) {
+	seasons, all, err := parseCreate(in)
+	if err != nil {
+		return MediaRequest{}, err
+	}
+	// One creation at a time per user, so that two quick clicks cannot
+	// both pass the quota and duplicate checks.
+	unlock := s.createLock.Lock(u.ID)
+	defer unlock()
+	if err := s.checkQuota(ctx, u.ID); err != nil {
+		return MediaRequest{}, err
+	}
+	if err := s.checkDuplicate(ctx, in.MediaType, in.TmdbID, seasons, all); err != nil {
+		return MediaRequest{}, err
+	}
+	conn, err := s.overseerrConn(ctx)
+	if err != nil {
+		return MediaRequest{}, err
+	}
+	var d overseerr.Details
+	if in.MediaType == "movie" {
+		d, err = s.os.Movie(ctx, conn, in.TmdbID)
+	} else {
+		d, err = s.os.TV(ctx, conn, in.TmdbID)
+	}
+	if err != nil {
+		return MediaRequest{}, overseerrDown(err)
+	}
+	if err := checkAvailable(d, seasons, all); err != nil {
+		return MediaRequest{}, err
+	}
+	asUser, err := s.overseerrUser(ctx, conn, u)
+	if err != nil {
+		return MediaRequest{}, overseerrDown(err)
+	}
+	created, err := s.os.CreateRequest(ctx, conn, asUser, in.MediaType, in.TmdbID, seasons, all)
+	if err != nil {
+		return MediaRequest{}, overseerrDown(err)
+	}
+
+	now := s.now().UTC()
+	oid := created.ID
+	r := MediaRequest{
+		UserID: u.ID, Username: u.Username, MediaType: in.MediaType, TmdbID: in.TmdbID,
+		Title: d.Title, Year: intPtr(d.Year), PosterURL: s.posterURL(d.PosterPath),
+		Seasons: []int{}, Status: overseerr.RequestStatus(created), OverseerrRequestID: &oid,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if in.MediaType == "tv" {
+		if r.Seasons = created.SeasonNumbers(); len(r.Seasons) == 0 {
+			r.Seasons = append([]int{}, seasons...)
+		}
+	}
+	if Final(r.Status) {
+		r.CompletedAt = &now
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		id, err := insertRequest(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		r, err = s.getRequestTx(ctx, tx, id)
+		return err
+	})
+	s.counts.invalidate()
+	if err != nil {
+		// Overseerr has a request we could not record; take it back so the
+		// user can simply try again.
+		if derr := s.os.DeleteRequest(context.WithoutCancel(ctx), conn, oid); derr != nil {
+			s.logger(ctx).Warn("media: undo overseerr request", "overseerr_request", oid, "err", derr)
+		}
+		return MediaRequest{}, fmt.Errorf("media: store request: %w", err)
+	}
+	countStatus(r.Status)
+	s.publish(events.Event{Type: events.RequestUpdated, Data: r, UserID: r.UserID, Admins: true})
+	return r, nil
+}
+
+// GetRequest returns request id to its owner or an admin; anyone else gets
+// NOT_FOUND, as if it did not exist.
+func (s *Service) GetRequest(ctx context.Context, u *auth.User, id int64) (MediaRequest, error) {
+	r, err := s.getRequest(ctx, id)
+	if err != nil {
+		return MediaRequest{}, err
+	}
+	if r.UserID != u.ID && !u.IsAdmin() {
+		return MediaRequest{}, errNoRequest()
+	}
+	return r, nil
+}
+
+// DeleteRequest removes request id here and in Overseerr. The owner may do
+// so while it is pending (CONFLICT after that); an admin always may, and
+// an admin removing someone else's request is audited as request.delete.
+func (s *Service) DeleteRequest(ctx context.Context, u *auth.User, id int64, ip string) error {
+	r, err := s.GetRequest(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	if !u.IsAdmin() && r.Status != StatusPending {
+		return apperr.New(apperr.Conflict, "This request is %s; only a pending request can be withdrawn.", r.Status)
+	}
+	if r.OverseerrRequestID != nil {
+		conn, err := s.overseerrConn(ctx)
+		switch {
+		case err == nil:
+			err = s.os.DeleteRequest(ctx, conn, *r.OverseerrRequestID)
+			if err != nil && !apperr.Is(err, apperr.NotFound) {
+				return overseerrDown(err)
+			}
+		case apperr.Is(err, apperr.Unavailable):
+			// Overseerr is not configured any more: there is nothing to
+			// remove there.
+		default:
+			return err
+		}
+	}
+	if err := s.deleteRequestRow(ctx, id); err != nil {
+		return err
+	}
+	if u.IsAdmin() && r.UserID != u.ID && s.audit != nil {
+		s.audit.Record(ctx, audit.Entry{ActorID: u.ID, ActorName: u.Username, Action: "request.delete",
+			Target: "request:" + strconv.FormatInt(id, 10), Details: r.Title, IP: ip})
+	}
+	return nil
+}
+
+// Decide approves (or declines) request id in Overseerr as admin u and
+// records the outcome through the common status path. The decision is
+// audited as request.approve or request.decline.
+func (s *Service) Decide(ctx context.Context, u *auth.User, id int64, approve bool, ip string) (MediaRequest, error) {
+	r, err := s.getRequest(ctx, id)
+	if err != nil {
+		return MediaRequest{}, err
+	}
+	if r.OverseerrRequestID == nil {
+		return MediaRequest{}, apperr.New(apperr.Conflict, "This request is not tracked in Overseerr.")
+	}
+	conn, err := s.overseerrConn(ctx)
+	if err != nil {
+		return MediaRequest{}, err
+	}
+	var got overseerr.Request
+	action := "request.approve"
+	if approve {
+		got, err = s.os.Approve(ctx, conn, *r.OverseerrRequestID)
+	} else {
+		action = "request.decline"
+		got, err = s.os.Decline(ctx, conn, *r.OverseerrRequestID)
+	}
+	if err != nil {
+		return MediaRequest{}, overseerrDown(err)
+	}
+	st := overseerr.RequestStatus(got)
+	if !approve {
+		st = StatusDeclined
+	}
+	updated, _, err := s.setStatus(ctx, id, st)
+	if err != nil {
+		return MediaRequest{}, err
+	}
+	if s.audit != nil {
+		s.audit.Record(ctx, audit.Entry{ActorID: u.ID, ActorName: u.Username, Action: action,
+			Target: "request:" + strconv.FormatInt(id, 10), Details: updated.Title, IP: ip})
+	}
+	return updated, nil
+}
