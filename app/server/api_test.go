@@ -22,6 +22,7 @@ type testServer struct {
 	h     http.Handler
 	admin string // an API token of an admin
 	mint  func() string
+	user  string // an API token of a plain user
 }
 
 func newAPIServer(t *testing.T) testServer {
@@ -49,6 +50,14 @@ func newAPIServer(t *testing.T) testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	plain, err := cli.CreateLocalUser(context.Background(), "plain", "another long password", "", auth.RoleUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, userToken, err := cli.CreateToken(context.Background(), plain, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	mint := func() string {
 		_, tok, err := cli.CreateToken(context.Background(), admin, "test", nil)
 		if err != nil {
@@ -56,7 +65,7 @@ func newAPIServer(t *testing.T) testServer {
 		}
 		return tok
 	}
-	return testServer{h: s.Handler(), admin: secretToken, mint: mint}
+	return testServer{h: s.Handler(), admin: secretToken, mint: mint, user: userToken}
 }
 
 func (ts testServer) do(method, path, body string, hdr ...string) *httptest.ResponseRecorder {
@@ -151,5 +160,55 @@ func TestOpenAPIOperationsAreRouted(t *testing.T) {
 	}
 	if n < 50 {
 		t.Fatalf("only %d operations checked", n)
+	}
+}
+
+// Every documented operation that needs a signed-in caller answers 401 to an
+// anonymous one, and every admin operation answers 403 to a plain user.
+func TestAuthorizationOfEveryOperation(t *testing.T) {
+	b, _ := os.ReadFile("openapi.json")
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ts := newAPIServer(t)
+	param := regexp.MustCompile(`\{[^}]+\}`)
+	checked := 0
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			method = strings.ToUpper(method)
+			switch method {
+			case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE":
+			default:
+				continue
+			}
+			var op struct {
+				Security *[]map[string][]string `json:"security"`
+			}
+			json.Unmarshal(raw, &op)
+			if strings.HasPrefix(path, "/health") || path == "/metrics" {
+				continue
+			}
+			full := "/api/v1" + param.ReplaceAllString(path, "1")
+			public := op.Security != nil && len(*op.Security) == 0
+			if !public {
+				if w := ts.do(method, full, "{}", "Content-Type", "application/json"); w.Code != 401 {
+					t.Errorf("anonymous %s %s: %d, want 401", method, path, w.Code)
+				}
+				checked++
+			}
+			if strings.HasPrefix(path, "/admin/") {
+				w := ts.do(method, full, "{}", "Authorization", "Bearer "+ts.user, "Content-Type", "application/json")
+				if w.Code != 403 || !strings.Contains(w.Body.String(), `"FORBIDDEN"`) {
+					t.Errorf("user %s %s: %d, want 403 FORBIDDEN", method, path, w.Code)
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 55 {
+		t.Fatalf("only %d checks ran", checked)
 	}
 }
