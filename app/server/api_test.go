@@ -25,7 +25,7 @@ type testServer struct {
 	user  string // an API token of a plain user
 }
 
-func newAPIServer(t *testing.T) testServer {
+func newAPIServer(t testing.TB) testServer {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Data.Dir = t.TempDir()
