@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,11 +184,16 @@ func TestDoctor(t *testing.T) {
 		t.Fatal(errs)
 	}
 	t.Setenv("MEDIANEST_SERVER_LISTEN", addr)
+	plexTV := httptest.NewServer(http.NotFoundHandler())
+	defer plexTV.Close()
+	t.Setenv("MEDIANEST_PLEX_PLEX_TV_URL", plexTV.URL)
+	t.Setenv("MEDIANEST_YOUTUBE_ENABLED", "false")
 	code, out, _ := runCLI(t, "doctor", "--data-dir", dir)
 	if code != 0 || !strings.Contains(out, "[database] PASS") || !strings.Contains(out, "[listen] PASS") || !strings.Contains(out, "doctor: ") {
 		t.Fatalf("doctor: %d\n%s", code, out)
 	}
-	for _, name := range []string{"config", "data_dir", "filesystem", "database", "migrations", "secret_key", "listen"} {
+	for _, name := range []string{"config", "data_dir", "filesystem", "database", "migrations", "secret_key", "listen",
+		"plex", "plex_tv", "overseerr", "uptime_kuma", "ytdlp", "ffmpeg", "download_dir"} {
 		if !strings.Contains(out, "["+name+"]") {
 			t.Errorf("doctor printed no %s line", name)
 		}

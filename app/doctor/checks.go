@@ -48,6 +48,7 @@ func Checks(d Deps) []Check {
 		{"secret_key", "the key that seals stored secrets is present, 32 bytes and private", func(ctx context.Context) Result { return checkSecretKey(cfg) }},
 		{"listen", "server.listen is free or held by this MediaNest", func(ctx context.Context) Result { return checkListen(ctx, cfg) }},
 	}
+	checks = append(checks, upstreamChecks(d)...)
 	return append(checks, d.Extra...)
 }
 

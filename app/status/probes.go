@@ -150,26 +150,10 @@ func (p *Poller) ytdlpResult(ctx context.Context) result {
 	y.mu.Unlock()
 
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, file, "--version")
-	// A child that keeps the pipe open must not hold the check past its
-	// timeout.
-	cmd.WaitDelay = time.Second
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	err = cmd.Run()
+	version, err := RunVersion(ctx, file, "--version")
 	elapsed := time.Since(start)
-	version := strings.TrimSpace(firstLine(out.String()))
-	switch {
-	case ctx.Err() != nil:
-		return result{status: StatusDown, elapsed: elapsed, measured: true, message: "yt-dlp --version did not finish in time."}
-	case err != nil:
-		msg := strings.TrimSpace(firstLine(stderr.String()))
-		if msg == "" {
-			msg = err.Error()
-		}
-		return result{status: StatusDown, elapsed: elapsed, measured: true, message: "yt-dlp --version failed: " + truncate(msg, 200)}
-	case version == "":
-		return result{status: StatusDown, elapsed: elapsed, measured: true, message: "yt-dlp --version printed nothing."}
+	if err != nil {
+		return result{status: StatusDown, elapsed: elapsed, measured: true, message: "yt-dlp " + err.Error() + "."}
 	}
 	y.mu.Lock()
 	y.file, y.mod, y.size, y.at, y.version, y.elapsed = file, fi.ModTime(), fi.Size(), time.Now(), version, elapsed
@@ -177,6 +161,34 @@ func (p *Poller) ytdlpResult(ctx context.Context) result {
 	// Starting Python is slow on small machines; that is not the service
 	// being unwell, so yt-dlp is never "degraded" for taking its time.
 	return result{status: StatusUp, elapsed: elapsed, measured: true, message: "Version " + version + "."}
+}
+
+// RunVersion runs a tool's version command (yt-dlp --version, ffmpeg
+// -version) and returns the first line it printed. The error says in a few
+// words what went wrong ("--version did not finish in time").
+func RunVersion(ctx context.Context, file string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, file, args...)
+	// A child that keeps the pipe open must not hold the check past its
+	// timeout.
+	cmd.WaitDelay = time.Second
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	err := cmd.Run()
+	version := strings.TrimSpace(firstLine(out.String()))
+	what := strings.Join(args, " ")
+	switch {
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("%s did not finish in time", what)
+	case err != nil:
+		msg := strings.TrimSpace(firstLine(stderr.String()))
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", fmt.Errorf("%s failed: %s", what, truncate(msg, 200))
+	case version == "":
+		return "", fmt.Errorf("%s printed nothing", what)
+	}
+	return version, nil
 }
 
 func firstLine(s string) string {
