@@ -55,7 +55,9 @@ func upstreamChecks(d Deps) []Check {
 		{"plex_tv", "plex.tv answers (Plex sign-in)", func(ctx context.Context) Result { return checkPlexTV(ctx, cfg) }},
 		{"overseerr", "Overseerr answers and the API key is valid", service(services.Overseerr)},
 		{"uptime_kuma", "the Uptime Kuma status page exists", service(services.UptimeKuma)},
-		{"ytdlp", "yt-dlp is found and runs", func(ctx context.Context) Result { return checkTool(ctx, cfg, cfg.YouTube.YtdlpPath, "yt-dlp", "--version") }},
+		{"ytdlp", "yt-dlp is found and runs", func(ctx context.Context) Result {
+			return checkTool(ctx, cfg, cfg.YouTube.YtdlpPath, "yt-dlp", "--version")
+		}},
 		{"ffmpeg", "ffmpeg is found (yt-dlp merges video and audio with it)", func(ctx context.Context) Result {
 			return checkTool(ctx, cfg, cfg.YouTube.FfmpegPath, "ffmpeg", "-version")
 		}},
