@@ -83,6 +83,9 @@ func decodeErr(t *testing.T, w *httptest.ResponseRecorder) errBody {
 	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
 		t.Fatalf("body %q: %v", w.Body, err)
 	}
+	if w.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("Cache-Control = %q", w.Header().Get("Cache-Control"))
+	}
 	if e.Success || e.Error.Code == "" || e.Error.RequestID == "" {
 		t.Fatalf("not an error envelope: %s", w.Body)
 	}
