@@ -3,6 +3,9 @@ package status_test
 import (
 	"context"
 	"net"
+	"os"
+	"os/exec"
+	"regexp"
 	"net/http"
 	"strings"
 	"testing"
@@ -288,5 +291,22 @@ func TestRestartKeepsLastState(t *testing.T) {
 	}
 	if n := rec.count(); n != 0 {
 		t.Fatalf("%d events for unchanged statuses after a restart", n)
+	}
+}
+
+// TestRealYtdlp checks the real yt-dlp where it is installed; CI installs it
+// and sets MEDIANEST_E2E=1, which makes a missing yt-dlp a failure.
+func TestRealYtdlp(t *testing.T) {
+	path, err := exec.LookPath("yt-dlp")
+	if err != nil {
+		if os.Getenv("MEDIANEST_E2E") == "1" {
+			t.Fatal("MEDIANEST_E2E=1 but yt-dlp is not installed (apt-get install yt-dlp)")
+		}
+		t.Skip("yt-dlp is not installed; install it (apt-get install yt-dlp) or run with MEDIANEST_E2E=1 in CI")
+	}
+	e := newEnv(t, envOptions{interval: time.Hour, ytdlp: path, noServices: true})
+	st := e.poller.CheckNow(context.Background(), status.Ytdlp)
+	if st.Status != status.StatusUp || !regexp.MustCompile(`\d{4}\.\d{2}\.\d{2}`).MatchString(st.Message) {
+		t.Fatalf("real yt-dlp: %+v", st)
 	}
 }
