@@ -3,10 +3,10 @@ package status_test
 import (
 	"context"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
