@@ -170,9 +170,10 @@ func TestDisableEndsSessionsAtOnce(t *testing.T) {
 	script.do("GET", "/api/v1/auth/session", nil).want(t, 401, "UNAUTHORIZED")
 	e.client().do("POST", "/api/v1/auth/login", map[string]any{"username": "alice", "password": "pw-alice-0123456789"}).want(t, 403, "ACCOUNT_DISABLED")
 
-	// Re-enabling does not revive the ended session.
+	// Re-enabling does not revive the ended session, nor the API token.
 	admin.do("PATCH", "/api/v1/admin/users/"+strconv.FormatInt(u.ID, 10), map[string]any{"status": "active"}).want(t, 200)
 	c.do("GET", "/api/v1/auth/session", nil).want(t, 401)
+	script.do("GET", "/api/v1/auth/session", nil).want(t, 401)
 	c.login("alice", "pw-alice-0123456789")
 
 	// Disabled from another process (the CLI): the running server notices

@@ -78,9 +78,9 @@ func TestAPITokens(t *testing.T) {
 	if sess.Session.ExpiresAt != nil {
 		t.Errorf("session expiresAt %v", sess.Session.ExpiresAt)
 	}
-	// Disabling the owner stops the token at once. Tokens are credentials
-	// the user made on purpose, not sessions, so enabling the account again
-	// lets them work again (its sessions stay ended).
+	// Disabling the owner signs them out everywhere for good: the token is
+	// revoked, and enabling the account again revives neither it nor the
+	// sessions.
 	if err := e.svc.SetStatus(context.Background(), "bob", auth.StatusDisabled); err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +88,6 @@ func TestAPITokens(t *testing.T) {
 	if err := e.svc.SetStatus(context.Background(), "bob", auth.StatusActive); err != nil {
 		t.Fatal(err)
 	}
-	script.do("GET", "/api/v1/auth/session", nil).want(t, 200)
+	script.do("GET", "/api/v1/auth/session", nil).want(t, 401)
 	c2.do("GET", "/api/v1/auth/session", nil).want(t, 401)
 }

@@ -252,6 +252,13 @@ func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (User, 
 				return err
 			}
 		}
+		// Disabling signs the account out everywhere for good: its API
+		// tokens go too, so re-enabling it revives nothing.
+		if next.Status == StatusDisabled && cur.Status != StatusDisabled {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
+				return fmt.Errorf("auth: revoke tokens: %w", err)
+			}
+		}
 		u, err = userByID(ctx, tx, id)
 		return err
 	})
