@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"medianest/app/apperr"
+	"medianest/app/audit"
 	"medianest/app/auth"
 	"medianest/app/config"
 	"medianest/app/doctor"
@@ -71,11 +72,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return usageError{err}
 		},
 	}
+	var unknown string
+	app.CommandNotFound = func(c *cli.Context, name string) { unknown = name }
 	app.HideVersion = true
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = app.OnUsageError
 	}
 	err := app.RunContext(ctx, args)
+	if unknown != "" {
+		err = usageError{fmt.Errorf("there is no command %q", unknown)}
+	}
 	var ue usageError
 	switch {
 	case err == nil:
@@ -516,7 +522,9 @@ func (e *env) withAuth(c *cli.Context, f func(ctx context.Context, a *auth.Servi
 		return err
 	}
 	defer d.Close()
-	a, err := auth.New(auth.Deps{DB: d, Box: box, Config: cfg, Logger: log})
+	// Changes made here are audited like the admin API's, with the actor "cli".
+	rec := audit.New(d, nil).WithLogger(log)
+	a, err := auth.New(auth.Deps{DB: d, Box: box, Config: cfg, Logger: log, Audit: rec})
 	if err != nil {
 		return err
 	}

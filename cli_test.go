@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"medianest/db"
 )
 
 // runCLI runs the binary's main logic in-process.
@@ -138,6 +140,10 @@ func TestBadConfigIsOnePlainSentence(t *testing.T) {
 	code, _, errs = runCLI(t, "server", "--bogus")
 	if code != 2 || !strings.Contains(errs, "bogus") {
 		t.Fatalf("unknown flag: exit %d, stderr %q", code, errs)
+	}
+	code, _, errs = runCLI(t, "frobnicate")
+	if code != 2 || !strings.Contains(errs, `no command "frobnicate"`) {
+		t.Fatalf("unknown command: exit %d, stderr %q", code, errs)
 	}
 }
 
@@ -293,5 +299,19 @@ func TestUserCommands(t *testing.T) {
 	}
 	if code, out, errs := runCLIWithStdin(t, "a brand new password\n", "user", "passwd", dd, "--password-stdin", "root"); code != 0 || !strings.Contains(out, "changed") {
 		t.Fatalf("passwd: %d %s %s", code, out, errs)
+	}
+
+	// The CLI's changes are audited like the admin API's.
+	d, err := db.OpenReadOnly(context.Background(), filepath.Join(strings.TrimPrefix(dd, "--data-dir="), "medianest.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, action := range []string{"user.create", "user.update"} {
+		var n int
+		d.R.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action = ?`, action).Scan(&n)
+		if n == 0 {
+			t.Errorf("no %s in the audit log", action)
+		}
 	}
 }

@@ -173,6 +173,8 @@ func TestValidate(t *testing.T) {
 	}{
 		{"listen", func(c *config.Config) { c.Server.Listen = "8080" }, "server.listen"},
 		{"base_url", func(c *config.Config) { c.Server.BaseURL = "media.example.com" }, "server.base_url"},
+		{"base_url space", func(c *config.Config) { c.Server.BaseURL = "https://example.com/my%20media" }, "server.base_url"},
+		{"base_url braces", func(c *config.Config) { c.Server.BaseURL = "https://example.com/{x}" }, "server.base_url"},
 		{"proxy", func(c *config.Config) { c.Server.TrustedProxies = []string{"proxy"} }, "server.trusted_proxies"},
 		{"cors", func(c *config.Config) { c.Server.CORSAllowedOrigins = []string{"https://a.example/path"} }, "cors_allowed_origins"},
 		{"plex url", func(c *config.Config) { c.Plex.URL = "file:///etc/passwd" }, "plex.url"},

@@ -23,6 +23,8 @@ func (c *Config) Validate() error {
 			add("server.base_url %q must be an absolute http(s) URL such as \"https://media.example.com\" or \"https://example.com/medianest\"", c.Server.BaseURL)
 		} else if u.RawQuery != "" || u.Fragment != "" {
 			add("server.base_url %q must not have a query or fragment", c.Server.BaseURL)
+		} else if !plainPath(u.Path) || u.RawPath != "" {
+			add("server.base_url %q: its path may hold only letters, digits, '-', '_', '.', '~' and '/'", c.Server.BaseURL)
 		}
 	}
 	for _, p := range c.Server.TrustedProxies {
@@ -183,4 +185,16 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+// plainPath reports whether p needs no escaping and means nothing to the
+// router (no spaces, braces or percent signs).
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.~/", c) >= 0) {
+			return false
+		}
+	}
+	return !strings.Contains(p, "//") && !strings.Contains(p, "/./") && !strings.Contains(p, "/../") && !strings.HasSuffix(p, "/..")
 }

@@ -27,12 +27,16 @@ func Decode(r *http.Request, v any) error {
 		return nil
 	}
 	if err == nil {
-		if dec.More() {
+		// Anything but white space after the value is refused: "{}}" must not
+		// pass as "{}".
+		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
+			var mbe *http.MaxBytesError
+			if errors.As(terr, &mbe) {
+				return apperr.New(apperr.PayloadTooLarge, "The request body is larger than %d bytes.", mbe.Limit)
+			}
 			return apperr.Field("body", "must hold a single JSON value")
 		}
-		if _, err = io.Copy(io.Discard, body); err == nil {
-			return nil
-		}
+		return nil
 	}
 	var mbe *http.MaxBytesError
 	var se *json.SyntaxError
@@ -85,14 +89,17 @@ func PathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// MaxPage bounds page so that (page-1)*pageSize cannot overflow.
+const MaxPage = 1_000_000
+
 // Paging reads page (from 1) and pageSize (default 20, clamped to 100).
 func Paging(r *http.Request) (page, pageSize int, err error) {
 	page, pageSize = 1, 20
 	q := r.URL.Query()
 	if s := q.Get("page"); s != "" {
 		page, err = strconv.Atoi(s)
-		if err != nil || page < 1 {
-			return 0, 0, apperr.Field("page", "must be a whole number from 1")
+		if err != nil || page < 1 || page > MaxPage {
+			return 0, 0, apperr.Field("page", fmt.Sprintf("must be a whole number from 1 to %d", MaxPage))
 		}
 	}
 	if s := q.Get("pageSize"); s != "" {

@@ -111,6 +111,8 @@ func TestEnvelopeAndDecode(t *testing.T) {
 		{"malformed", `{"name":`, "body", "VALIDATION_ERROR", 400},
 		{"syntax", `{name:1}`, "body", "VALIDATION_ERROR", 400},
 		{"two values", `{} {}`, "body", "VALIDATION_ERROR", 400},
+		{"trailing brace", `{}}`, "body", "VALIDATION_ERROR", 400},
+		{"trailing bracket", `{"name":"a"}]`, "body", "VALIDATION_ERROR", 400},
 		{"too large", `{"name":"` + strings.Repeat("x", httpx.MaxBody) + `"}`, "", "PAYLOAD_TOO_LARGE", 413},
 	}
 	for _, c := range cases {
@@ -301,6 +303,7 @@ func TestPaging(t *testing.T) {
 		{"page=3&pageSize=50", 3, 50, false},
 		{"pageSize=1000", 1, 100, false},
 		{"page=0", 0, 0, true},
+		{"page=9223372036854775807", 0, 0, true},
 		{"pageSize=abc", 0, 0, true},
 	}
 	for _, c := range cases {

@@ -213,7 +213,7 @@ func accessLog(next http.Handler, probes []string) http.Handler {
 			sw.status = http.StatusOK
 		}
 		i.logger.LogAttrs(r.Context(), level, "request",
-			slog.String("method", r.Method),
+			slog.String("method", knownMethod(r.Method)),
 			slog.String("path", r.URL.Path),
 			slog.String("route", i.pattern),
 			slog.Int("status", sw.status),
@@ -322,37 +322,64 @@ var (
 	routeDurations  sync.Map // route -> *metrics.Histogram
 )
 
+// Routed records the pattern of the mux that served r for the access log and
+// the metrics. Only needed for a mux mounted behind http.StripPrefix, whose
+// copy of the request is the one that carries the pattern.
+func Routed(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if i := infoFrom(r.Context()); i != nil && r.Pattern != "" {
+			i.pattern = r.Pattern
+		}
+	})
+}
+
+// knownMethod bounds the method label: a client may send any token as a
+// method, and each new label value would be a new series kept forever.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}
+
 func metricsMiddleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		route := r.Pattern
-		if i := strings.IndexByte(route, ' '); i >= 0 {
-			route = route[i+1:] // "GET /x/{id}" -> "/x/{id}"; the method is its own label
+		i := infoFrom(r.Context())
+		if i != nil && i.pattern != "" {
+			route = i.pattern
+		}
+		if j := strings.IndexByte(route, ' '); j >= 0 {
+			route = route[j+1:] // "GET /x/{id}" -> "/x/{id}"; the method is its own label
 		}
 		if route == "" {
 			route = "unmatched"
 		}
-		if i := infoFrom(r.Context()); i != nil {
+		if i != nil {
 			i.pattern = route
 		}
 		code := sw.status
 		if code == 0 {
 			code = http.StatusOK
 		}
-		k := routeKey{route, r.Method, code}
+		method := knownMethod(r.Method)
+		k := routeKey{route, method, code}
 		c, ok := requestCounters.Load(k)
 		if !ok {
 			c, _ = requestCounters.LoadOrStore(k, metrics.GetOrCreateCounter(fmt.Sprintf(
-				`medianest_http_requests_total{route=%q,method=%q,code="%s"}`, route, r.Method, strconv.Itoa(code))))
+				`medianest_http_requests_total{route=%q,method=%q,code="%s"}`, route, method, strconv.Itoa(code))))
 		}
 		c.(*metrics.Counter).Inc()
 		hist, ok := routeDurations.Load(route)
 		if !ok {
-			hist, _ = routeDurations.LoadOrStore(route, metrics.GetOrCreateHistogram(fmt.Sprintf(
+			hist, _ = routeDurations.LoadOrStore(route, metrics.GetOrCreatePrometheusHistogram(fmt.Sprintf(
 				`medianest_http_request_duration_seconds{route=%q}`, route)))
 		}
-		hist.(*metrics.Histogram).UpdateDuration(start)
+		hist.(*metrics.PrometheusHistogram).UpdateDuration(start)
 	})
 }

@@ -92,6 +92,10 @@ func registerBuildInfo(version string) {
 // the forwarded address, not by the proxy's loopback address: otherwise a
 // reverse proxy on the same host would publish the metrics to everyone.
 func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
+	if !s.cfg.Metrics.Enabled {
+		http.Error(w, "404 metrics are disabled (metrics.enabled = false)", http.StatusNotFound)
+		return
+	}
 	if !s.metricsAllowed(r) {
 		http.Error(w, "403 forbidden: /metrics is limited to metrics.allowed_networks or the metrics.token bearer", http.StatusForbidden)
 		return

@@ -105,7 +105,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, o Options) (*Server, 
 	if s.basePath != "" {
 		// Everything answers under the base path; the probes also at the root.
 		root = http.NewServeMux()
-		root.Handle(s.basePath+"/", http.StripPrefix(s.basePath, mux))
+		root.Handle(s.basePath+"/", http.StripPrefix(s.basePath, httpx.Routed(mux)))
 		root.Handle("GET "+s.basePath, http.RedirectHandler(s.basePath+"/", http.StatusMovedPermanently))
 		s.probeRoutes(root)
 	}
@@ -121,9 +121,9 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, o Options) (*Server, 
 func (s *Server) probeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /health", s.health)
 	mux.HandleFunc("GET /health/ready", s.ready)
-	if s.cfg.Metrics.Enabled {
-		mux.HandleFunc("GET /metrics", s.metricsHandler)
-	}
+	// Registered even when disabled, so a scraper gets a plain 404 rather
+	// than the web UI.
+	mux.HandleFunc("GET /metrics", s.metricsHandler)
 }
 
 // routes registers every package's routes on mux (paths without the base).

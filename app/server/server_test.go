@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/VictoriaMetrics/metrics"
+
 	"medianest/app/config"
 	"medianest/app/secret"
 	"medianest/app/server"
@@ -103,8 +105,8 @@ func TestMetricsAccess(t *testing.T) {
 		t.Fatalf("proxied /metrics from an untrusted proxy: %d", w.Code)
 	}
 	off, _ := newServer(t, func(c *config.Config) { c.Metrics.Enabled = false })
-	if w := get(off.Handler(), "/metrics"); w.Code == 200 && strings.Contains(w.Body.String(), "go_goroutines") {
-		t.Fatal("metrics served while disabled")
+	if w := get(off.Handler(), "/metrics"); w.Code != 404 || strings.Contains(w.Body.String(), "go_goroutines") {
+		t.Fatalf("metrics while disabled: %d", w.Code)
 	}
 }
 
@@ -139,6 +141,12 @@ func TestBasePathAndSPA(t *testing.T) {
 	}
 	if w := get(h, "/elsewhere"); w.Code != 404 {
 		t.Fatalf("path outside the base: %d", w.Code)
+	}
+	get(h, "/medianest/api/v1/auth/providers")
+	var buf strings.Builder
+	metrics.WritePrometheus(&buf, false)
+	if !strings.Contains(buf.String(), `medianest_http_requests_total{route="/api/v1/auth/providers",method="GET",code="200"}`) {
+		t.Fatal("the route label under a base path is not the mux pattern")
 	}
 }
 

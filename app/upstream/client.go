@@ -63,7 +63,7 @@ type Client struct {
 	http     *http.Client
 	retries  int
 	breaker  *gobreaker.CircuitBreaker[*http.Response]
-	duration *metrics.Histogram
+	duration *metrics.PrometheusHistogram
 }
 
 // New returns a client for the service called name (the metrics label, e.g.
@@ -95,7 +95,7 @@ func New(name, display string, o Options) *Client {
 		display:  display,
 		http:     &http.Client{Timeout: o.Timeout, Transport: tr, CheckRedirect: limitRedirects},
 		retries:  o.Retries,
-		duration: metrics.GetOrCreateHistogram(fmt.Sprintf(`medianest_upstream_request_duration_seconds{service=%q}`, name)),
+		duration: metrics.GetOrCreatePrometheusHistogram(fmt.Sprintf(`medianest_upstream_request_duration_seconds{service=%q}`, name)),
 	}
 	c.breaker = gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
 		Name:    name,
