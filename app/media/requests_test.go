@@ -2,10 +2,12 @@ package media
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -432,4 +434,17 @@ func TestRunReconcile(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+func TestWebhookTooLargeChunked(t *testing.T) {
+	e := newEnv(t)
+	big := io.MultiReader(strings.NewReader(`{"notification_type":"MEDIA_AVAILABLE","subject":"`), strings.NewReader(strings.Repeat("x", 2<<20)), strings.NewReader(`"}`))
+	req := httptest.NewRequest("POST", "/api/v1/webhooks/overseerr", big)
+	req.ContentLength = -1 // chunked: the limit is met while reading
+	req.Header.Set("Authorization", secret)
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "PAYLOAD_TOO_LARGE") {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"io"
 	"net/http"
 
@@ -26,6 +27,10 @@ func (s *Service) handleWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err // PAYLOAD_TOO_LARGE
+		}
 		return apperr.Wrap(apperr.Invalid, err, "The webhook body could not be read.")
 	}
 	hook, err := overseerr.ParseWebhook(body)

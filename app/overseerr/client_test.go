@@ -220,9 +220,20 @@ func TestMovieAndTVDetails(t *testing.T) {
 		t.Fatalf("tv request = %+v", r)
 	}
 
-	// Overseerr answers an unknown id with a 500, not a 404.
+	// Overseerr answers an unknown id with a 500, not a 404; it is still
+	// "no such title", and with the Answer option it does not open the
+	// breaker however often it is asked.
 	_, err = c.Movie(ctx, fake.Conn(), 999999)
-	wantKind(t, err, apperr.UpstreamError)
+	wantKind(t, err, apperr.NotFound)
+	strict := overseerr.New(upstream.New("overseerr-answer", "Overseerr", upstream.Options{
+		Retries: -1, FailuresToOpen: 2, Answer: overseerr.IsUnknownTitle}))
+	for i := 0; i < 5; i++ {
+		_, err = strict.Movie(ctx, fake.Conn(), 999999)
+		wantKind(t, err, apperr.NotFound)
+	}
+	if _, err := strict.Search(ctx, fake.Conn(), "sintel", 1); err != nil {
+		t.Fatalf("unknown titles opened the breaker: %v", err)
+	}
 	_, err = c.TV(ctx, fake.Conn(), 0)
 	wantKind(t, err, apperr.Invalid)
 }

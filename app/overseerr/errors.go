@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"medianest/app/apperr"
 	"medianest/app/upstream"
@@ -63,6 +64,18 @@ func alreadyRequested(msg string, cause error) error {
 	return apperr.Wrap(apperr.AlreadyRequested, cause, "%s", text)
 }
 
+// IsUnknownTitle reports Overseerr's answer to an unknown TMDB id: a 500
+// "Unable to retrieve movie." (or series), not a 404. It is an answer, not
+// Overseerr failing, so the server passes it to upstream.Options.Answer to
+// keep it from opening the circuit breaker.
+func IsUnknownTitle(se *upstream.StatusError) bool {
+	if se.Status != http.StatusInternalServerError {
+		return false
+	}
+	msg := strings.ToLower(bodyMessage(se.Body))
+	return strings.HasPrefix(msg, "unable to retrieve movie") || strings.HasPrefix(msg, "unable to retrieve series")
+}
+
 // mapError turns an upstream failure into the apperr kind callers act on.
 // Transport failures (timeouts, refused connections, open breaker) are
 // already mapped by the upstream client and pass through unchanged.
@@ -81,7 +94,13 @@ func mapError(err error, cl call) error {
 		}
 		return apperr.Wrap(apperr.UpstreamError, err, "Overseerr refused the API key.")
 	case (se.Status == http.StatusForbidden || se.Status == http.StatusTooManyRequests) && strings.Contains(lower, "quota"):
-		return apperr.Wrap(apperr.QuotaExceeded, err, "Your Overseerr request quota is used up.")
+		// Overseerr does not say when its quota frees; an hour is a hint
+		// that neither hammers it nor gives up for long.
+		e := apperr.Wrap(apperr.QuotaExceeded, err, "Your Overseerr request quota is used up.")
+		e.RetryAfter = time.Hour
+		return e
+	case IsUnknownTitle(se):
+		return apperr.Wrap(apperr.NotFound, err, "TMDB has no such title.")
 	case se.Status == http.StatusForbidden || se.Status == http.StatusUnauthorized:
 		return apperr.Wrap(apperr.Forbidden, err, "Overseerr does not allow this: %s", orDefault(msg, "permission denied."))
 	case se.Status == http.StatusNotFound && cl.notFound != "":

@@ -222,8 +222,7 @@ type wireDetails struct {
 }
 
 // Movie returns the details of a movie by TMDB id. Overseerr answers an
-// unknown id with a 500 ("Unable to retrieve movie."), not a 404, so that
-// is an UPSTREAM_ERROR.
+// unknown id with a 500 ("Unable to retrieve movie."); that is NOT_FOUND.
 func (c *Client) Movie(ctx context.Context, conn Conn, tmdbID int64) (Details, error) {
 	return c.details(ctx, conn, "movie", tmdbID)
 }

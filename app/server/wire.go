@@ -48,7 +48,8 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	plexTimeout := upstream.Options{Timeout: cfg.Plex.Timeout.D()}
 	tv := plex.NewTV(cfg.Plex.PlexTVURL, identity, upstream.New("plex_tv", "plex.tv", plexTimeout))
 	pms := plex.NewPMS(upstream.New("plex", "Plex", plexTimeout), identity)
-	ovr := overseerr.New(upstream.New("overseerr", "Overseerr", upstream.Options{Timeout: cfg.Overseerr.Timeout.D()}))
+	ovr := overseerr.New(upstream.New("overseerr", "Overseerr", upstream.Options{
+		Timeout: cfg.Overseerr.Timeout.D(), Answer: overseerr.IsUnknownTitle}))
 
 	rec := audit.New(s.db, now).WithLogger(s.log)
 	hub := events.NewHub(s.log)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"medianest/app/apperr"
@@ -231,7 +232,10 @@ func (h *Handlers) test(w http.ResponseWriter, r *http.Request) error {
 		if svc, err = b.settings(name); err != nil {
 			return err
 		}
-		if b.APIKey == nil {
+		// The stored key is only ever sent to the stored URL: otherwise the
+		// button would hand the owner's token (which the API never shows) to
+		// whatever address the body names.
+		if b.APIKey == nil && sameURL(svc.URL, stored.URL) {
 			svc.APIKey = stored.APIKey
 		}
 		// Testing a service the admin is about to switch off still tries
@@ -264,4 +268,8 @@ func (h *Handlers) record(r *http.Request, name string, details map[string]any) 
 	b, _ := json.Marshal(details)
 	e.Details = string(b)
 	h.audit.Record(r.Context(), e)
+}
+
+func sameURL(a, b string) bool {
+	return strings.TrimRight(a, "/") == strings.TrimRight(b, "/")
 }

@@ -249,13 +249,15 @@ func TestTestEndpoint(t *testing.T) {
 	if code, _, body := f.do(t, "POST", "/api/v1/admin/services/overseerr/test", ""); code != 200 || !strings.Contains(body, `"ok":true`) {
 		t.Fatalf("%d %s", code, body)
 	}
-	// Settings from the body; the stored key when apiKey is omitted.
-	f.do(t, "POST", "/api/v1/admin/services/overseerr/test", `{"url":"http://new:5055","enabled":true}`)
+	// Settings from the body: the stored key when apiKey is omitted and the
+	// URL is the stored one; never the stored key to another URL.
+	f.do(t, "POST", "/api/v1/admin/services/overseerr/test", `{"url":"http://o:5055/","enabled":true}`)
+	f.do(t, "POST", "/api/v1/admin/services/overseerr/test", `{"url":"http://evil:5055","enabled":true}`)
 	f.do(t, "POST", "/api/v1/admin/services/overseerr/test", `{"url":"http://new:5055","apiKey":"typed","enabled":true}`)
-	if len(f.tester.got) != 3 {
+	if len(f.tester.got) != 4 {
 		t.Fatalf("tester called %d times", len(f.tester.got))
 	}
-	for i, want := range []struct{ url, key string }{{"http://o:5055", "stored"}, {"http://new:5055", "stored"}, {"http://new:5055", "typed"}} {
+	for i, want := range []struct{ url, key string }{{"http://o:5055", "stored"}, {"http://o:5055/", "stored"}, {"http://evil:5055", ""}, {"http://new:5055", "typed"}} {
 		if g := f.tester.got[i]; g.URL != want.url || g.APIKey != want.key || g.Name != services.Overseerr {
 			t.Errorf("test %d got %+v, want %+v", i, g, want)
 		}

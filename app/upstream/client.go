@@ -54,6 +54,10 @@ type Options struct {
 	OpenFor time.Duration
 	// Transport overrides the HTTP transport (tests).
 	Transport http.RoundTripper
+	// Answer, when set, names error answers that are the upstream speaking
+	// rather than failing (Overseerr answers an unknown TMDB id with a 500):
+	// they do not count against the circuit breaker.
+	Answer func(se *StatusError) bool
 }
 
 // Client sends requests to one upstream service.
@@ -108,23 +112,42 @@ func New(name, display string, o Options) *Client {
 		IsSuccessful: func(err error) bool {
 			var se *StatusError
 			if errors.As(err, &se) {
-				return se.Status < 500
+				return se.Status < 500 || (o.Answer != nil && o.Answer(se))
 			}
 			return err == nil
 		},
+		// A caller that gave up (cancelled, or its own deadline passed)
+		// says nothing about the upstream.
 		IsExcluded: func(err error) bool {
-			return errors.Is(err, context.Canceled)
+			var cg callerGone
+			return errors.Is(err, context.Canceled) || errors.As(err, &cg)
 		},
 	})
 	return c
 }
 
+// limitRedirects follows at most five redirects, and never carries the
+// credentials upstreams take in custom headers to another host or from
+// https to http (Go strips only Authorization and cookies by itself).
 func limitRedirects(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return errors.New("too many redirects")
 	}
+	first := via[0].URL
+	if req.URL.Host != first.Host || (first.Scheme == "https" && req.URL.Scheme != "https") {
+		for _, h := range []string{"X-Plex-Token", "X-Api-Key", "X-Api-User"} {
+			req.Header.Del(h)
+		}
+	}
 	return nil
 }
+
+// callerGone marks a failure that happened because the caller's context
+// ended, not because the upstream failed.
+type callerGone struct{ err error }
+
+func (c callerGone) Error() string { return c.err.Error() }
+func (c callerGone) Unwrap() error { return c.err }
 
 // Name is the service's metric label.
 func (c *Client) Name() string { return c.name }
@@ -194,6 +217,9 @@ func (c *Client) once(req *http.Request) (*http.Response, error) {
 	send := func() (*http.Response, error) {
 		resp, err := c.http.Do(req)
 		if err != nil {
+			if req.Context().Err() != nil {
+				return nil, callerGone{err}
+			}
 			return nil, err
 		}
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {

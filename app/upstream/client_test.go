@@ -143,3 +143,46 @@ func TestFlexTypes(t *testing.T) {
 		t.Fatal("non-numeric string accepted as FlexInt")
 	}
 }
+
+func TestCallerDeadlineDoesNotOpenBreaker(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(time.Second):
+		}
+		w.Write([]byte(`{}`))
+	}))
+	defer slow.Close()
+	c := upstream.New("t5", "Slowish", upstream.Options{Timeout: 5 * time.Second, Retries: -1, FailuresToOpen: 2})
+	for i := 0; i < 4; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		get(t, ctx, c, slow.URL)
+		cancel()
+	}
+	if c.Open() {
+		t.Fatal("the callers' own deadlines opened the breaker")
+	}
+}
+
+func TestRedirectDropsCredentials(t *testing.T) {
+	var got http.Header
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.Write([]byte(`{}`))
+	}))
+	defer other.Close()
+	// 127.0.0.1 and localhost are different hosts to the client.
+	target := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	first := httptest.NewServer(http.RedirectHandler(target, http.StatusFound))
+	defer first.Close()
+	c := upstream.New("t6", "Redirecting", upstream.Options{Retries: -1})
+	req, _ := http.NewRequest(http.MethodGet, first.URL, nil)
+	req.Header.Set("X-Plex-Token", "owner-token")
+	req.Header.Set("X-Api-Key", "api-key")
+	if err := c.DoJSON(req, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("X-Plex-Token") != "" || got.Get("X-Api-Key") != "" {
+		t.Fatalf("credentials followed the redirect to another host: %v", got)
+	}
+}
