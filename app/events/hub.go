@@ -249,3 +249,23 @@ func (h *Hub) Close() {
 		c.drop()
 	}
 }
+
+// DropUser ends the open streams of one user, or of everyone when userID is
+// 0, without closing the hub. Auth calls it when it ends sessions (sign-out,
+// a password, role or status change, a deleted account): a stream opened
+// with a session must not outlive it, and the browser's EventSource then
+// reconnects with whatever credential it still has.
+func (h *Hub) DropUser(userID int64) {
+	h.mu.Lock()
+	var gone []*client
+	for c := range h.clients {
+		if userID == 0 || c.userID == userID {
+			gone = append(gone, c)
+			h.removeLocked(c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range gone {
+		c.drop()
+	}
+}

@@ -392,3 +392,31 @@ func TestCloseEndsStalledStreams(t *testing.T) {
 		t.Fatalf("the stalled stream held shutdown for %s", d)
 	}
 }
+
+func TestDropUserEndsOnlyTheirStreams(t *testing.T) {
+	hub := events.NewHub(nil)
+	srv := httptest.NewServer(as(hub))
+	defer srv.Close()
+	a := connect(t, srv.URL, "1")
+	b := connect(t, srv.URL, "2")
+	waitClients(t, hub, 2)
+	hub.DropUser(1)
+	timeout := time.After(2 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-a.msgs:
+		case <-timeout:
+			t.Fatal("user 1's stream still open after DropUser(1)")
+		}
+	}
+	waitClients(t, hub, 1)
+	hub.Publish(events.Event{Type: events.Notification, Data: "x", UserID: 2})
+	if m := b.next(t, isEvent); m.event != events.Notification {
+		t.Fatalf("user 2 got %+v", m)
+	}
+	// The hub still takes new streams.
+	connect(t, srv.URL, "1")
+	waitClients(t, hub, 2)
+	hub.DropUser(0)
+	waitClients(t, hub, 0)
+}
