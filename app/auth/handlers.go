@@ -35,13 +35,17 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	u, newHash, err := s.localSignIn(ctx, r, in.Username, in.Password)
+	u, checkedHash, newHash, err := s.localSignIn(ctx, r, in.Username, in.Password)
 	if err != nil {
 		return err
 	}
-	return s.signIn(w, r, in.RememberMe, "local", func(tx *sql.Tx) (User, error) {
-		return s.stampLogin(ctx, tx, u.ID, newHash)
+	err = s.signIn(w, r, in.RememberMe, "local", func(tx *sql.Tx) (User, error) {
+		return s.stampLogin(ctx, tx, u.ID, checkedHash, newHash)
 	})
+	if apperr.Is(err, apperr.AccountDisabled) {
+		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "local: account disabled"))
+	}
+	return err
 }
 
 // signIn starts a session for the user prepare returns, ending the session
@@ -106,7 +110,14 @@ func (s *Service) handlePlexVerify(w http.ResponseWriter, r *http.Request) error
 		return nil
 	}
 	s.setPinCookie(w, r, "", -time.Second)
-	return s.signIn(w, r, in.RememberMe, "plex", func(*sql.Tx) (User, error) { return u, nil })
+	ctx := r.Context()
+	// The account is read again in the session's transaction: it may have
+	// been disabled since plexSignIn saved it.
+	err = s.signIn(w, r, in.RememberMe, "plex", func(tx *sql.Tx) (User, error) { return activeUser(ctx, tx, u.ID) })
+	if apperr.Is(err, apperr.AccountDisabled) {
+		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "plex: account disabled"))
+	}
+	return err
 }
 
 func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) error {
@@ -124,6 +135,9 @@ func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		s.clearCookie(w, r)
+		// The hub cannot tell this session's stream from the user's other
+		// pages; those reconnect on their own with their still-valid cookies.
+		s.endStreams(u.ID)
 	}
 	details := "this session"
 	if in.AllSessions {
@@ -151,6 +165,7 @@ func (s *Service) endAllSessions(r *http.Request, userID int64) error {
 	}
 	s.noteEpoch(epoch)
 	s.evictUser(userID)
+	s.endStreams(userID)
 	return nil
 }
 

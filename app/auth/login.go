@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -15,18 +16,15 @@ var errBadCredentials = apperr.New(apperr.InvalidCredentials, "The username or p
 
 // localSignIn checks a username and password. An unknown user and a wrong
 // password get the same error after the same work (a hash is checked against
-// a dummy); each failure counts against the client's address, and an
-// address over auth.login_rate_limit failures a minute is refused before
-// any work. Only a correct password learns that an account is disabled.
-// It returns the user and the rehash to store with the session, if any.
-func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, password string) (User, string, error) {
+// a dummy). Every check takes one of the client's auth.login_rate_limit
+// attempts a minute before any work, so concurrent guesses cannot all slip
+// past the limit, and a correct password gives its attempt back: only
+// failures count. Only a correct password learns that an account is
+// disabled. It returns the user, the password hash the password was checked
+// against, and the rehash to store with the session, if any.
+func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, password string) (User, string, string, error) {
 	if !s.cfg.LocalLogin {
-		return User{}, "", apperr.New(apperr.Forbidden, "Sign-in with a username and password is turned off on this server.")
-	}
-	ip := httpx.ClientIP(r)
-	now := s.now()
-	if retry, blocked := s.loginLimit.blocked(ip, now); blocked {
-		return User{}, "", rateLimited(retry, "failed sign-ins")
+		return User{}, "", "", apperr.New(apperr.Forbidden, "Sign-in with a username and password is turned off on this server.")
 	}
 	var fields []apperr.FieldError
 	if username == "" {
@@ -36,42 +34,58 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 		fields = append(fields, apperr.FieldError{Field: "password", Message: "is required"})
 	}
 	if len(fields) > 0 {
-		return User{}, "", apperr.Validation(fields...)
+		return User{}, "", "", apperr.Validation(fields...)
+	}
+	ip := httpx.ClientIP(r)
+	if retry, ok := s.loginLimit.allow(ip, s.now()); !ok {
+		return User{}, "", "", rateLimited(retry, "failed sign-ins")
 	}
 	u, hash, err := userByName(ctx, s.db.R, username)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return User{}, "", err
+		return User{}, "", "", err
 	}
 	ok, rehash := false, false
 	if len(password) <= maxPasswordLength {
 		ok, rehash, err = s.hasher.Verify(ctx, password, hash)
 		if err != nil {
-			return User{}, "", err
+			return User{}, "", "", err
 		}
 	}
 	if !ok {
-		s.loginLimit.take(ip, s.now())
 		e := actorEntry(r, nil, "auth.login_failed", "", "local: wrong username or password")
 		e.ActorName = cutUTF8(username, 64)
 		s.record(ctx, e)
-		return User{}, "", errBadCredentials
+		return User{}, "", "", errBadCredentials
 	}
+	s.loginLimit.refund(ip, s.now())
 	if !u.Active() {
 		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "local: account disabled"))
-		return User{}, "", errDisabled
+		return User{}, "", "", errDisabled
 	}
 	newHash := ""
 	if rehash {
 		if newHash, err = s.hasher.Hash(ctx, password); err != nil {
-			return User{}, "", err
+			return User{}, "", "", err
 		}
 	}
-	return u, newHash, nil
+	return u, hash, newHash, nil
 }
 
-// stampLogin sets last_login_at (and a rehashed password) inside the
-// session's transaction and returns the fresh user.
-func (s *Service) stampLogin(ctx context.Context, tx *sql.Tx, id int64, newHash string) (User, error) {
+// stampLogin runs inside the session's transaction: it re-reads the account,
+// refusing the sign-in when it was disabled or its password changed since
+// localSignIn checked checkedHash, then sets last_login_at (and a rehashed
+// password) and returns the fresh user.
+func (s *Service) stampLogin(ctx context.Context, tx *sql.Tx, id int64, checkedHash, newHash string) (User, error) {
+	var cur sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, id).Scan(&cur); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return User{}, errBadCredentials
+		}
+		return User{}, fmt.Errorf("auth: record sign-in: %w", err)
+	}
+	if cur.String != checkedHash {
+		return User{}, errBadCredentials
+	}
 	now := db.Millis(s.now())
 	var err error
 	if newHash != "" {
@@ -82,7 +96,22 @@ func (s *Service) stampLogin(ctx context.Context, tx *sql.Tx, id int64, newHash 
 	if err != nil {
 		return User{}, fmt.Errorf("auth: record sign-in: %w", err)
 	}
-	return userByID(ctx, tx, id)
+	return activeUser(ctx, tx, id)
+}
+
+// activeUser reads a user inside the transaction that creates their
+// session, and refuses one that is disabled: an admin may have disabled the
+// account after the sign-in checked it, and that change must not be
+// outlived by the new session.
+func activeUser(ctx context.Context, tx *sql.Tx, id int64) (User, error) {
+	u, err := userByID(ctx, tx, id)
+	if err != nil {
+		return User{}, err
+	}
+	if !u.Active() {
+		return User{}, errDisabled
+	}
+	return u, nil
 }
 
 // changePassword sets a local account's password after checking the
@@ -91,12 +120,12 @@ func (s *Service) changePassword(ctx context.Context, r *http.Request, u *User, 
 	if u.Provider != ProviderLocal {
 		return apperr.New(apperr.Invalid, "Your account signs in with Plex; change your password at plex.tv.")
 	}
-	ip := httpx.ClientIP(r)
-	if retry, blocked := s.loginLimit.blocked(ip, s.now()); blocked {
-		return rateLimited(retry, "failed password checks")
-	}
 	if err := checkPassword("newPassword", next); err != nil {
 		return err
+	}
+	ip := httpx.ClientIP(r)
+	if retry, ok := s.loginLimit.allow(ip, s.now()); !ok {
+		return rateLimited(retry, "failed password checks")
 	}
 	_, hash, err := userByName(ctx, s.db.R, u.Username)
 	if err != nil {
@@ -109,9 +138,9 @@ func (s *Service) changePassword(ctx context.Context, r *http.Request, u *User, 
 		}
 	}
 	if !ok {
-		s.loginLimit.take(ip, s.now())
 		return apperr.Field("currentPassword", "is not your current password")
 	}
+	s.loginLimit.refund(ip, s.now())
 	return s.setPassword(ctx, u.ID, next, keepSession)
 }
 
@@ -136,5 +165,6 @@ func (s *Service) setPassword(ctx context.Context, id int64, password string, ke
 	}
 	s.noteEpoch(epoch)
 	s.evictUser(id)
+	s.endStreams(id)
 	return nil
 }

@@ -54,8 +54,17 @@ func newUUID() string {
 
 // pinCookie binds a PIN to the browser that asked for it. PIN ids are
 // plex.tv's and roughly sequential, so without a binding anyone who guessed
-// an id could poll it and collect the session its owner approved.
-const pinCookie = "medianest_pin"
+// an id could poll it and collect the session its owner approved. Its value
+// is minted by the server for every PIN, never taken from the browser: a
+// value planted in the victim's browser would otherwise be one the planter
+// knows. Sent Secure, the cookie is named with the __Host- prefix (so it has
+// Path=/ and no Domain), which browsers accept only from this very origin
+// over HTTPS: a neighbouring subdomain or a plain-HTTP response cannot plant
+// or overwrite it.
+const (
+	pinCookie       = "medianest_pin"
+	pinCookieSecure = "__Host-" + pinCookie
+)
 
 // maxPins bounds the PINs kept in memory; with the per-address limit it is
 // out of reach of one client.
@@ -67,7 +76,7 @@ const maxPinLife = 30 * time.Minute
 
 type pinEntry struct {
 	expires time.Time
-	binding string     // the pin cookie value of the browser that created it
+	binding string     // the pin cookie value minted for it
 	ip      netip.Addr // the address that created it
 }
 
@@ -127,29 +136,46 @@ func (p *pinStore) drop(id int64) {
 
 var errPinExpired = apperr.New(apperr.PinExpired, "The Plex sign-in code expired or was not issued here; start again.")
 
-// pinBinding returns the browser's pin-cookie value, or a new one.
-func pinBinding(r *http.Request) (string, bool) {
-	if c, err := r.Cookie(pinCookie); err == nil && len(c.Value) == secretLen {
-		return c.Value, true
+// secureCookies reports whether cookies sent in answer to r are Secure:
+// over TLS, or when server.secure_cookies says the proxy in front speaks it.
+func (s *Service) secureCookies(r *http.Request) bool {
+	return r.TLS != nil || s.srvCfg.SecureCookies
+}
+
+// pinCookieName is the pin cookie's name for r.
+func (s *Service) pinCookieName(r *http.Request) string {
+	if s.secureCookies(r) {
+		return pinCookieSecure
 	}
-	return newSecret(), false
+	return pinCookie
 }
 
 // bound reports whether r may poll the PIN: it carries the cookie of the
 // browser that created it, or (a client without cookies) comes from the
 // address that did.
-func bound(r *http.Request, e pinEntry, ip netip.Addr) bool {
-	if c, err := r.Cookie(pinCookie); err == nil {
-		return subtle.ConstantTimeCompare([]byte(c.Value), []byte(e.binding)) == 1
+func (s *Service) bound(r *http.Request, e pinEntry, ip netip.Addr) bool {
+	cookies := r.CookiesNamed(s.pinCookieName(r))
+	if len(cookies) == 0 {
+		return ip == e.ip
 	}
-	return ip == e.ip
+	// A browser may send several cookies of one name (set for different
+	// paths or domains); one of them must be the binding.
+	match := 0
+	for _, c := range cookies {
+		match |= subtle.ConstantTimeCompare([]byte(c.Value), []byte(e.binding))
+	}
+	return match == 1
 }
 
 func (s *Service) setPinCookie(w http.ResponseWriter, r *http.Request, value string, maxAge time.Duration) {
-	http.SetCookie(w, &http.Cookie{
+	c := &http.Cookie{
 		Name: pinCookie, Value: value, Path: s.cookiePath, MaxAge: int(maxAge / time.Second),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.srvCfg.SecureCookies,
-	})
+		HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	}
+	if s.secureCookies(r) {
+		c.Name, c.Path, c.Secure = pinCookieSecure, "/", true
+	}
+	http.SetCookie(w, c)
 }
 
 // tvFailure rewrites a plex.tv failure so the user learns what failed and

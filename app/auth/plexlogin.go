@@ -70,7 +70,9 @@ func (s *Service) startPlexSignIn(ctx context.Context, w http.ResponseWriter, r 
 	if exp.IsZero() || !exp.After(now) || exp.After(now.Add(maxPinLife)) {
 		exp = now.Add(maxPinLife)
 	}
-	binding, _ := pinBinding(r)
+	// A fresh binding for every PIN; whatever pin cookie the browser sent is
+	// replaced.
+	binding := newSecret()
 	if err := s.pins.add(pin.ID, pinEntry{expires: exp, binding: binding, ip: httpx.ClientIP(r)}, now); err != nil {
 		return PinStart{}, err
 	}
@@ -119,7 +121,7 @@ func (s *Service) plexSignIn(ctx context.Context, r *http.Request, pinID int64) 
 	now := s.now()
 	ip := httpx.ClientIP(r)
 	pe, ok := s.pins.get(pinID, now)
-	if !ok || !bound(r, pe, ip) {
+	if !ok || !s.bound(r, pe, ip) {
 		return User{}, false, errPinExpired
 	}
 	svc, err := s.plexReady(ctx)

@@ -71,6 +71,10 @@ type Deps struct {
 	// EpochPoll is how often Run looks for revocations made by other
 	// processes (the CLI); default 5s.
 	EpochPoll time.Duration
+	// SessionsEnded, when set, is told whose sessions just ended (0: maybe
+	// anyone's, after another process revoked some), so that live event
+	// streams opened with them end too.
+	SessionsEnded func(userID int64)
 }
 
 // Service is the auth service. Build it once per process with New.
@@ -108,6 +112,8 @@ type Service struct {
 	cop        *http.CrossOriginProtection
 	deny       http.Handler
 	cookiePath string
+
+	sessionsEnded func(userID int64)
 
 	machineMu  sync.Mutex
 	machineIDs map[string]string // Plex server URL -> last known machine identifier
@@ -154,6 +160,8 @@ func New(d Deps) (*Service, error) {
 		loginLimit: newLimiter(float64(a.LoginRateLimit)/60, a.LoginRateLimit),
 		pinLimit:   newLimiter(pinRate, pinBurst),
 		machineIDs: map[string]string{},
+
+		sessionsEnded: d.SessionsEnded,
 	}
 	base, err := url.Parse(s.srvCfg.BaseURL)
 	if err != nil {
@@ -229,6 +237,7 @@ func (s *Service) SyncEpoch(ctx context.Context) (bool, error) {
 	s.epochMu.Unlock()
 	if changed {
 		s.purgeCache()
+		s.endStreams(0)
 	}
 	return changed, nil
 }

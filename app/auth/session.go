@@ -187,8 +187,11 @@ func (s *Service) touch(ctx context.Context, e *entry, now time.Time) (refreshed
 
 // createSession stores a new session and caches it (database first, then
 // cache). prepare runs in the same transaction and returns the user the
-// session is for, so a sign-in's own writes (last_login_at, a rehash) and the
-// session land together.
+// session is for, read inside it, so a sign-in's own writes (last_login_at, a
+// rehash) and the session land together, and a change to the user committed
+// before them is seen. The session is cached only when no revocation
+// happened while it was being created: one that did may concern this user,
+// and the first request then reads the database instead.
 func (s *Service) createSession(ctx context.Context, r *http.Request, remember bool, prepare func(tx *sql.Tx) (User, error)) (string, *entry, error) {
 	secret := newSecret()
 	h := hashSecret(secret)
@@ -196,6 +199,9 @@ func (s *Service) createSession(ctx context.Context, r *http.Request, remember b
 	exp := now.Add(s.ttl(remember))
 	ua := cutUTF8(r.UserAgent(), 256)
 	e := &entry{kind: kindSession, remember: remember, h: h}
+	s.fillMu.Lock()
+	gen := s.gen
+	s.fillMu.Unlock()
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		u, err := prepare(tx)
 		if err != nil {
@@ -218,7 +224,9 @@ func (s *Service) createSession(ctx context.Context, r *http.Request, remember b
 	e.expires.Store(exp.UnixMilli())
 	e.seen.Store(now.UnixMilli())
 	s.fillMu.Lock()
-	s.cache.Add(h, e)
+	if s.gen == gen {
+		s.cache.Add(h, e)
+	}
 	s.fillMu.Unlock()
 	return secret, e, nil
 }
@@ -241,6 +249,13 @@ func (s *Service) evictUser(userID int64) {
 		if e, ok := s.cache.Peek(k); ok && e.user.ID == userID {
 			s.cache.Remove(k)
 		}
+	}
+}
+
+// endStreams tells the event hub that userID's sessions ended (0: anyone's).
+func (s *Service) endStreams(userID int64) {
+	if s.sessionsEnded != nil {
+		s.sessionsEnded(userID)
 	}
 }
 

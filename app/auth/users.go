@@ -265,10 +265,11 @@ func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (User, 
 	if err != nil {
 		return User{}, err
 	}
+	s.evictUser(id)
 	if epoch != 0 {
 		s.noteEpoch(epoch)
+		s.endStreams(id)
 	}
-	s.evictUser(id)
 	return u, nil
 }
 
@@ -293,6 +294,7 @@ func (s *Service) deleteUser(ctx context.Context, id int64) (User, error) {
 	}
 	s.noteEpoch(epoch)
 	s.evictUser(id)
+	s.endStreams(id)
 	return u, nil
 }
 

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -210,5 +211,35 @@ func TestAuthorizationOfEveryOperation(t *testing.T) {
 	}
 	if checked < 55 {
 		t.Fatalf("only %d checks ran", checked)
+	}
+}
+
+// A live event stream does not outlive the account's access: disabling the
+// user ends it at once.
+func TestEventStreamEndsWhenUserIsDisabled(t *testing.T) {
+	ts := newAPIServer(t)
+	srv := httptest.NewServer(ts.h)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+ts.user)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("events: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	ended := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, resp.Body)
+		close(ended)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	w := ts.do("PATCH", "/api/v1/admin/users/2", `{"status":"disabled"}`, "Authorization", "Bearer "+ts.admin, "Content-Type", "application/json")
+	if w.Code != 200 {
+		t.Fatalf("disable: %d %s", w.Code, w.Body)
+	}
+	select {
+	case <-ended:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the disabled user's event stream is still open")
 	}
 }

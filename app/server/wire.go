@@ -58,6 +58,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	authSvc, err := auth.New(auth.Deps{
 		DB: s.db, Box: o.Box, Config: cfg, Services: store,
 		TV: tv, PMS: pms, Audit: rec, Logger: s.log, Now: now,
+		SessionsEnded: hub.DropUser,
 	})
 	if err != nil {
 		return err
