@@ -112,3 +112,23 @@ func TestOpenReadOnlyMissing(t *testing.T) {
 		t.Fatal("OpenReadOnly of a missing file succeeded")
 	}
 }
+
+// A deleted account's id is never given to the next one: links, streams and
+// caches that still name the old id must not reach someone else.
+func TestIDsAreNotReused(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	ins := func(name string) int64 {
+		res, err := d.W.ExecContext(ctx, `INSERT INTO users (username, provider, created_at, updated_at) VALUES (?, 'local', 0, 0)`, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.LastInsertId()
+		return id
+	}
+	a := ins("a")
+	d.W.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, a)
+	if b := ins("b"); b == a {
+		t.Fatalf("id %d was reused", a)
+	}
+}

@@ -1,10 +1,12 @@
 -- The whole schema of MediaNest. Instants are INTEGER Unix milliseconds (UTC);
 -- secrets (Plex tokens, API keys) are BLOBs sealed with AES-256-GCM; session
--- and API tokens are stored only as their SHA-256.
+-- and API tokens are stored only as their SHA-256. Ids that users see or
+-- hold (accounts, sessions, tokens, requests, downloads, notifications) are
+-- AUTOINCREMENT so that a deleted one is never handed out again.
 
 -- +goose Up
 CREATE TABLE users (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     username        TEXT    NOT NULL COLLATE NOCASE UNIQUE,
     email           TEXT    NOT NULL DEFAULT '',
     display_name    TEXT    NOT NULL DEFAULT '',
@@ -29,7 +31,7 @@ CREATE INDEX users_created ON users (created_at);
 CREATE INDEX users_last_login ON users (last_login_at);
 
 CREATE TABLE sessions (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     token_hash    BLOB    NOT NULL UNIQUE,
     user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     remember      INTEGER NOT NULL DEFAULT 0,
@@ -43,7 +45,7 @@ CREATE INDEX sessions_user ON sessions (user_id, created_at);
 CREATE INDEX sessions_expires ON sessions (expires_at);
 
 CREATE TABLE api_tokens (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     name          TEXT    NOT NULL,
     token_hash    BLOB    NOT NULL UNIQUE,
@@ -75,7 +77,7 @@ CREATE INDEX service_checks_service ON service_checks (service, checked_at);
 CREATE INDEX service_checks_checked ON service_checks (checked_at);
 
 CREATE TABLE media_requests (
-    id                    INTEGER PRIMARY KEY,
+    id                    INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id               INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     media_type            TEXT    NOT NULL CHECK (media_type IN ('movie', 'tv')),
     tmdb_id               INTEGER NOT NULL,
@@ -99,7 +101,7 @@ CREATE INDEX media_requests_tmdb ON media_requests (tmdb_id, media_type);
 CREATE INDEX media_requests_overseerr ON media_requests (overseerr_request_id);
 
 CREATE TABLE downloads (
-    id                     INTEGER PRIMARY KEY,
+    id                     INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id                INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     url                    TEXT    NOT NULL,
     kind                   TEXT    NOT NULL DEFAULT 'video' CHECK (kind IN ('video', 'playlist')),
@@ -146,7 +148,7 @@ CREATE TABLE download_items (
 );
 
 CREATE TABLE notifications (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     type        TEXT    NOT NULL,
     title       TEXT    NOT NULL,
