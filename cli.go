@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -581,25 +582,13 @@ func (e *env) readPassword(c *cli.Context) (string, error) {
 	return p1, nil
 }
 
+// readLine reads the first line of r, at most 4 KiB of it.
 func readLine(r io.Reader) (string, error) {
-	var b strings.Builder
-	buf := make([]byte, 1)
-	for b.Len() < 4096 {
-		n, err := r.Read(buf)
-		if n == 1 {
-			if buf[0] == '\n' {
-				break
-			}
-			b.WriteByte(buf[0])
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", err
-		}
+	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", err
 	}
-	return strings.TrimRight(b.String(), "\r"), nil
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func (e *env) userCommand(configFlag cli.Flag) *cli.Command {

@@ -210,7 +210,7 @@ func TestDoctor(t *testing.T) {
 		Name, Status, Message string
 		DurationMs            *int64
 	}
-	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) < 7 || rs[0].DurationMs == nil {
+	if err := json.Unmarshal([]byte(out), &rs); code != 0 || err != nil || len(rs) < 7 || rs[0].DurationMs == nil {
 		t.Fatalf("--json: %v\n%s", err, out)
 	}
 

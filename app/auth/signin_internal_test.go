@@ -173,7 +173,7 @@ func TestClientKey(t *testing.T) {
 			t.Errorf("clientKey(%s) = %s, want %s", in, got, want)
 		}
 	}
-	if clientKey(netip.Addr{}) != clientKey(netip.Addr{}) {
+	if a, b := clientKey(netip.Addr{}), clientKey(netip.Addr{}); a != b {
 		t.Error("the zero address has no stable key")
 	}
 }

@@ -55,7 +55,6 @@ type info struct {
 	ip      netip.Addr
 	logger  *slog.Logger
 	pattern string
-	status  int
 }
 
 func infoFrom(ctx context.Context) *info {

@@ -142,20 +142,19 @@ func (s *syncBuffer) String() string {
 }
 
 type env struct {
-	t       *testing.T
-	db      *db.DB
-	svc     *Service
-	h       http.Handler
-	os      *overseerrtest.Server
-	pms     *plextest.PMS
-	svcs    *fakeServices
-	rec     *recorder
-	logs    *syncBuffer
-	bodies  []string
-	bodyMu  sync.Mutex
-	imgDir  string
-	tmdb    *fakeTMDB
-	cfgHook func(*Config)
+	t      *testing.T
+	db     *db.DB
+	svc    *Service
+	h      http.Handler
+	os     *overseerrtest.Server
+	pms    *plextest.PMS
+	svcs   *fakeServices
+	rec    *recorder
+	logs   *syncBuffer
+	bodies []string
+	bodyMu sync.Mutex
+	imgDir string
+	tmdb   *fakeTMDB
 }
 
 type envOpt func(*Deps)

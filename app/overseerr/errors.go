@@ -17,8 +17,6 @@ const (
 	// wrong API key, an X-API-User that does not exist, or a user without the
 	// route's permission.
 	msgNoAccess = "You do not have permission to access this endpoint"
-	// msgDuplicate is the 409 on a second request for a movie.
-	msgDuplicate = "Request for this media already exists."
 	// msgNoSeasons is the 202 (!) when every asked season is already
 	// requested or available.
 	msgNoSeasons = "No seasons available to request"

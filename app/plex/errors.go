@@ -1,7 +1,6 @@
 package plex
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -27,27 +26,6 @@ func StatusCode(err error) int {
 		return se.Status
 	}
 	return 0
-}
-
-// tvErrorCode extracts plex.tv's numeric error code (1000 missing client
-// identifier, 1001 unauthenticated, 1003 rate limited, 1020 PIN not found or
-// expired) from an error answer. plex.tv uses two body shapes,
-// {"errors":[{"code":…}]} and {"error":"…"}; the second has no code and
-// yields 0.
-func tvErrorCode(err error) int {
-	se, ok := errors.AsType[*upstream.StatusError](err)
-	if !ok || len(se.Body) == 0 {
-		return 0
-	}
-	var body struct {
-		Errors []struct {
-			Code upstream.FlexInt `json:"code"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(se.Body, &body) != nil || len(body.Errors) == 0 {
-		return 0
-	}
-	return int(body.Errors[0].Code)
 }
 
 // hidden maps the statuses PMS uses for "this token may not see that object"

@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -164,9 +163,6 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	})
 	stopWorkers()
 	wg.Wait()
-	if err != nil && !errors.Is(err, httpx.ErrShutdownTimeout) {
-		return err
-	}
 	return err
 }
 
