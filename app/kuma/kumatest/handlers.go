@@ -18,23 +18,15 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"status": "fail", "msg": "Not Found"})
 	})
+	faulty := s.Faults.Wrap(mux, func(w http.ResponseWriter, status int) {
+		writeJSON(w, status, map[string]any{"status": "fail", "msg": http.StatusText(status)})
+	})
+	// Calls are recorded even while the fake is down or stalling.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone()})
-		down, hang := s.down, s.hang
 		s.mu.Unlock()
-		if hang {
-			select {
-			case <-r.Context().Done():
-			case <-s.done:
-			}
-			return
-		}
-		if down != 0 {
-			writeJSON(w, down, map[string]any{"status": "fail", "msg": http.StatusText(down)})
-			return
-		}
-		mux.ServeHTTP(w, r)
+		faulty.ServeHTTP(w, r)
 	})
 }
 

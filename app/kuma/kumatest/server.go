@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"medianest/app/kuma"
+	"medianest/app/upstream/upstreamtest"
 )
 
 // DefaultSlug is the slug of the page New creates.
@@ -93,14 +94,13 @@ type Server struct {
 	// URL is the base URL to configure.
 	URL string
 
-	t    testing.TB
-	srv  *httptest.Server
-	done chan struct{}
+	*upstreamtest.Faults
+
+	t   testing.TB
+	srv *httptest.Server
 
 	mu      sync.Mutex
 	version string
-	down    int
-	hang    bool
 	pages   map[string]*page
 	beats   map[int64][]Beat
 	uptime  map[int64]float64
@@ -117,8 +117,8 @@ func Ping(ms float64) *float64 { return &ms }
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
+		Faults:  upstreamtest.NewFaults(),
 		t:       t,
-		done:    make(chan struct{}),
 		version: V2_1,
 		pages:   map[string]*page{},
 		beats:   map[int64][]Beat{},
@@ -142,7 +142,7 @@ func New(t testing.TB) *Server {
 	s.srv = httptest.NewServer(s.handler())
 	s.URL = s.srv.URL
 	t.Cleanup(func() {
-		close(s.done)
+		s.Release()
 		s.srv.Close()
 	})
 	return s
@@ -226,21 +226,6 @@ func (s *Server) SetUptime(id int64, fraction float64) {
 		return
 	}
 	s.uptime[id] = fraction
-}
-
-// SetDown makes every route answer status; 0 brings the fake back.
-func (s *Server) SetDown(status int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.down = status
-}
-
-// SetHang makes every route hold requests unanswered until the client gives
-// up, to provoke timeouts.
-func (s *Server) SetHang(hang bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.hang = hang
 }
 
 // Calls returns every request received so far.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"medianest/app/overseerr"
+	"medianest/app/upstream/upstreamtest"
 )
 
 // DefaultAPIKey is the key the fake accepts until SetAPIKey changes it.
@@ -42,16 +43,15 @@ type Server struct {
 	// URL is the base URL to configure ("http://127.0.0.1:port").
 	URL string
 
-	t    testing.TB
-	srv  *httptest.Server
-	done chan struct{}
-	now  func() time.Time
+	*upstreamtest.Faults
+
+	t   testing.TB
+	srv *httptest.Server
+	now func() time.Time
 
 	mu        sync.Mutex
 	apiKey    string
 	version   string
-	down      int
-	hang      bool
 	calls     []Call
 	movies    []*Movie
 	shows     []*Show
@@ -72,8 +72,8 @@ type Server struct {
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
+		Faults:    upstreamtest.NewFaults(),
 		t:         t,
-		done:      make(chan struct{}),
 		now:       func() time.Time { return time.Now().UTC() },
 		apiKey:    DefaultAPIKey,
 		version:   "1.33.2",
@@ -90,7 +90,7 @@ func New(t testing.TB) *Server {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
-		close(s.done)
+		s.Release()
 		s.hooks.Wait()
 		s.srv.Close()
 	})
@@ -121,22 +121,6 @@ func (s *Server) SetVersion(v string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.version = v
-}
-
-// SetDown makes every route answer status (e.g. 500, 503) with a JSON
-// message; 0 brings the fake back.
-func (s *Server) SetDown(status int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.down = status
-}
-
-// SetHang makes every route hold the request without answering until the
-// client gives up (or the test ends), to provoke timeouts.
-func (s *Server) SetHang(hang bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.hang = hang
 }
 
 // Calls returns every request received so far, oldest first.
@@ -182,27 +166,10 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"message": "Not Found"})
 	})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	authed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
-		s.calls = append(s.calls, Call{
-			Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Query: r.URL.Query(),
-			Header: r.Header.Clone(), Body: body, APIUser: r.Header.Get("X-API-User"),
-		})
-		down, hang, key := s.down, s.hang, s.apiKey
+		key := s.apiKey
 		s.mu.Unlock()
-		if hang {
-			select {
-			case <-r.Context().Done():
-			case <-s.done:
-			}
-			return
-		}
-		if down != 0 {
-			writeJSON(w, down, map[string]any{"message": http.StatusText(down)})
-			return
-		}
 		if r.URL.Path != "/api/v1/status" {
 			u, ok := s.authenticate(r, key)
 			if !ok {
@@ -212,6 +179,21 @@ func (s *Server) handler() http.Handler {
 			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, u))
 		}
 		mux.ServeHTTP(w, r)
+	})
+	faulty := s.Faults.Wrap(authed, func(w http.ResponseWriter, status int) {
+		writeJSON(w, status, map[string]any{"message": http.StatusText(status)})
+	})
+	// Calls are recorded even while the fake is down or stalling.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		s.mu.Lock()
+		s.calls = append(s.calls, Call{
+			Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Query: r.URL.Query(),
+			Header: r.Header.Clone(), Body: body, APIUser: r.Header.Get("X-API-User"),
+		})
+		s.mu.Unlock()
+		faulty.ServeHTTP(w, r)
 	})
 }
 

@@ -34,7 +34,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
+
+	"medianest/app/upstream/upstreamtest"
 )
 
 // Request is one request a fake received.
@@ -61,50 +62,30 @@ func (r Request) Token() string { return r.Get("X-Plex-Token") }
 // and the failure switches. Its methods are safe for concurrent use.
 type Server struct {
 	*httptest.Server
+	*upstreamtest.Faults
 
-	mu    sync.Mutex
-	reqs  []Request
-	down  int
-	delay time.Duration
-	done  chan struct{}
-	// downBody writes the answer of a downed fake in the upstream's style.
-	downBody func(w http.ResponseWriter, status int)
+	mu   sync.Mutex
+	reqs []Request
 }
 
 func newServer(t testing.TB, h http.Handler, downBody func(http.ResponseWriter, int)) *Server {
-	s := &Server{done: make(chan struct{}), downBody: downBody}
-	s.Server = httptest.NewServer(s.wrap(h))
+	s := &Server{Faults: upstreamtest.NewFaults()}
+	// Requests are recorded even while the fake is down or stalling.
+	s.Server = httptest.NewServer(s.record(s.Faults.Wrap(h, downBody)))
 	t.Cleanup(func() {
-		// Release stalled handlers first: Close waits for them.
-		close(s.done)
+		s.Release()
 		s.Server.Close()
 	})
 	return s
 }
 
-func (s *Server) wrap(h http.Handler) http.Handler {
+func (s *Server) record(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.reqs = append(s.reqs, Request{
 			Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(),
 		})
-		down, delay := s.down, s.delay
 		s.mu.Unlock()
-		if delay > 0 {
-			timer := time.NewTimer(delay)
-			defer timer.Stop()
-			select {
-			case <-timer.C:
-			case <-r.Context().Done():
-				return
-			case <-s.done:
-				return
-			}
-		}
-		if down != 0 {
-			s.downBody(w, down)
-			return
-		}
 		h.ServeHTTP(w, r)
 	})
 }
@@ -144,25 +125,6 @@ func (s *Server) ClearRequests() {
 	defer s.mu.Unlock()
 	s.reqs = nil
 }
-
-// SetDown makes every request answer status (e.g. 503, 500) until SetDown(0)
-// brings the fake back. Requests are still recorded.
-func (s *Server) SetDown(status int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.down = status
-}
-
-// SetDelay makes every request wait d before it is answered (0 = no delay).
-// A client that gives up earlier sees a timeout.
-func (s *Server) SetDelay(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.delay = d
-}
-
-// Hang makes every request stall until the client gives up or the test ends.
-func (s *Server) Hang() { s.SetDelay(24 * time.Hour) }
 
 // htmlError is PMS's style of error answer: a tiny HTML page.
 func htmlError(w http.ResponseWriter, status int) {
