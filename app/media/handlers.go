@@ -53,10 +53,6 @@ func caller(r *http.Request) (*auth.User, error) {
 }
 
 // private marks an answer with personal data as not for shared caches.
-func private(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "private, no-store")
-}
-
 func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	if _, err := caller(r); err != nil {
 		return err
@@ -69,7 +65,6 @@ func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.List(w, res.Results, httpx.Meta{"page": res.Page, "totalPages": res.TotalPages, "totalResults": res.TotalResults})
 	return nil
 }
@@ -87,7 +82,6 @@ func (s *Service) handleDetails(mediaType string) httpx.Handler {
 		if err != nil {
 			return err
 		}
-		private(w)
 		httpx.OK(w, d)
 		return nil
 	}
@@ -132,7 +126,6 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request, f Filter) error {
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.List(w, items, httpx.Page(f.Page, f.PageSize, total))
 	return nil
 }
@@ -178,7 +171,6 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.OK(w, mr)
 	return nil
 }
@@ -230,7 +222,6 @@ func (s *Service) handleStats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.OK(w, st)
 	return nil
 }

@@ -17,7 +17,6 @@ func (s *Service) handleServer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.OK(w, si)
 	return nil
 }
@@ -31,7 +30,6 @@ func (s *Service) handleLibraries(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.OK(w, libs)
 	return nil
 }
@@ -60,7 +58,6 @@ func (s *Service) handleLibraryItems(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.List(w, p.Items, httpx.Meta{"offset": p.Offset, "limit": p.Limit, "total": p.Total})
 	return nil
 }
@@ -74,7 +71,6 @@ func (s *Service) handleCollections(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.OK(w, cs)
 	return nil
 }
@@ -88,7 +84,6 @@ func (s *Service) handleCollection(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.OK(w, c)
 	return nil
 }
@@ -102,7 +97,6 @@ func (s *Service) handleItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.OK(w, it)
 	return nil
 }
@@ -127,7 +121,6 @@ func (s *Service) handlePlexSearch(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.OK(w, items)
 	return nil
 }
@@ -145,7 +138,6 @@ func (s *Service) handleRecentlyAdded(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	private(w)
 	httpx.OK(w, items)
 	return nil
 }

@@ -48,7 +48,6 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
 	}
 	meta := httpx.Page(page, size, p.Total)
 	meta["unread"] = p.Unread
-	w.Header().Set("Cache-Control", "no-store")
 	httpx.List(w, p.Items, meta)
 	return nil
 }
