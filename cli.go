@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"medianest/app/principal"
+
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
@@ -634,9 +636,9 @@ func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 					if err != nil {
 						return err
 					}
-					role := auth.RoleUser
+					role := principal.RoleUser
 					if c.Bool("admin") {
-						role = auth.RoleAdmin
+						role = principal.RoleAdmin
 					}
 					return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
 						u, err := a.CreateLocalUser(ctx, args[0], pw, c.String("email"), role)
@@ -704,11 +706,11 @@ func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 			},
 			setter("disable", "disable an account and end its sessions and tokens", "%s is disabled; its sessions and tokens have ended.",
 				func(ctx context.Context, a *auth.Service, args []string) error {
-					return a.SetStatus(ctx, args[0], auth.StatusDisabled)
+					return a.SetStatus(ctx, args[0], principal.StatusDisabled)
 				}),
 			setter("enable", "enable a disabled account", "%s is enabled.",
 				func(ctx context.Context, a *auth.Service, args []string) error {
-					return a.SetStatus(ctx, args[0], auth.StatusActive)
+					return a.SetStatus(ctx, args[0], principal.StatusActive)
 				}),
 		},
 		Action: func(c *cli.Context) error {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/httpx"
 )
@@ -49,8 +51,8 @@ func (s *Service) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	admin, _ := UserFrom(ctx)
-	s.record(ctx, actorEntry(r, admin, "user.create", userTarget(u.ID), fmt.Sprintf("local account %s, role %s", u.Username, u.Role)))
+	admin, _ := principal.UserFrom(ctx)
+	s.record(ctx, actorEntry(r, &admin, "user.create", userTarget(u.ID), fmt.Sprintf("local account %s, role %s", u.Username, u.Role)))
 	httpx.Created(w, u)
 	return nil
 }
@@ -65,12 +67,12 @@ func (s *Service) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	ctx := r.Context()
-	admin, _ := UserFrom(ctx)
+	admin, _ := principal.UserFrom(ctx)
 	if id == admin.ID {
-		if p.Role != nil && *p.Role != RoleAdmin {
+		if p.Role != nil && *p.Role != principal.RoleAdmin {
 			return apperr.Field("role", "you cannot remove your own admin role; ask another admin")
 		}
-		if p.Status != nil && *p.Status != StatusActive {
+		if p.Status != nil && *p.Status != principal.StatusActive {
 			return apperr.Field("status", "you cannot disable your own account")
 		}
 	}
@@ -78,7 +80,7 @@ func (s *Service) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	s.record(ctx, actorEntry(r, admin, "user.update", userTarget(u.ID), patchDetails(u.Username, p)))
+	s.record(ctx, actorEntry(r, &admin, "user.update", userTarget(u.ID), patchDetails(u.Username, p)))
 	out, err := s.adminUser(ctx, u)
 	if err != nil {
 		return err
@@ -115,7 +117,7 @@ func (s *Service) handleAdminDeleteUser(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	ctx := r.Context()
-	admin, _ := UserFrom(ctx)
+	admin, _ := principal.UserFrom(ctx)
 	if id == admin.ID {
 		return apperr.New(apperr.Invalid, "You cannot delete your own account.")
 	}
@@ -123,7 +125,7 @@ func (s *Service) handleAdminDeleteUser(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	s.record(ctx, actorEntry(r, admin, "user.delete", userTarget(id), u.Username))
+	s.record(ctx, actorEntry(r, &admin, "user.delete", userTarget(id), u.Username))
 	httpx.NoContent(w)
 	return nil
 }

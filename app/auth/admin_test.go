@@ -10,11 +10,11 @@ import (
 
 	"medianest/app/apperr"
 	"medianest/app/audit"
-	"medianest/app/auth"
+	"medianest/app/principal"
 )
 
 type adminUser struct {
-	auth.User
+	principal.User
 	RequestCount  int64 `json:"requestCount"`
 	DownloadCount int64 `json:"downloadCount"`
 	RequestQuota  *int  `json:"requestQuota"`
@@ -77,7 +77,7 @@ func TestAdminUsers(t *testing.T) {
 	})
 
 	t.Run("create", func(t *testing.T) {
-		var u auth.User
+		var u principal.User
 		admin.do("POST", "/api/v1/admin/users", map[string]any{"username": "carol", "password": "carol-password", "role": "user", "email": "c@example.com"}).
 			want(t, 201).decode(t, &u)
 		if u.Username != "carol" || u.Provider != "local" || u.Email != "c@example.com" || u.Role != "user" {
@@ -119,7 +119,7 @@ func TestAdminUsers(t *testing.T) {
 			t.Errorf("role %q", u.Role)
 		}
 		ac.do("GET", "/api/v1/auth/session", nil).want(t, 401)
-		var sess struct{ User auth.User }
+		var sess struct{ User principal.User }
 		ac.login("alice", "alice-password-1")
 		ac.do("GET", "/api/v1/auth/session", nil).want(t, 200).decode(t, &sess)
 		if !sess.User.IsAdmin() {

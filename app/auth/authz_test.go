@@ -13,6 +13,7 @@ import (
 
 	"medianest/app/auth"
 	"medianest/app/plex/plextest"
+	"medianest/app/principal"
 )
 
 // routes is every route Routes registers (audit's included), with who may
@@ -109,9 +110,11 @@ func TestMiddleware(t *testing.T) {
 	_, alice := e.signedIn("alice", "user")
 	c := e.client()
 	c.login("alice", "pw-alice-0123456789")
-	var got *auth.User
+	var got *principal.User
 	probe := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, _ = auth.UserFrom(r.Context())
+		if u, ok := principal.UserFrom(r.Context()); ok {
+			got = &u
+		}
 		w.WriteHeader(204)
 	})
 	call := func(h http.Handler, withCookie bool) int {
@@ -139,8 +142,8 @@ func TestMiddleware(t *testing.T) {
 		t.Errorf("require admin as user: %d", code)
 	}
 	// WithUser makes a context other packages' tests can use.
-	admin := &auth.User{ID: 42, Username: "x", Role: auth.RoleAdmin, Status: auth.StatusActive}
-	req := httptest.NewRequest("GET", "/", nil).WithContext(auth.WithUser(context.Background(), admin))
+	admin := principal.User{ID: 42, Username: "x", Role: principal.RoleAdmin, Status: principal.StatusActive}
+	req := httptest.NewRequest("GET", "/", nil).WithContext(principal.WithUser(context.Background(), admin))
 	rec := httptest.NewRecorder()
 	e.svc.RequireAdmin(probe).ServeHTTP(rec, req)
 	if rec.Code != 204 || got.ID != 42 {

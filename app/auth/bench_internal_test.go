@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/config"
 	"medianest/app/secret"
 	"medianest/db/dbtest"
@@ -49,12 +51,12 @@ func benchService(b *testing.B) (*Service, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	u, err := s.CreateLocalUser(context.Background(), "bench", "bench-password", "", RoleUser)
+	u, err := s.CreateLocalUser(context.Background(), "bench", "bench-password", "", principal.RoleUser)
 	if err != nil {
 		b.Fatal(err)
 	}
 	r := httptest.NewRequest("POST", "/", nil)
-	secretValue, _, err := s.createSession(context.Background(), r, false, func(*sql.Tx) (User, error) { return *u, nil })
+	secretValue, _, err := s.createSession(context.Background(), r, false, func(*sql.Tx) (principal.User, error) { return *u, nil })
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"medianest/app/auth"
+	"medianest/app/principal"
 )
 
 // nopWriter is a ResponseWriter that keeps nothing, so the benchmarks
@@ -25,7 +26,7 @@ func BenchmarkRequireUserCached(b *testing.B) {
 	e := newEnv(b, envOpts{})
 	c, _ := e.signedIn("bench", "user")
 	h := e.svc.RequireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := auth.UserFrom(r.Context()); !ok {
+		if _, ok := principal.UserFrom(r.Context()); !ok {
 			b.Fatal("no user")
 		}
 	}))

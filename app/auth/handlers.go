@@ -7,13 +7,15 @@ import (
 	"net/http"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/httpx"
 	"medianest/db"
 )
 
 type userOut struct {
-	User *User `json:"user"`
+	User *principal.User `json:"user"`
 }
 
 func (s *Service) handleProviders(w http.ResponseWriter, r *http.Request) error {
@@ -39,7 +41,7 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = s.signIn(w, r, in.RememberMe, "local", func(tx *sql.Tx) (User, error) {
+	err = s.signIn(w, r, in.RememberMe, "local", func(tx *sql.Tx) (principal.User, error) {
 		return s.stampLogin(ctx, tx, u.ID, checkedHash, newHash)
 	})
 	if apperr.Is(err, apperr.AccountDisabled) {
@@ -51,7 +53,7 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) error {
 // signIn starts a session for the user prepare returns, ending the session
 // the browser had before (a new sign-in never reuses a session id), sets the
 // cookie and answers {"user": User}.
-func (s *Service) signIn(w http.ResponseWriter, r *http.Request, remember bool, method string, prepare func(tx *sql.Tx) (User, error)) error {
+func (s *Service) signIn(w http.ResponseWriter, r *http.Request, remember bool, method string, prepare func(tx *sql.Tx) (principal.User, error)) error {
 	ctx := r.Context()
 	if old, ok := sessionCookie(r); ok && len(old) == secretLen {
 		if err := s.revokeSession(ctx, hashSecret(old)); err != nil {
@@ -113,7 +115,7 @@ func (s *Service) handlePlexVerify(w http.ResponseWriter, r *http.Request) error
 	ctx := r.Context()
 	// The account is read again in the session's transaction: it may have
 	// been disabled since plexSignIn saved it.
-	err = s.signIn(w, r, in.RememberMe, "plex", func(tx *sql.Tx) (User, error) { return activeUser(ctx, tx, u.ID) })
+	err = s.signIn(w, r, in.RememberMe, "plex", func(tx *sql.Tx) (principal.User, error) { return activeUser(ctx, tx, u.ID) })
 	if apperr.Is(err, apperr.AccountDisabled) {
 		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "plex: account disabled"))
 	}
@@ -174,8 +176,8 @@ func (s *Service) handleSession(w http.ResponseWriter, r *http.Request) error {
 	sess, _ := p.session()
 	u := p.user
 	httpx.OK(w, struct {
-		User    *User   `json:"user"`
-		Session Session `json:"session"`
+		User    *principal.User `json:"user"`
+		Session Session         `json:"session"`
 	}{&u, sess})
 	return nil
 }
@@ -274,7 +276,7 @@ func (s *Service) handlePassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) handleListTokens(w http.ResponseWriter, r *http.Request) error {
-	u, _ := UserFrom(r.Context())
+	u, _ := principal.UserFrom(r.Context())
 	list, err := s.ListTokens(r.Context(), u.ID)
 	if err != nil {
 		return err
@@ -291,12 +293,12 @@ func (s *Service) handleCreateToken(w http.ResponseWriter, r *http.Request) erro
 	if err := httpx.Decode(r, &in); err != nil {
 		return err
 	}
-	u, _ := UserFrom(r.Context())
-	t, secret, err := s.CreateToken(r.Context(), u, in.Name, in.ExpiresInDays)
+	u, _ := principal.UserFrom(r.Context())
+	t, secret, err := s.CreateToken(r.Context(), &u, in.Name, in.ExpiresInDays)
 	if err != nil {
 		return err
 	}
-	s.record(r.Context(), actorEntry(r, u, "token.create", fmt.Sprintf("token:%d", t.ID), t.Name))
+	s.record(r.Context(), actorEntry(r, &u, "token.create", fmt.Sprintf("token:%d", t.ID), t.Name))
 	httpx.Created(w, struct {
 		Token  Token  `json:"token"`
 		Secret string `json:"secret"`
@@ -309,11 +311,11 @@ func (s *Service) handleDeleteToken(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	u, _ := UserFrom(r.Context())
+	u, _ := principal.UserFrom(r.Context())
 	if err := s.DeleteToken(r.Context(), u.ID, id); err != nil {
 		return err
 	}
-	s.record(r.Context(), actorEntry(r, u, "token.delete", fmt.Sprintf("token:%d", id), ""))
+	s.record(r.Context(), actorEntry(r, &u, "token.delete", fmt.Sprintf("token:%d", id), ""))
 	httpx.NoContent(w)
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"medianest/app/httpx"
 	"medianest/app/plex"
 	"medianest/app/plex/plextest"
+	"medianest/app/principal"
 	"medianest/app/secret"
 	"medianest/app/services"
 	"medianest/app/upstream"
@@ -164,7 +165,7 @@ func (e *env) cliService() *auth.Service {
 	return s
 }
 
-func (e *env) mustCreate(username, password, role string) *auth.User {
+func (e *env) mustCreate(username, password, role string) *principal.User {
 	e.t.Helper()
 	u, err := e.svc.CreateLocalUser(context.Background(), username, password, "", role)
 	if err != nil {
@@ -281,10 +282,10 @@ func (r *response) want(t testing.TB, status int, code ...string) *response {
 }
 
 // login signs c in with a username and password.
-func (c *client) login(username, password string) *auth.User {
+func (c *client) login(username, password string) *principal.User {
 	c.e.t.Helper()
 	r := c.do("POST", "/api/v1/auth/login", map[string]any{"username": username, "password": password}).want(c.e.t, 200)
-	var out struct{ User auth.User }
+	var out struct{ User principal.User }
 	r.decode(c.e.t, &out)
 	if c.cookies[auth.CookieName] == nil {
 		c.e.t.Fatal("no session cookie after sign-in")
@@ -293,7 +294,7 @@ func (c *client) login(username, password string) *auth.User {
 }
 
 // signedIn returns a new client signed in as a new local user.
-func (e *env) signedIn(username, role string) (*client, *auth.User) {
+func (e *env) signedIn(username, role string) (*client, *principal.User) {
 	e.t.Helper()
 	pw := "pw-" + username + "-0123456789"
 	e.mustCreate(username, pw, role)

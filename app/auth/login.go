@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/httpx"
 	"medianest/db"
@@ -22,9 +24,9 @@ var errBadCredentials = apperr.New(apperr.InvalidCredentials, "The username or p
 // failures count. Only a correct password learns that an account is
 // disabled. It returns the user, the password hash the password was checked
 // against, and the rehash to store with the session, if any.
-func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, password string) (User, string, string, error) {
+func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, password string) (principal.User, string, string, error) {
 	if !s.cfg.LocalLogin {
-		return User{}, "", "", apperr.New(apperr.Forbidden, "Sign-in with a username and password is turned off on this server.")
+		return principal.User{}, "", "", apperr.New(apperr.Forbidden, "Sign-in with a username and password is turned off on this server.")
 	}
 	var fields []apperr.FieldError
 	if username == "" {
@@ -34,38 +36,38 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 		fields = append(fields, apperr.FieldError{Field: "password", Message: "is required"})
 	}
 	if len(fields) > 0 {
-		return User{}, "", "", apperr.Validation(fields...)
+		return principal.User{}, "", "", apperr.Validation(fields...)
 	}
 	ip := httpx.ClientIP(r)
 	if retry, ok := s.loginLimit.allow(ip, s.now()); !ok {
-		return User{}, "", "", rateLimited(retry, "failed sign-ins")
+		return principal.User{}, "", "", rateLimited(retry, "failed sign-ins")
 	}
 	u, hash, err := userByName(ctx, s.db.R, username)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return User{}, "", "", err
+		return principal.User{}, "", "", err
 	}
 	ok, rehash := false, false
 	if len(password) <= maxPasswordLength {
 		ok, rehash, err = s.hasher.Verify(ctx, password, hash)
 		if err != nil {
-			return User{}, "", "", err
+			return principal.User{}, "", "", err
 		}
 	}
 	if !ok {
 		e := actorEntry(r, nil, "auth.login_failed", "", "local: wrong username or password")
 		e.ActorName = cutUTF8(username, 64)
 		s.record(ctx, e)
-		return User{}, "", "", errBadCredentials
+		return principal.User{}, "", "", errBadCredentials
 	}
 	s.loginLimit.refund(ip, s.now())
 	if !u.Active() {
 		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "local: account disabled"))
-		return User{}, "", "", errDisabled
+		return principal.User{}, "", "", errDisabled
 	}
 	newHash := ""
 	if rehash {
 		if newHash, err = s.hasher.Hash(ctx, password); err != nil {
-			return User{}, "", "", err
+			return principal.User{}, "", "", err
 		}
 	}
 	return u, hash, newHash, nil
@@ -75,16 +77,16 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 // refusing the sign-in when it was disabled or its password changed since
 // localSignIn checked checkedHash, then sets last_login_at (and a rehashed
 // password) and returns the fresh user.
-func (s *Service) stampLogin(ctx context.Context, tx *sql.Tx, id int64, checkedHash, newHash string) (User, error) {
+func (s *Service) stampLogin(ctx context.Context, tx *sql.Tx, id int64, checkedHash, newHash string) (principal.User, error) {
 	var cur sql.NullString
 	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, id).Scan(&cur); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return User{}, errBadCredentials
+			return principal.User{}, errBadCredentials
 		}
-		return User{}, fmt.Errorf("auth: record sign-in: %w", err)
+		return principal.User{}, fmt.Errorf("auth: record sign-in: %w", err)
 	}
 	if cur.String != checkedHash {
-		return User{}, errBadCredentials
+		return principal.User{}, errBadCredentials
 	}
 	now := db.Millis(s.now())
 	var err error
@@ -94,7 +96,7 @@ func (s *Service) stampLogin(ctx context.Context, tx *sql.Tx, id int64, checkedH
 		_, err = tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now, id)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("auth: record sign-in: %w", err)
+		return principal.User{}, fmt.Errorf("auth: record sign-in: %w", err)
 	}
 	return activeUser(ctx, tx, id)
 }
@@ -103,21 +105,21 @@ func (s *Service) stampLogin(ctx context.Context, tx *sql.Tx, id int64, checkedH
 // session, and refuses one that is disabled: an admin may have disabled the
 // account after the sign-in checked it, and that change must not be
 // outlived by the new session.
-func activeUser(ctx context.Context, tx *sql.Tx, id int64) (User, error) {
+func activeUser(ctx context.Context, tx *sql.Tx, id int64) (principal.User, error) {
 	u, err := userByID(ctx, tx, id)
 	if err != nil {
-		return User{}, err
+		return principal.User{}, err
 	}
 	if !u.Active() {
-		return User{}, errDisabled
+		return principal.User{}, errDisabled
 	}
 	return u, nil
 }
 
 // changePassword sets a local account's password after checking the
 // current one, and ends the user's other sessions (keepSession survives).
-func (s *Service) changePassword(ctx context.Context, r *http.Request, u *User, keepSession int64, current, next string) error {
-	if u.Provider != ProviderLocal {
+func (s *Service) changePassword(ctx context.Context, r *http.Request, u *principal.User, keepSession int64, current, next string) error {
+	if u.Provider != principal.ProviderLocal {
 		return apperr.New(apperr.Invalid, "Your account signs in with Plex; change your password at plex.tv.")
 	}
 	if err := checkPassword("newPassword", next); err != nil {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/httpx"
 )
@@ -21,10 +23,13 @@ type Session struct {
 }
 
 // The context of an authenticated request carries the cache entry of its
-// session or token itself: nothing is copied or allocated for it, which is
-// why UserFrom's user must be treated as read-only. Entries are never
-// changed after they are cached (a change to a user evicts them instead);
-// only their atomic expiry and last-seen stamps move.
+// session or token itself (as its principal.Caller), so nothing is copied
+// or allocated for it; callers only ever see a copy of its user. Entries are
+// never changed after they are cached (a change to a user evicts them
+// instead); only their atomic expiry and last-seen stamps move.
+
+// User is the account the entry authenticates, as a copy.
+func (e *entry) User() principal.User { return e.user }
 
 func (e *entry) viaCookie() bool { return e.kind == kindSession }
 
@@ -43,39 +48,32 @@ func (e *entry) session() (Session, bool) {
 	return s, true
 }
 
-type ctxKey struct{}
-
-// UserFrom returns the signed-in user of a request that went through
-// RequireUser, RequireAdmin or Identify (or a context made by WithUser).
-// The user must be treated as read-only.
-func UserFrom(ctx context.Context) (*User, bool) {
-	p, ok := ctx.Value(ctxKey{}).(*entry)
-	if !ok {
-		return nil, false
-	}
-	return &p.user, true
-}
-
 // SessionFrom returns the session or token the request was authenticated
-// with; false for anonymous requests and contexts made by WithUser.
+// with; false for anonymous requests and contexts made by principal.WithUser.
 func SessionFrom(ctx context.Context) (Session, bool) {
-	p, ok := ctx.Value(ctxKey{}).(*entry)
+	c, ok := principal.From(ctx)
 	if !ok {
 		return Session{}, false
 	}
-	return p.session()
+	e, ok := c.(*entry)
+	if !ok {
+		return Session{}, false
+	}
+	return e.session()
 }
 
-// WithUser returns ctx carrying u as the signed-in user. It is how tests of
-// other packages call handlers as someone; RequireUser and RequireAdmin
-// accept such a context as already authenticated.
-func WithUser(ctx context.Context, u *User) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &entry{user: *u})
-}
-
+// principalFrom returns the entry of an authenticated request. A context
+// made by principal.WithUser has no session behind it: it gets an entry of
+// kind 0 holding just the user.
 func principalFrom(ctx context.Context) (*entry, bool) {
-	p, ok := ctx.Value(ctxKey{}).(*entry)
-	return p, ok
+	c, ok := principal.From(ctx)
+	if !ok {
+		return nil, false
+	}
+	if e, ok := c.(*entry); ok {
+		return e, true
+	}
+	return &entry{user: c.User()}, true
 }
 
 var errUnauthorized = apperr.New(apperr.Unauthorized, "Sign in to continue.")
@@ -142,7 +140,7 @@ func (s *Service) withPrincipal(w http.ResponseWriter, r *http.Request) (*http.R
 		}
 		return r, nil, errUnauthorized
 	}
-	return r.WithContext(context.WithValue(r.Context(), ctxKey{}, p)), p, nil
+	return r.WithContext(principal.With(r.Context(), p)), p, nil
 }
 
 // sessionCookie finds the session cookie without parsing every cookie of
@@ -194,7 +192,7 @@ var errForbidden = apperr.New(apperr.Forbidden, "This needs an administrator.")
 // RequireAdmin is RequireUser plus the admin role: users get 403 FORBIDDEN.
 func (s *Service) RequireAdmin(next http.Handler) http.Handler {
 	return s.RequireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, _ := UserFrom(r.Context()); !u.IsAdmin() {
+		if u, _ := principal.UserFrom(r.Context()); !u.IsAdmin() {
 			httpx.Error(w, r, errForbidden)
 			return
 		}
@@ -210,7 +208,7 @@ func (s *Service) Identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := principalFrom(r.Context()); !ok {
 			if p, _, err := s.authenticate(w, r); err == nil && p != nil {
-				r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, p))
+				r = r.WithContext(principal.With(r.Context(), p))
 			} else if err != nil {
 				httpx.Logger(r.Context()).Warn("auth: could not check the session", "err", err)
 			}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/httpx"
 	"medianest/app/plex"
@@ -117,49 +119,49 @@ func (s *Service) publicRoot(r *http.Request) (origin, root string) {
 // when it can reach the configured server: it returns the account's user
 // (created on first sign-in, refreshed after). pending is true while the
 // user has not approved yet.
-func (s *Service) plexSignIn(ctx context.Context, r *http.Request, pinID int64) (u User, pending bool, err error) {
+func (s *Service) plexSignIn(ctx context.Context, r *http.Request, pinID int64) (u principal.User, pending bool, err error) {
 	now := s.now()
 	ip := httpx.ClientIP(r)
 	pe, ok := s.pins.get(pinID, now)
 	if !ok || !s.bound(r, pe, ip) {
-		return User{}, false, errPinExpired
+		return principal.User{}, false, errPinExpired
 	}
 	svc, err := s.plexReady(ctx)
 	if err != nil {
-		return User{}, false, err
+		return principal.User{}, false, err
 	}
 	pin, err := s.tv.CheckPIN(ctx, pinID)
 	if err != nil {
 		if apperr.Is(err, apperr.PinExpired) {
 			s.pins.drop(pinID)
-			return User{}, false, errPinExpired
+			return principal.User{}, false, errPinExpired
 		}
-		return User{}, false, tvFailure(err, "checking the sign-in code")
+		return principal.User{}, false, tvFailure(err, "checking the sign-in code")
 	}
 	if !pin.Approved() {
-		return User{}, true, nil
+		return principal.User{}, true, nil
 	}
 	acct, err := s.tv.User(ctx, pin.AuthToken)
 	if err != nil {
-		return User{}, false, tvFailure(err, "reading your Plex account")
+		return principal.User{}, false, tvFailure(err, "reading your Plex account")
 	}
-	fail := func(err error, reason string) (User, bool, error) {
+	fail := func(err error, reason string) (principal.User, bool, error) {
 		s.pins.drop(pinID)
 		s.record(ctx, actorEntry(r, nil, "auth.login_failed", "plex:"+strconv.FormatInt(acct.ID, 10), reason+" ("+acct.Username+")"))
-		return User{}, false, err
+		return principal.User{}, false, err
 	}
 	if cur, found, err := userByPlexID(ctx, s.db.R, acct.ID); err != nil {
-		return User{}, false, err
+		return principal.User{}, false, err
 	} else if found && !cur.Active() {
 		return fail(errDisabled, "plex: account disabled")
 	}
 	machineID, err := s.machineID(ctx, svc)
 	if err != nil {
-		return User{}, false, err
+		return principal.User{}, false, err
 	}
 	resources, err := s.tv.Resources(ctx, pin.AuthToken)
 	if err != nil {
-		return User{}, false, tvFailure(err, "checking which servers your Plex account can use")
+		return principal.User{}, false, tvFailure(err, "checking which servers your Plex account can use")
 	}
 	server, ok := plex.FindServer(resources, machineID)
 	if !ok {
@@ -168,7 +170,7 @@ func (s *Service) plexSignIn(ctx context.Context, r *http.Request, pinID int64) 
 			"plex: no access to the server")
 	}
 	if !s.pins.consume(pinID) {
-		return User{}, false, errPinExpired
+		return principal.User{}, false, errPinExpired
 	}
 	u, err = s.savePlexUser(ctx, acct, pin.AuthToken, server)
 	if apperr.Is(err, apperr.AccountDisabled) {
@@ -208,10 +210,10 @@ func (s *Service) machineID(ctx context.Context, svc services.Service) (string, 
 // e-mail, avatar and tokens. The username of a new account is the Plex
 // username when free; a local account with the same name is never merged
 // with it.
-func (s *Service) savePlexUser(ctx context.Context, acct plex.Account, token string, server plex.Resource) (User, error) {
+func (s *Service) savePlexUser(ctx context.Context, acct plex.Account, token string, server plex.Resource) (principal.User, error) {
 	now := db.Millis(s.now())
 	sealedToken, sealedServer := s.box.Seal(token), s.box.Seal(server.AccessToken)
-	var u User
+	var u principal.User
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		cur, found, err := userByPlexID(ctx, tx, acct.ID)
 		if err != nil {
@@ -234,9 +236,9 @@ func (s *Service) savePlexUser(ctx context.Context, acct plex.Account, token str
 			if err != nil {
 				return err
 			}
-			role := RoleUser
+			role := principal.RoleUser
 			if server.Owned {
-				role = RoleAdmin
+				role = principal.RoleAdmin
 			}
 			res, err := tx.ExecContext(ctx, `
 				INSERT INTO users (username, email, display_name, avatar_url, role, status, provider, plex_id, plex_uuid,
@@ -255,7 +257,7 @@ func (s *Service) savePlexUser(ctx context.Context, acct plex.Account, token str
 		return err
 	})
 	if err != nil {
-		return User{}, err
+		return principal.User{}, err
 	}
 	// Cached sessions of this user carry the old profile.
 	s.evictUser(u.ID)
@@ -300,7 +302,7 @@ func (s *Service) PlexServerToken(ctx context.Context, userID int64) (string, er
 	if err != nil {
 		return "", fmt.Errorf("auth: load plex server token: %w", err)
 	}
-	if provider != ProviderPlex {
+	if provider != principal.ProviderPlex {
 		return "", nil
 	}
 	tok, err := s.box.Open(sealed)

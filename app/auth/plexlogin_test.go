@@ -9,11 +9,12 @@ import (
 
 	"medianest/app/auth"
 	"medianest/app/plex/plextest"
+	"medianest/app/principal"
 )
 
-func userOf(t *testing.T, r *response) auth.User {
+func userOf(t *testing.T, r *response) principal.User {
 	t.Helper()
-	var out struct{ User auth.User }
+	var out struct{ User principal.User }
 	r.decode(t, &out)
 	return out.User
 }
@@ -63,15 +64,15 @@ func TestPlexSignInFlow(t *testing.T) {
 	t.Run("owner becomes admin", func(t *testing.T) {
 		c := e.client()
 		u := userOf(t, c.plexSignIn("owner-plex-token").want(t, 200))
-		if u.Role != auth.RoleAdmin || u.Provider != auth.ProviderPlex || u.Username != "admin.user" ||
-			u.DisplayName != "Server Owner" || u.LastLoginAt == nil || u.Status != auth.StatusActive {
+		if u.Role != principal.RoleAdmin || u.Provider != principal.ProviderPlex || u.Username != "admin.user" ||
+			u.DisplayName != "Server Owner" || u.LastLoginAt == nil || u.Status != principal.StatusActive {
 			t.Errorf("owner = %+v", u)
 		}
 		if c.cookies[auth.CookieName] == nil {
 			t.Fatal("no session cookie")
 		}
 		var sess struct {
-			User    auth.User
+			User    principal.User
 			Session auth.Session
 		}
 		c.do("GET", "/api/v1/auth/session", nil).want(t, 200).decode(t, &sess)
@@ -92,7 +93,7 @@ func TestPlexSignInFlow(t *testing.T) {
 		local := e.mustCreate("jane", "local-jane-password", "user")
 		c := e.client()
 		u := userOf(t, c.plexSignIn("jane-plex-token").want(t, 200))
-		if u.Role != auth.RoleUser || u.Provider != auth.ProviderPlex || u.ID == local.ID || u.Username == "jane" || u.Email != "jane@example.com" {
+		if u.Role != principal.RoleUser || u.Provider != principal.ProviderPlex || u.ID == local.ID || u.Username == "jane" || u.Email != "jane@example.com" {
 			t.Errorf("jane = %+v (local %+v)", u, local)
 		}
 		if tok, err := e.svc.PlexServerToken(ctx, u.ID); err != nil || tok != "jane-server-token" {
@@ -112,7 +113,7 @@ func TestPlexSignInFlow(t *testing.T) {
 			t.Errorf("server token not refreshed: %q", tok)
 		}
 		// The first browser's cached session sees the new profile.
-		var sess struct{ User auth.User }
+		var sess struct{ User principal.User }
 		c.do("GET", "/api/v1/auth/session", nil).want(t, 200).decode(t, &sess)
 		if sess.User.DisplayName != "Jane D." {
 			t.Errorf("cached session still shows %q", sess.User.DisplayName)
@@ -131,15 +132,15 @@ func TestPlexSignInFlow(t *testing.T) {
 		users, _ := e.svc.ListUsers(ctx)
 		var name string
 		for _, u := range users {
-			if u.Provider == auth.ProviderPlex && u.Role == auth.RoleUser {
+			if u.Provider == principal.ProviderPlex && u.Role == principal.RoleUser {
 				name = u.Username
 			}
 		}
-		if err := e.svc.SetStatus(ctx, name, auth.StatusDisabled); err != nil {
+		if err := e.svc.SetStatus(ctx, name, principal.StatusDisabled); err != nil {
 			t.Fatal(err)
 		}
 		e.client().plexSignIn("jane-plex-token").want(t, 403, "ACCOUNT_DISABLED")
-		if err := e.svc.SetStatus(ctx, name, auth.StatusActive); err != nil {
+		if err := e.svc.SetStatus(ctx, name, principal.StatusActive); err != nil {
 			t.Fatal(err)
 		}
 	})

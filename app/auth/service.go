@@ -1,7 +1,7 @@
 // Package auth is MediaNest's accounts and sign-in: users, sessions (an
 // in-process LRU in front of SQLite), API tokens, passwords, Plex PIN
 // sign-in, the middleware every other package puts in front of its handlers
-// (RequireUser, RequireAdmin, Identify, UserFrom), the /api/v1/auth and
+// (RequireUser, RequireAdmin, Identify), the /api/v1/auth and
 // /api/v1/admin/users handlers, and the user operations the CLI runs.
 //
 // Revocation: every change that must end sessions (logout everywhere,
@@ -26,6 +26,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"medianest/app/principal"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
@@ -71,10 +73,17 @@ type Deps struct {
 	// EpochPoll is how often Run looks for revocations made by other
 	// processes (the CLI); default 5s.
 	EpochPoll time.Duration
-	// SessionsEnded, when set, is told whose sessions just ended (0: maybe
-	// anyone's, after another process revoked some), so that live event
-	// streams opened with them end too.
-	SessionsEnded func(userID int64)
+	// Streams, when set, is told whose sessions just ended, so that live
+	// event streams opened with them end too (the event hub).
+	Streams Streams
+}
+
+// Streams ends live connections opened with sessions that no longer exist
+// (*events.Hub).
+type Streams interface {
+	// DropUser ends userID's streams; 0 ends everyone's (another process
+	// revoked sessions, and which ones is not known).
+	DropUser(userID int64)
 }
 
 // Service is the auth service. Build it once per process with New.
@@ -113,7 +122,7 @@ type Service struct {
 	deny       http.Handler
 	cookiePath string
 
-	sessionsEnded func(userID int64)
+	streams Streams
 
 	machineMu  sync.Mutex
 	machineIDs map[string]string // Plex server URL -> last known machine identifier
@@ -161,7 +170,7 @@ func New(d Deps) (*Service, error) {
 		pinLimit:   newLimiter(pinRate, pinBurst),
 		machineIDs: map[string]string{},
 
-		sessionsEnded: d.SessionsEnded,
+		streams: d.Streams,
 	}
 	base, err := url.Parse(s.srvCfg.BaseURL)
 	if err != nil {
@@ -300,7 +309,7 @@ func (s *Service) record(ctx context.Context, e audit.Entry) {
 	s.audit.Record(ctx, e)
 }
 
-func actorEntry(r *http.Request, u *User, action, target, details string) audit.Entry {
+func actorEntry(r *http.Request, u *principal.User, action, target, details string) audit.Entry {
 	e := audit.Entry{Action: action, Target: target, Details: details, IP: httpx.ClientIP(r).String()}
 	if u != nil {
 		e.ActorID, e.ActorName = u.ID, u.Username

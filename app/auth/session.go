@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"medianest/app/principal"
+
 	"github.com/VictoriaMetrics/metrics"
 
 	"medianest/app/httpx"
@@ -43,11 +45,11 @@ var secretLen = base64.RawURLEncoding.EncodedLen(32)
 // user's entries, and the LRU's expire-after-write TTL bounds how stale a
 // copy can get when another process changed the row.
 type entry struct {
-	kind     uint8 // 0 only for contexts made by WithUser
+	kind     uint8 // 0 only for contexts made by principal.WithUser
 	id       int64
 	remember bool
 	h        [32]byte // the SHA-256 of the secret, the cache key
-	user     User
+	user     principal.User
 	// expires is the unix-millisecond expiry (0: an API token that never
 	// expires); seen is when last_seen_at/last_used_at was last written.
 	expires atomic.Int64
@@ -192,7 +194,7 @@ func (s *Service) touch(ctx context.Context, e *entry, now time.Time) (refreshed
 // before them is seen. The session is cached only when no revocation
 // happened while it was being created: one that did may concern this user,
 // and the first request then reads the database instead.
-func (s *Service) createSession(ctx context.Context, r *http.Request, remember bool, prepare func(tx *sql.Tx) (User, error)) (string, *entry, error) {
+func (s *Service) createSession(ctx context.Context, r *http.Request, remember bool, prepare func(tx *sql.Tx) (principal.User, error)) (string, *entry, error) {
 	secret := newSecret()
 	h := hashSecret(secret)
 	now := s.now()
@@ -254,8 +256,8 @@ func (s *Service) evictUser(userID int64) {
 
 // endStreams tells the event hub that userID's sessions ended (0: anyone's).
 func (s *Service) endStreams(userID int64) {
-	if s.sessionsEnded != nil {
-		s.sessionsEnded(userID)
+	if s.streams != nil {
+		s.streams.DropUser(userID)
 	}
 }
 

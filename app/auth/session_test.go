@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"medianest/app/auth"
+	"medianest/app/principal"
 	"medianest/db"
 )
 
@@ -213,7 +214,7 @@ func TestSameAnswerForUnknownUserAndWrongPassword(t *testing.T) {
 		t.Errorf("unknown user: %s\nwrong password: %s", unknown.Body, wrong.Body)
 	}
 	// A disabled account learns that it is disabled only with the right password.
-	if err := e.svc.SetStatus(context.Background(), "alice", auth.StatusDisabled); err != nil {
+	if err := e.svc.SetStatus(context.Background(), "alice", principal.StatusDisabled); err != nil {
 		t.Fatal(err)
 	}
 	c.do("POST", "/api/v1/auth/login", map[string]any{"username": "alice", "password": "whatever-password"}).want(t, 401, "INVALID_CREDENTIALS")

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/config"
 	"medianest/app/secret"
@@ -42,17 +44,17 @@ func TestSignInRereadsUserStatus(t *testing.T) {
 	t.Parallel()
 	s := testService(t)
 	ctx := context.Background()
-	u, err := s.CreateLocalUser(ctx, "jane", "jane-password-1", "", RoleUser)
+	u, err := s.CreateLocalUser(ctx, "jane", "jane-password-1", "", principal.RoleUser)
 	if err != nil {
 		t.Fatal(err)
 	}
 	saved := *u // what the sign-in checked: active
-	if err := s.SetStatus(ctx, "jane", StatusDisabled); err != nil {
+	if err := s.SetStatus(ctx, "jane", principal.StatusDisabled); err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
 	r := httptest.NewRequest("POST", "/api/v1/auth/plex/verify", nil)
-	err = s.signIn(rec, r, false, "plex", func(tx *sql.Tx) (User, error) { return activeUser(ctx, tx, saved.ID) })
+	err = s.signIn(rec, r, false, "plex", func(tx *sql.Tx) (principal.User, error) { return activeUser(ctx, tx, saved.ID) })
 	if !apperr.Is(err, apperr.AccountDisabled) {
 		t.Fatalf("sign-in of a disabled account: %v", err)
 	}
@@ -67,12 +69,12 @@ func TestCreateSessionSkipsCacheAfterRevocation(t *testing.T) {
 	t.Parallel()
 	s := testService(t)
 	ctx := context.Background()
-	u, err := s.CreateLocalUser(ctx, "jane", "jane-password-1", "", RoleUser)
+	u, err := s.CreateLocalUser(ctx, "jane", "jane-password-1", "", principal.RoleUser)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := httptest.NewRequest("POST", "/", nil)
-	secretValue, _, err := s.createSession(ctx, r, false, func(tx *sql.Tx) (User, error) {
+	secretValue, _, err := s.createSession(ctx, r, false, func(tx *sql.Tx) (principal.User, error) {
 		got, err := activeUser(ctx, tx, u.ID)
 		// An admin's change to the user lands now, after it was read.
 		s.evictUser(u.ID)
@@ -92,7 +94,7 @@ func TestCreateSessionSkipsCacheAfterRevocation(t *testing.T) {
 		t.Errorf("cache holds %d after a lookup", s.cache.Len())
 	}
 	// Without a revocation the new session is cached at once.
-	if _, _, err := s.createSession(ctx, r, false, func(tx *sql.Tx) (User, error) { return activeUser(ctx, tx, u.ID) }); err != nil {
+	if _, _, err := s.createSession(ctx, r, false, func(tx *sql.Tx) (principal.User, error) { return activeUser(ctx, tx, u.ID) }); err != nil {
 		t.Fatal(err)
 	}
 	if s.cache.Len() != 2 {
@@ -106,7 +108,7 @@ func TestStampLoginRechecksAccount(t *testing.T) {
 	t.Parallel()
 	s := testService(t)
 	ctx := context.Background()
-	if _, err := s.CreateLocalUser(ctx, "jane", "jane-password-1", "", RoleUser); err != nil {
+	if _, err := s.CreateLocalUser(ctx, "jane", "jane-password-1", "", principal.RoleUser); err != nil {
 		t.Fatal(err)
 	}
 	r := httptest.NewRequest("POST", "/api/v1/auth/login", nil)
@@ -117,10 +119,10 @@ func TestStampLoginRechecksAccount(t *testing.T) {
 			t.Fatal(err)
 		}
 		// What happens between the password check and the session.
-		if err := s.SetStatus(ctx, "jane", StatusDisabled); err != nil {
+		if err := s.SetStatus(ctx, "jane", principal.StatusDisabled); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = s.createSession(ctx, r, false, func(tx *sql.Tx) (User, error) {
+		_, _, err = s.createSession(ctx, r, false, func(tx *sql.Tx) (principal.User, error) {
 			return s.stampLogin(ctx, tx, u.ID, checked, rehash)
 		})
 		return err
@@ -133,7 +135,7 @@ func TestStampLoginRechecksAccount(t *testing.T) {
 		t.Errorf("disabled meanwhile: %d sessions, last login %v", n, u.LastLoginAt)
 	}
 
-	if err := s.SetStatus(ctx, "jane", StatusActive); err != nil {
+	if err := s.SetStatus(ctx, "jane", principal.StatusActive); err != nil {
 		t.Fatal(err)
 	}
 	u, checked, rehash, err := s.localSignIn(ctx, r, "jane", "jane-password-1")
@@ -143,7 +145,7 @@ func TestStampLoginRechecksAccount(t *testing.T) {
 	if err := s.setPassword(ctx, u.ID, "another-password-1", 0); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = s.createSession(ctx, r, false, func(tx *sql.Tx) (User, error) {
+	_, _, err = s.createSession(ctx, r, false, func(tx *sql.Tx) (principal.User, error) {
 		return s.stampLogin(ctx, tx, u.ID, checked, rehash)
 	})
 	if !apperr.Is(err, apperr.InvalidCredentials) {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/db"
 )
@@ -24,7 +26,7 @@ const userCols = `u.id, u.username, u.email, u.display_name, u.avatar_url, u.rol
 
 // userRow is a users row on its way to a User.
 type userRow struct {
-	u                       User
+	u                       principal.User
 	plexID, rq, dq, lastLog sql.NullInt64
 	created                 int64
 }
@@ -34,7 +36,7 @@ func (r *userRow) dest(extra ...any) []any {
 		&r.u.Role, &r.u.Status, &r.u.Provider, &r.plexID, &r.rq, &r.dq, &r.created, &r.lastLog}, extra...)
 }
 
-func (r *userRow) user() User {
+func (r *userRow) user() principal.User {
 	u := r.u
 	u.PlexID = r.plexID.Int64
 	u.RequestQuota = nullInt(r.rq)
@@ -64,44 +66,44 @@ func userNotFound(what string) error {
 }
 
 // userByID loads one user; NOT_FOUND when there is none.
-func userByID(ctx context.Context, q querier, id int64) (User, error) {
+func userByID(ctx context.Context, q querier, id int64) (principal.User, error) {
 	var r userRow
 	err := q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.id = ?`, id).Scan(r.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, userNotFound("with id " + strconv.FormatInt(id, 10))
+		return principal.User{}, userNotFound("with id " + strconv.FormatInt(id, 10))
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("auth: load user %d: %w", id, err)
+		return principal.User{}, fmt.Errorf("auth: load user %d: %w", id, err)
 	}
 	return r.user(), nil
 }
 
 // userByName loads a user by username (case-insensitive) with its password
 // hash ("" when none); NOT_FOUND when there is none.
-func userByName(ctx context.Context, q querier, name string) (User, string, error) {
+func userByName(ctx context.Context, q querier, name string) (principal.User, string, error) {
 	var r userRow
 	var hash sql.NullString
 	err := q.QueryRowContext(ctx, `SELECT `+userCols+`, u.password_hash FROM users u WHERE u.username = ?`, name).
 		Scan(r.dest(&hash)...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, "", userNotFound("called " + strconv.Quote(name))
+		return principal.User{}, "", userNotFound("called " + strconv.Quote(name))
 	}
 	if err != nil {
-		return User{}, "", fmt.Errorf("auth: load user: %w", err)
+		return principal.User{}, "", fmt.Errorf("auth: load user: %w", err)
 	}
 	return r.user(), hash.String, nil
 }
 
 // userByPlexID loads the account of a plex.tv user; found is false when
 // that Plex account has not signed in before.
-func userByPlexID(ctx context.Context, q querier, plexID int64) (u User, found bool, err error) {
+func userByPlexID(ctx context.Context, q querier, plexID int64) (u principal.User, found bool, err error) {
 	var r userRow
 	err = q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u WHERE u.plex_id = ?`, plexID).Scan(r.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, false, nil
+		return principal.User{}, false, nil
 	}
 	if err != nil {
-		return User{}, false, fmt.Errorf("auth: load plex user: %w", err)
+		return principal.User{}, false, fmt.Errorf("auth: load plex user: %w", err)
 	}
 	return r.user(), true, nil
 }

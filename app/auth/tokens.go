@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/db"
 )
@@ -36,7 +38,7 @@ type Token struct {
 
 // CreateToken makes an API token for user u and returns it with its secret,
 // which exists nowhere else: only its SHA-256 is stored.
-func (s *Service) CreateToken(ctx context.Context, u *User, name string, expiresInDays *int) (Token, string, error) {
+func (s *Service) CreateToken(ctx context.Context, u *principal.User, name string, expiresInDays *int) (Token, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > maxTokenName {
 		return Token{}, "", apperr.Field("name", "must be 1 to 100 characters")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"medianest/app/auth"
+	"medianest/app/principal"
 )
 
 type createdToken struct {
@@ -33,7 +34,7 @@ func TestAPITokens(t *testing.T) {
 	script := e.client()
 	script.bearer = ct.Secret
 	var sess struct {
-		User    auth.User
+		User    principal.User
 		Session auth.Session
 	}
 	script.do("GET", "/api/v1/auth/session", nil).want(t, 200).decode(t, &sess)
@@ -81,11 +82,11 @@ func TestAPITokens(t *testing.T) {
 	// Disabling the owner signs them out everywhere for good: the token is
 	// revoked, and enabling the account again revives neither it nor the
 	// sessions.
-	if err := e.svc.SetStatus(context.Background(), "bob", auth.StatusDisabled); err != nil {
+	if err := e.svc.SetStatus(context.Background(), "bob", principal.StatusDisabled); err != nil {
 		t.Fatal(err)
 	}
 	script.do("GET", "/api/v1/auth/session", nil).want(t, 401)
-	if err := e.svc.SetStatus(context.Background(), "bob", auth.StatusActive); err != nil {
+	if err := e.svc.SetStatus(context.Background(), "bob", principal.StatusActive); err != nil {
 		t.Fatal(err)
 	}
 	script.do("GET", "/api/v1/auth/session", nil).want(t, 401)

@@ -2,22 +2,11 @@ package auth
 
 import (
 	"strings"
-	"time"
 	"unicode/utf8"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
-)
-
-// Roles and statuses of an account.
-const (
-	RoleUser  = "user"
-	RoleAdmin = "admin"
-
-	StatusActive   = "active"
-	StatusDisabled = "disabled"
-
-	ProviderPlex  = "plex"
-	ProviderLocal = "local"
 )
 
 // MinPasswordLength is the shortest password accepted anywhere one is set.
@@ -26,34 +15,6 @@ const MinPasswordLength = 10
 // maxPasswordLength bounds the work a single login can ask of argon2 and the
 // size of what we keep in memory for it.
 const maxPasswordLength = 1024
-
-// User is an account. Its JSON is the API's User object; the Plex id and the
-// quota overrides stay internal (the admin listing adds the quotas).
-type User struct {
-	ID          int64      `json:"id"`
-	Username    string     `json:"username"`
-	Email       string     `json:"email"`
-	DisplayName string     `json:"displayName"`
-	AvatarURL   string     `json:"avatarUrl"`
-	Role        string     `json:"role"`
-	Status      string     `json:"status"`
-	Provider    string     `json:"provider"`
-	CreatedAt   time.Time  `json:"createdAt"`
-	LastLoginAt *time.Time `json:"lastLoginAt"`
-
-	// PlexID is the plex.tv account id of a Plex account, 0 for local ones.
-	PlexID int64 `json:"-"`
-	// RequestQuota and DownloadQuota are the user's own limits; nil means
-	// the configured default applies.
-	RequestQuota  *int `json:"-"`
-	DownloadQuota *int `json:"-"`
-}
-
-// IsAdmin reports whether the user has the admin role.
-func (u *User) IsAdmin() bool { return u != nil && u.Role == RoleAdmin }
-
-// Active reports whether the account may sign in and be used.
-func (u *User) Active() bool { return u != nil && u.Status == StatusActive }
 
 // validUsername reports whether s is 1–64 characters of ASCII letters,
 // digits and . _ - @. ASCII only, because uniqueness is case-insensitive
@@ -93,14 +54,14 @@ func checkPassword(field, p string) error {
 }
 
 func checkRole(field, r string) error {
-	if r != RoleUser && r != RoleAdmin {
+	if r != principal.RoleUser && r != principal.RoleAdmin {
 		return apperr.Field(field, `must be "user" or "admin"`)
 	}
 	return nil
 }
 
 func checkStatus(field, s string) error {
-	if s != StatusActive && s != StatusDisabled {
+	if s != principal.StatusActive && s != principal.StatusDisabled {
 		return apperr.Field(field, `must be "active" or "disabled"`)
 	}
 	return nil

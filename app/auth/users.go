@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/audit"
 	"medianest/db"
@@ -23,7 +25,7 @@ import (
 // CreateLocalUser adds a local account. role is "user" or "admin" ("" is
 // user); email may be empty. A taken username (in any case) is CONFLICT.
 // Like the other operations the CLI runs, it is audited as done by "cli".
-func (s *Service) CreateLocalUser(ctx context.Context, username, password, email, role string) (*User, error) {
+func (s *Service) CreateLocalUser(ctx context.Context, username, password, email, role string) (*principal.User, error) {
 	u, err := s.createLocalUser(ctx, username, password, email, role)
 	if err != nil {
 		return nil, err
@@ -33,14 +35,14 @@ func (s *Service) CreateLocalUser(ctx context.Context, username, password, email
 }
 
 // cliEntry is an audit entry for a change made outside the web API.
-func cliEntry(action string, u *User, details string) audit.Entry {
+func cliEntry(action string, u *principal.User, details string) audit.Entry {
 	return audit.Entry{ActorName: "cli", Action: action, Target: userTarget(u.ID), Details: u.Username + ": " + details}
 }
 
-func (s *Service) createLocalUser(ctx context.Context, username, password, email, role string) (*User, error) {
+func (s *Service) createLocalUser(ctx context.Context, username, password, email, role string) (*principal.User, error) {
 	username, email = strings.TrimSpace(username), strings.TrimSpace(email)
 	if role == "" {
-		role = RoleUser
+		role = principal.RoleUser
 	}
 	var errs []apperr.FieldError
 	for _, err := range []error{checkUsername(username), checkPassword("password", password), checkEmail(email), checkRole("role", role)} {
@@ -60,7 +62,7 @@ func (s *Service) createLocalUser(ctx context.Context, username, password, email
 	if err != nil {
 		return nil, err
 	}
-	var u User
+	var u principal.User
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		id, err := insertLocalUser(ctx, tx, username, email, role, hash, s.now())
 		if err != nil {
@@ -76,13 +78,13 @@ func (s *Service) createLocalUser(ctx context.Context, username, password, email
 }
 
 // ListUsers returns every account, oldest first.
-func (s *Service) ListUsers(ctx context.Context) ([]User, error) {
+func (s *Service) ListUsers(ctx context.Context) ([]principal.User, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.id`)
 	if err != nil {
 		return nil, fmt.Errorf("auth: list users: %w", err)
 	}
 	defer rows.Close()
-	out := []User{}
+	out := []principal.User{}
 	for rows.Next() {
 		var r userRow
 		if err := rows.Scan(r.dest()...); err != nil {
@@ -97,7 +99,7 @@ func (s *Service) ListUsers(ctx context.Context) ([]User, error) {
 }
 
 // GetUser returns one account; NOT_FOUND when there is none.
-func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
+func (s *Service) GetUser(ctx context.Context, id int64) (*principal.User, error) {
 	u, err := userByID(ctx, s.db.R, id)
 	if err != nil {
 		return nil, err
@@ -105,7 +107,7 @@ func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
 	return &u, nil
 }
 
-func (s *Service) idByName(ctx context.Context, username string) (User, error) {
+func (s *Service) idByName(ctx context.Context, username string) (principal.User, error) {
 	u, _, err := userByName(ctx, s.db.R, strings.TrimSpace(username))
 	return u, err
 }
@@ -117,7 +119,7 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 	if err != nil {
 		return err
 	}
-	if u.Provider != ProviderLocal {
+	if u.Provider != principal.ProviderLocal {
 		return apperr.New(apperr.Invalid, "%s signs in with Plex and has no password here.", u.Username)
 	}
 	if err := checkPassword("password", password); err != nil {
@@ -216,12 +218,12 @@ func (p userPatch) validate() error {
 // updateUser applies p to user id. A role or status change ends the user's
 // sessions at once (database first, then this process's cache; the epoch
 // tells other processes). It returns the updated user and what changed.
-func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (User, error) {
+func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (principal.User, error) {
 	if err := p.validate(); err != nil {
-		return User{}, err
+		return principal.User{}, err
 	}
 	now := s.now()
-	var u User
+	var u principal.User
 	var epoch int64
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		cur, err := userByID(ctx, tx, id)
@@ -254,7 +256,7 @@ func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (User, 
 		}
 		// Disabling signs the account out everywhere for good: its API
 		// tokens go too, so re-enabling it revives nothing.
-		if next.Status == StatusDisabled && cur.Status != StatusDisabled {
+		if next.Status == principal.StatusDisabled && cur.Status != principal.StatusDisabled {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
 				return fmt.Errorf("auth: revoke tokens: %w", err)
 			}
@@ -263,7 +265,7 @@ func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (User, 
 		return err
 	})
 	if err != nil {
-		return User{}, err
+		return principal.User{}, err
 	}
 	s.evictUser(id)
 	if epoch != 0 {
@@ -275,8 +277,8 @@ func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (User, 
 
 // deleteUser deletes an account with its sessions, tokens, requests and
 // downloads (the foreign keys cascade; downloaded files stay on disk).
-func (s *Service) deleteUser(ctx context.Context, id int64) (User, error) {
-	var u User
+func (s *Service) deleteUser(ctx context.Context, id int64) (principal.User, error) {
+	var u principal.User
 	var epoch int64
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -290,7 +292,7 @@ func (s *Service) deleteUser(ctx context.Context, id int64) (User, error) {
 		return err
 	})
 	if err != nil {
-		return User{}, err
+		return principal.User{}, err
 	}
 	s.noteEpoch(epoch)
 	s.evictUser(id)
@@ -301,7 +303,7 @@ func (s *Service) deleteUser(ctx context.Context, id int64) (User, error) {
 // AdminUser is a user as the admin listing shows it: with usage counts and
 // the quota overrides (null: the configured default applies).
 type AdminUser struct {
-	User
+	principal.User
 	RequestCount  int64 `json:"requestCount"`
 	DownloadCount int64 `json:"downloadCount"`
 	RequestQuota  *int  `json:"requestQuota"`
@@ -370,7 +372,7 @@ func (s *Service) SearchUsers(ctx context.Context, f UserFilter) ([]AdminUser, i
 }
 
 // adminUser returns one user as the admin listing shows it.
-func (s *Service) adminUser(ctx context.Context, u User) (AdminUser, error) {
+func (s *Service) adminUser(ctx context.Context, u principal.User) (AdminUser, error) {
 	a := AdminUser{User: u, RequestQuota: u.RequestQuota, DownloadQuota: u.DownloadQuota}
 	err := s.db.R.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM media_requests WHERE user_id = ?), (SELECT COUNT(*) FROM downloads WHERE user_id = ?)`,

@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"medianest/app/auth"
+	"medianest/app/principal"
+
 	"medianest/app/events"
 )
 
@@ -29,10 +30,10 @@ func as(h http.Handler) http.Handler {
 			return
 		}
 		if role == "" {
-			role = auth.RoleUser
+			role = principal.RoleUser
 		}
-		u := &auth.User{ID: id, Username: fmt.Sprintf("u%d", id), Role: role, Status: auth.StatusActive}
-		h.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), u)))
+		u := principal.User{ID: id, Username: fmt.Sprintf("u%d", id), Role: role, Status: principal.StatusActive}
+		h.ServeHTTP(w, r.WithContext(principal.WithUser(r.Context(), u)))
 	})
 }
 

@@ -5,8 +5,9 @@ import (
 	"sync"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
-	"medianest/app/auth"
 	"medianest/app/httpx"
 )
 
@@ -23,7 +24,7 @@ func (h *Hub) Routes(mux *http.ServeMux, guard Guard) {
 // ServeHTTP streams the events the signed-in caller may see until the
 // client goes away, the client is dropped as too slow, or the hub closes.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u, ok := auth.UserFrom(r.Context())
+	u, ok := principal.UserFrom(r.Context())
 	if !ok {
 		httpx.Error(w, r, apperr.New(apperr.Unauthorized, "Sign in to receive events."))
 		return

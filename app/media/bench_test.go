@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"medianest/app/auth"
+	"medianest/app/principal"
+
 	"medianest/app/httpx"
 	"medianest/app/overseerr"
 	"medianest/db"
@@ -137,8 +138,8 @@ func BenchmarkListUserRequests(b *testing.B) {
 			fill(b, d, 100_000, c.users)
 			s := &Service{db: d}
 			mux := http.NewServeMux()
-			u := &auth.User{ID: 1, Username: "user1", Role: auth.RoleAdmin}
-			s.Routes(mux, fakeGuard{users: map[int64]*auth.User{1: u}})
+			u := principal.User{ID: 1, Username: "user1", Role: principal.RoleAdmin}
+			s.Routes(mux, fakeGuard{users: map[int64]principal.User{1: u}})
 			h := httpx.Wrap(mux, httpx.Options{})
 			path := "/api/v1/media/requests" + c.query
 			if q, ok := strings.CutPrefix(c.query, "admin"); ok {

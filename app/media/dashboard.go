@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"medianest/app/auth"
+	"medianest/app/principal"
 )
 
 // RequestCounts are a user's requests by status.
@@ -42,7 +42,7 @@ const dashboardPlexTimeout = 3 * time.Second
 // Stats returns u's own numbers and the newest items of the libraries u
 // can see. Plex being down, slow or not configured only empties
 // recentlyAdded.
-func (s *Service) Stats(ctx context.Context, u *auth.User) (Stats, error) {
+func (s *Service) Stats(ctx context.Context, u principal.User) (Stats, error) {
 	st := Stats{RecentlyAdded: []PlexItem{}}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT status, count(*) FROM media_requests WHERE user_id = ? GROUP BY status`, u.ID)
 	if err != nil {

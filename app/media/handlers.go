@@ -5,8 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
-	"medianest/app/auth"
 	"medianest/app/httpx"
 )
 
@@ -44,10 +45,10 @@ func (s *Service) Routes(mux *http.ServeMux, guard Guard) {
 }
 
 // caller is the signed-in user; the guard makes its absence a bug.
-func caller(r *http.Request) (*auth.User, error) {
-	u, ok := auth.UserFrom(r.Context())
-	if !ok || u == nil {
-		return nil, apperr.New(apperr.Unauthorized, "Sign in first.")
+func caller(r *http.Request) (principal.User, error) {
+	u, ok := principal.UserFrom(r.Context())
+	if !ok {
+		return principal.User{}, apperr.New(apperr.Unauthorized, "Sign in first.")
 	}
 	return u, nil
 }

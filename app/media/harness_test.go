@@ -15,9 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/audit"
-	"medianest/app/auth"
 	"medianest/app/events"
 	"medianest/app/httpx"
 	"medianest/app/notify"
@@ -35,10 +36,10 @@ import (
 // fake's jane); bob is a Plex account Overseerr does not know; carol is a
 // local account; admin is a local admin.
 var (
-	alice = &auth.User{ID: 1, Username: "alice", Email: "alice@example.org", Role: auth.RoleUser, Status: auth.StatusActive, Provider: auth.ProviderPlex, PlexID: 48213377}
-	bob   = &auth.User{ID: 2, Username: "bob", Email: "bob@example.org", Role: auth.RoleUser, Status: auth.StatusActive, Provider: auth.ProviderPlex, PlexID: 777}
-	carol = &auth.User{ID: 3, Username: "carol", Email: "auto@example.com", Role: auth.RoleUser, Status: auth.StatusActive, Provider: auth.ProviderLocal}
-	admin = &auth.User{ID: 4, Username: "admin", Role: auth.RoleAdmin, Status: auth.StatusActive, Provider: auth.ProviderLocal}
+	alice = principal.User{ID: 1, Username: "alice", Email: "alice@example.org", Role: principal.RoleUser, Status: principal.StatusActive, Provider: principal.ProviderPlex, PlexID: 48213377}
+	bob   = principal.User{ID: 2, Username: "bob", Email: "bob@example.org", Role: principal.RoleUser, Status: principal.StatusActive, Provider: principal.ProviderPlex, PlexID: 777}
+	carol = principal.User{ID: 3, Username: "carol", Email: "auto@example.com", Role: principal.RoleUser, Status: principal.StatusActive, Provider: principal.ProviderLocal}
+	admin = principal.User{ID: 4, Username: "admin", Role: principal.RoleAdmin, Status: principal.StatusActive, Provider: principal.ProviderLocal}
 )
 
 const (
@@ -48,7 +49,7 @@ const (
 )
 
 // fakeGuard authenticates by the X-Test-User header (a user id).
-type fakeGuard struct{ users map[int64]*auth.User }
+type fakeGuard struct{ users map[int64]principal.User }
 
 func (g fakeGuard) RequireUser(next http.Handler) http.Handler {
 	return httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
@@ -57,14 +58,14 @@ func (g fakeGuard) RequireUser(next http.Handler) http.Handler {
 		if !ok {
 			return apperr.New(apperr.Unauthorized, "Sign in first.")
 		}
-		next.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), u)))
+		next.ServeHTTP(w, r.WithContext(principal.WithUser(r.Context(), u)))
 		return nil
 	})
 }
 
 func (g fakeGuard) RequireAdmin(next http.Handler) http.Handler {
 	return g.RequireUser(httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
-		if u, _ := auth.UserFrom(r.Context()); !u.IsAdmin() {
+		if u, _ := principal.UserFrom(r.Context()); !u.IsAdmin() {
 			return apperr.New(apperr.Forbidden, "This needs an administrator.")
 		}
 		next.ServeHTTP(w, r)
@@ -163,7 +164,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Helper()
 	d := dbtest.New(t)
 	ctx := context.Background()
-	for _, u := range []*auth.User{alice, bob, carol, admin} {
+	for _, u := range []principal.User{alice, bob, carol, admin} {
 		_, err := d.W.ExecContext(ctx, `INSERT INTO users (id, username, email, role, provider, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0)`,
 			u.ID, u.Username, u.Email, u.Role, u.Provider)
 		if err != nil {
@@ -208,7 +209,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	}
 	e.svc = svc
 	mux := http.NewServeMux()
-	svc.Routes(mux, fakeGuard{users: map[int64]*auth.User{alice.ID: alice, bob.ID: bob, carol.ID: carol, admin.ID: admin}})
+	svc.Routes(mux, fakeGuard{users: map[int64]principal.User{alice.ID: alice, bob.ID: bob, carol.ID: carol, admin.ID: admin}})
 	e.h = httpx.Wrap(mux, httpx.Options{Logger: logger})
 	return e
 }
@@ -257,7 +258,7 @@ func (r resp) code(t *testing.T) string {
 	return env.Error.Code
 }
 
-func (e *env) do(u *auth.User, method, path string, body any, hdr ...string) resp {
+func (e *env) do(u principal.User, method, path string, body any, hdr ...string) resp {
 	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -274,7 +275,7 @@ func (e *env) do(u *auth.User, method, path string, body any, hdr ...string) res
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if u != nil {
+	if u.ID != 0 {
 		req.Header.Set("X-Test-User", strconv.FormatInt(u.ID, 10))
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
@@ -312,7 +313,7 @@ func (e *env) count(q string, args ...any) int {
 	return n
 }
 
-func (e *env) create(u *auth.User, body any) MediaRequest {
+func (e *env) create(u principal.User, body any) MediaRequest {
 	e.t.Helper()
 	r := e.do(u, "POST", "/api/v1/media/requests", body)
 	e.want(r, http.StatusCreated, "")
@@ -321,7 +322,7 @@ func (e *env) create(u *auth.User, body any) MediaRequest {
 	return mr
 }
 
-func (e *env) setQuota(u *auth.User, q int) {
+func (e *env) setQuota(u principal.User, q int) {
 	e.t.Helper()
 	err := e.db.Write(context.Background(), func(tx *sql.Tx) error {
 		_, err := tx.Exec(`UPDATE users SET request_quota = ? WHERE id = ?`, q, u.ID)

@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"sync"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
-	"medianest/app/auth"
 	"medianest/app/plex"
 	"medianest/app/services"
 )
@@ -28,7 +29,7 @@ type plexSession struct {
 // access token the owner shared with them; local accounts with the
 // configured server token. A Plex account without a token of its own gets
 // NO_SERVER_ACCESS rather than the owner's view (admins excepted).
-func (s *Service) plexFor(ctx context.Context, u *auth.User) (plexSession, error) {
+func (s *Service) plexFor(ctx context.Context, u principal.User) (plexSession, error) {
 	svc, err := s.svcs.Get(ctx, services.Plex)
 	if err != nil {
 		return plexSession{}, err
@@ -37,13 +38,13 @@ func (s *Service) plexFor(ctx context.Context, u *auth.User) (plexSession, error
 		return plexSession{}, apperr.New(apperr.Unavailable, "Plex is not configured.")
 	}
 	token := ""
-	if u.Provider == auth.ProviderPlex && s.tokens != nil {
+	if u.Provider == principal.ProviderPlex && s.tokens != nil {
 		if token, err = s.tokens.PlexServerToken(ctx, u.ID); err != nil {
 			return plexSession{}, err
 		}
 	}
 	if token == "" {
-		if u.Provider == auth.ProviderPlex && !u.IsAdmin() {
+		if u.Provider == principal.ProviderPlex && !u.IsAdmin() {
 			return plexSession{}, apperr.New(apperr.NoServerAccess, "Your Plex account has no access to this Plex server; sign in with Plex again.")
 		}
 		token = svc.APIKey
@@ -80,7 +81,7 @@ func cached[T any](s *Service, key string, fetch func() (T, error)) (T, error) {
 }
 
 // Server describes the Plex server.
-func (s *Service) Server(ctx context.Context, u *auth.User) (ServerInfo, error) {
+func (s *Service) Server(ctx context.Context, u principal.User) (ServerInfo, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return ServerInfo{}, err
@@ -129,7 +130,7 @@ func (s *Service) visibleSectionID(ctx context.Context, ps plexSession, id int64
 }
 
 // Libraries lists the caller's libraries with their item counts.
-func (s *Service) Libraries(ctx context.Context, u *auth.User) ([]Library, error) {
+func (s *Service) Libraries(ctx context.Context, u principal.User) ([]Library, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return nil, err
@@ -178,7 +179,7 @@ type ItemsPage struct {
 }
 
 // LibraryItems returns a page of library key.
-func (s *Service) LibraryItems(ctx context.Context, u *auth.User, key string, offset, limit int, sort string) (ItemsPage, error) {
+func (s *Service) LibraryItems(ctx context.Context, u principal.User, key string, offset, limit int, sort string) (ItemsPage, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return ItemsPage{}, err
@@ -197,7 +198,7 @@ func (s *Service) LibraryItems(ctx context.Context, u *auth.User, key string, of
 }
 
 // PlexSearch searches the caller's libraries.
-func (s *Service) PlexSearch(ctx context.Context, u *auth.User, query string, limit int) ([]PlexItem, error) {
+func (s *Service) PlexSearch(ctx context.Context, u principal.User, query string, limit int) ([]PlexItem, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return nil, err
@@ -212,7 +213,7 @@ func (s *Service) PlexSearch(ctx context.Context, u *auth.User, query string, li
 }
 
 // RecentlyAdded returns the newest items of the caller's libraries.
-func (s *Service) RecentlyAdded(ctx context.Context, u *auth.User, limit int) ([]PlexItem, error) {
+func (s *Service) RecentlyAdded(ctx context.Context, u principal.User, limit int) ([]PlexItem, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return nil, err
@@ -227,7 +228,7 @@ func (s *Service) RecentlyAdded(ctx context.Context, u *auth.User, limit int) ([
 }
 
 // Collections lists the collections of library key.
-func (s *Service) Collections(ctx context.Context, u *auth.User, key string) ([]Collection, error) {
+func (s *Service) Collections(ctx context.Context, u principal.User, key string) ([]Collection, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return nil, err
@@ -249,7 +250,7 @@ func (s *Service) Collections(ctx context.Context, u *auth.User, key string) ([]
 }
 
 // CollectionItems returns collection ratingKey with its items.
-func (s *Service) CollectionItems(ctx context.Context, u *auth.User, ratingKey string) (CollectionPage, error) {
+func (s *Service) CollectionItems(ctx context.Context, u principal.User, ratingKey string) (CollectionPage, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return CollectionPage{}, err
@@ -274,7 +275,7 @@ func (s *Service) CollectionItems(ctx context.Context, u *auth.User, ratingKey s
 }
 
 // Item returns one item's page.
-func (s *Service) Item(ctx context.Context, u *auth.User, ratingKey string) (PlexItemDetail, error) {
+func (s *Service) Item(ctx context.Context, u principal.User, ratingKey string) (PlexItemDetail, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return PlexItemDetail{}, err

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"medianest/app/auth"
+	"medianest/app/principal"
+
 	"medianest/app/plex/plextest"
 	"medianest/app/services"
 )
@@ -223,7 +224,7 @@ func TestDashboardStats(t *testing.T) {
 // included, and checks that no answer and no log line carries a token.
 func TestTokensStayPrivate(t *testing.T) {
 	e := newEnv(t)
-	for _, u := range []*auth.User{alice, bob, carol} {
+	for _, u := range []principal.User{alice, bob, carol} {
 		for _, p := range []string{"/api/v1/plex/server", "/api/v1/plex/libraries", "/api/v1/plex/libraries/1/items",
 			"/api/v1/plex/libraries/2/items", "/api/v1/plex/search?query=bunny", "/api/v1/plex/recently-added",
 			"/api/v1/plex/items/101", "/api/v1/plex/collections/5001", "/api/v1/plex/libraries/1/collections",

@@ -10,9 +10,10 @@ import (
 	"strconv"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/audit"
-	"medianest/app/auth"
 	"medianest/app/events"
 	"medianest/app/overseerr"
 	"medianest/app/services"
@@ -195,7 +196,7 @@ func checkAvailable(d overseerr.Details, seasons []int, all bool) error {
 // overseerrUser is the Overseerr user that u's requests are made as: the
 // one with u's Plex account id, else u's e-mail; 0 (the API key's owner)
 // when none matches. The answer is cached for a few minutes.
-func (s *Service) overseerrUser(ctx context.Context, conn overseerr.Conn, u *auth.User) (int64, error) {
+func (s *Service) overseerrUser(ctx context.Context, conn overseerr.Conn, u principal.User) (int64, error) {
 	if id, ok := s.userMap.Get(u.ID); ok {
 		return id, nil
 	}
@@ -213,7 +214,7 @@ func (s *Service) overseerrUser(ctx context.Context, conn overseerr.Conn, u *aut
 
 // CreateRequest asks Overseerr for a title on u's behalf and records the
 // request. Nothing is stored unless Overseerr accepted it.
-func (s *Service) CreateRequest(ctx context.Context, u *auth.User, in CreateInput) (MediaRequest, error) {
+func (s *Service) CreateRequest(ctx context.Context, u principal.User, in CreateInput) (MediaRequest, error) {
 	seasons, all, err := parseCreate(in)
 	if err != nil {
 		return MediaRequest{}, err
@@ -293,7 +294,7 @@ func (s *Service) CreateRequest(ctx context.Context, u *auth.User, in CreateInpu
 
 // GetRequest returns request id to its owner or an admin; anyone else gets
 // NOT_FOUND, as if it did not exist.
-func (s *Service) GetRequest(ctx context.Context, u *auth.User, id int64) (MediaRequest, error) {
+func (s *Service) GetRequest(ctx context.Context, u principal.User, id int64) (MediaRequest, error) {
 	r, err := s.getRequest(ctx, id)
 	if err != nil {
 		return MediaRequest{}, err
@@ -307,7 +308,7 @@ func (s *Service) GetRequest(ctx context.Context, u *auth.User, id int64) (Media
 // DeleteRequest removes request id here and in Overseerr. The owner may do
 // so while it is pending (CONFLICT after that); an admin always may, and
 // an admin removing someone else's request is audited as request.delete.
-func (s *Service) DeleteRequest(ctx context.Context, u *auth.User, id int64, ip string) error {
+func (s *Service) DeleteRequest(ctx context.Context, u principal.User, id int64, ip string) error {
 	r, err := s.GetRequest(ctx, u, id)
 	if err != nil {
 		return err
@@ -343,7 +344,7 @@ func (s *Service) DeleteRequest(ctx context.Context, u *auth.User, id int64, ip 
 // Decide approves (or declines) request id in Overseerr as admin u and
 // records the outcome through the common status path. The decision is
 // audited as request.approve or request.decline.
-func (s *Service) Decide(ctx context.Context, u *auth.User, id int64, approve bool, ip string) (MediaRequest, error) {
+func (s *Service) Decide(ctx context.Context, u principal.User, id int64, approve bool, ip string) (MediaRequest, error) {
 	r, err := s.getRequest(ctx, id)
 	if err != nil {
 		return MediaRequest{}, err

@@ -15,6 +15,7 @@ import (
 	"medianest/app/notify"
 	"medianest/app/overseerr"
 	"medianest/app/overseerr/overseerrtest"
+	"medianest/app/principal"
 	"medianest/app/services"
 )
 
@@ -58,7 +59,7 @@ func TestSearchMapsResults(t *testing.T) {
 	}
 
 	e.want(e.do(alice, "GET", "/api/v1/media/search", nil), http.StatusBadRequest, "VALIDATION_ERROR")
-	e.want(e.do(nil, "GET", "/api/v1/media/search?query=x", nil), http.StatusUnauthorized, "UNAUTHORIZED")
+	e.want(e.do(principal.User{}, "GET", "/api/v1/media/search?query=x", nil), http.StatusUnauthorized, "UNAUTHORIZED")
 }
 
 func TestDetails(t *testing.T) {
@@ -228,11 +229,11 @@ func TestWebhook(t *testing.T) {
 		NotificationType: overseerr.NotifyMediaAvailable, MediaType: "movie", TmdbID: 45745,
 		Subject: "Sintel (2010)", RequestID: *mr.OverseerrRequestID, RequestedByEmail: "jane@example.com",
 	})
-	e.want(e.do(nil, "POST", "/api/v1/webhooks/overseerr", body, "Authorization", "wrong"), http.StatusUnauthorized, "UNAUTHORIZED")
-	e.want(e.do(nil, "POST", "/api/v1/webhooks/overseerr", body), http.StatusUnauthorized, "UNAUTHORIZED")
+	e.want(e.do(principal.User{}, "POST", "/api/v1/webhooks/overseerr", body, "Authorization", "wrong"), http.StatusUnauthorized, "UNAUTHORIZED")
+	e.want(e.do(principal.User{}, "POST", "/api/v1/webhooks/overseerr", body), http.StatusUnauthorized, "UNAUTHORIZED")
 
 	before := len(e.rec.eventsOf(events.RequestUpdated))
-	r := e.do(nil, "POST", "/api/v1/webhooks/overseerr", body, "Authorization", secret)
+	r := e.do(principal.User{}, "POST", "/api/v1/webhooks/overseerr", body, "Authorization", secret)
 	e.want(r, http.StatusNoContent, "")
 
 	var got MediaRequest
@@ -260,9 +261,9 @@ func TestWebhook(t *testing.T) {
 
 	// The same notification again changes nothing; unknown events and
 	// titles nobody asked for are acknowledged.
-	e.want(e.do(nil, "POST", "/api/v1/webhooks/overseerr", body, "Authorization", secret), http.StatusNoContent, "")
-	e.want(e.do(nil, "POST", "/api/v1/webhooks/overseerr", overseerrtest.WebhookTestBody(), "Authorization", secret), http.StatusNoContent, "")
-	e.want(e.do(nil, "POST", "/api/v1/webhooks/overseerr", overseerrtest.WebhookBody(overseerrtest.WebhookParams{
+	e.want(e.do(principal.User{}, "POST", "/api/v1/webhooks/overseerr", body, "Authorization", secret), http.StatusNoContent, "")
+	e.want(e.do(principal.User{}, "POST", "/api/v1/webhooks/overseerr", overseerrtest.WebhookTestBody(), "Authorization", secret), http.StatusNoContent, "")
+	e.want(e.do(principal.User{}, "POST", "/api/v1/webhooks/overseerr", overseerrtest.WebhookBody(overseerrtest.WebhookParams{
 		NotificationType: overseerr.NotifyMediaApproved, MediaType: "movie", TmdbID: 999, RequestID: 9999,
 	}), "Authorization", secret), http.StatusNoContent, "")
 	if n := len(e.rec.eventsOf(events.Notification)); n != 1 {
@@ -271,7 +272,7 @@ func TestWebhook(t *testing.T) {
 
 	// Without a request id the title decides.
 	mr2 := e.create(bob, map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": []int{1}})
-	e.want(e.do(nil, "POST", "/api/v1/webhooks/overseerr", []byte(`{"notification_type":"MEDIA_DECLINED","media":{"media_type":"tv","tmdbId":"1399"},"request":null}`),
+	e.want(e.do(principal.User{}, "POST", "/api/v1/webhooks/overseerr", []byte(`{"notification_type":"MEDIA_DECLINED","media":{"media_type":"tv","tmdbId":"1399"},"request":null}`),
 		"Authorization", secret), http.StatusNoContent, "")
 	e.do(bob, "GET", "/api/v1/media/requests/"+strconv.FormatInt(mr2.ID, 10), nil).data(t, &got)
 	if got.Status != StatusDeclined || got.CompletedAt == nil {
@@ -281,7 +282,7 @@ func TestWebhook(t *testing.T) {
 
 func TestWebhookOffWithoutSecret(t *testing.T) {
 	e := newEnv(t, func(d *Deps) { d.Config.WebhookSecret = "" })
-	e.want(e.do(nil, "POST", "/api/v1/webhooks/overseerr", overseerrtest.WebhookTestBody(), "Authorization", ""), http.StatusNotFound, "NOT_FOUND")
+	e.want(e.do(principal.User{}, "POST", "/api/v1/webhooks/overseerr", overseerrtest.WebhookTestBody(), "Authorization", ""), http.StatusNotFound, "NOT_FOUND")
 }
 
 func TestReconcileConverges(t *testing.T) {

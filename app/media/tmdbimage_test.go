@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"medianest/app/principal"
 	"medianest/app/upstream"
 )
 
@@ -193,7 +194,7 @@ func TestPosterProxyRefuses(t *testing.T) {
 	if reqs := e.tmdb.requests(); len(reqs) != 0 {
 		t.Fatalf("refused paths reached TMDB: %v", reqs)
 	}
-	e.want(e.do(nil, "GET", "/api/v1/media/image?path=%2Fp1.jpg", nil), http.StatusUnauthorized, "UNAUTHORIZED")
+	e.want(e.do(principal.User{}, "GET", "/api/v1/media/image?path=%2Fp1.jpg", nil), http.StatusUnauthorized, "UNAUTHORIZED")
 	if reqs := e.tmdb.requests(); len(reqs) != 0 {
 		t.Fatalf("an anonymous request reached TMDB: %v", reqs)
 	}

@@ -10,14 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
-	"medianest/app/auth"
 	"medianest/app/events"
 	"medianest/app/httpx"
 	"medianest/db/dbtest"
 )
 
-type guard struct{ users map[int64]*auth.User }
+type guard struct{ users map[int64]principal.User }
 
 func (g guard) RequireUser(next http.Handler) http.Handler {
 	return httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
@@ -26,7 +27,7 @@ func (g guard) RequireUser(next http.Handler) http.Handler {
 		if !ok {
 			return apperr.New(apperr.Unauthorized, "Sign in first.")
 		}
-		next.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), u)))
+		next.ServeHTTP(w, r.WithContext(principal.WithUser(r.Context(), u)))
 		return nil
 	})
 }
@@ -54,7 +55,7 @@ func TestNotifications(t *testing.T) {
 	clock := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	s := New(d, p, func() time.Time { clock = clock.Add(time.Second); return clock })
 	mux := http.NewServeMux()
-	s.Routes(mux, guard{users: map[int64]*auth.User{1: {ID: 1}, 2: {ID: 2}}})
+	s.Routes(mux, guard{users: map[int64]principal.User{1: {ID: 1}, 2: {ID: 2}}})
 	h := httpx.Wrap(mux, httpx.Options{})
 	do := func(user int64, method, path string) (int, map[string]any, []Notification) {
 		t.Helper()

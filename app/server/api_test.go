@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/auth"
 	"medianest/app/config"
 	"medianest/app/secret"
@@ -39,7 +41,7 @@ func newAPIServer(t testing.TB) testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := cli.CreateLocalUser(context.Background(), "root", "a long enough password", "", auth.RoleAdmin)
+	admin, err := cli.CreateLocalUser(context.Background(), "root", "a long enough password", "", principal.RoleAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func newAPIServer(t testing.TB) testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := cli.CreateLocalUser(context.Background(), "plain", "another long password", "", auth.RoleUser)
+	plain, err := cli.CreateLocalUser(context.Background(), "plain", "another long password", "", principal.RoleUser)
 	if err != nil {
 		t.Fatal(err)
 	}

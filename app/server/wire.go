@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/audit"
 	"medianest/app/auth"
@@ -58,7 +60,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	authSvc, err := auth.New(auth.Deps{
 		DB: s.db, Box: o.Box, Config: cfg, Services: store,
 		TV: tv, PMS: pms, Audit: rec, Logger: s.log, Now: now,
-		SessionsEnded: hub.DropUser,
+		Streams: hub,
 	})
 	if err != nil {
 		return err
@@ -107,18 +109,12 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 		Store:  store,
 		Audit:  rec,
 		Tester: status.NewTester(status.TesterDeps{Plex: pms, Overseerr: ovr, Kuma: kumaClient}),
-		Actor: func(ctx context.Context) (int64, string) {
-			if u, ok := auth.UserFrom(ctx); ok {
-				return u.ID, u.Username
-			}
-			return 0, ""
-		},
 	}).Routes(mux, authSvc)
 
 	// An unknown API path is 404 to a signed-in caller and 401 to anyone
 	// else, so the API's shape is not mapped out anonymously.
 	mux.Handle("/api/v1/", authSvc.Identify(httpx.Handler(func(w http.ResponseWriter, r *http.Request) error {
-		if _, ok := auth.UserFrom(r.Context()); !ok {
+		if _, ok := principal.UserFrom(r.Context()); !ok {
 			return apperr.New(apperr.Unauthorized, "Sign in first.")
 		}
 		return apperr.New(apperr.NotFound, "No API route %s %s.", r.Method, r.URL.Path)

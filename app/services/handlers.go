@@ -15,6 +15,7 @@ import (
 	"medianest/app/audit"
 	"medianest/app/config"
 	"medianest/app/httpx"
+	"medianest/app/principal"
 )
 
 // TestResult is the answer of the admin "test" button. It is 200 even when
@@ -44,18 +45,12 @@ type Auditor interface {
 	Record(ctx context.Context, e audit.Entry)
 }
 
-// Actor names the signed-in caller of a request for the audit log. The
-// server passes one over auth.UserFrom: this package cannot import auth,
-// which depends on it.
-type Actor func(ctx context.Context) (id int64, name string)
-
-// HandlerDeps are what the admin handlers need. Tester, Audit and Actor may
-// be nil (no test button, no audit, anonymous audit entries).
+// HandlerDeps are what the admin handlers need. Tester and Audit may be nil
+// (no test button, no audit).
 type HandlerDeps struct {
 	Store  *Store
 	Tester Tester
 	Audit  Auditor
-	Actor  Actor
 }
 
 // Handlers serve the admin's service settings.
@@ -63,12 +58,11 @@ type Handlers struct {
 	store  *Store
 	tester Tester
 	audit  Auditor
-	actor  Actor
 }
 
 // NewHandlers returns the admin handlers.
 func NewHandlers(d HandlerDeps) *Handlers {
-	return &Handlers{store: d.Store, tester: d.Tester, audit: d.Audit, actor: d.Actor}
+	return &Handlers{store: d.Store, tester: d.Tester, audit: d.Audit}
 }
 
 // View is a service as the admin API shows it. It has no field for the key:
@@ -262,8 +256,8 @@ func (h *Handlers) record(r *http.Request, name string, details map[string]any) 
 		return
 	}
 	e := audit.Entry{Action: "service.update", Target: "service:" + name, IP: httpx.ClientIP(r).String()}
-	if h.actor != nil {
-		e.ActorID, e.ActorName = h.actor(r.Context())
+	if u, ok := principal.UserFrom(r.Context()); ok {
+		e.ActorID, e.ActorName = u.ID, u.Username
 	}
 	b, _ := json.Marshal(details)
 	e.Details = string(b)

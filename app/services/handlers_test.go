@@ -12,13 +12,21 @@ import (
 	"medianest/app/audit"
 	"medianest/app/config"
 	"medianest/app/httpx"
+	"medianest/app/principal"
 	"medianest/app/services"
 )
 
 // open lets every request through; the real guard is tested in auth.
+// open lets every request through as the admin "admin" (no users row, so
+// no actor id).
 type open struct{}
 
-func (open) RequireAdmin(h http.Handler) http.Handler { return h }
+func (open) RequireAdmin(h http.Handler) http.Handler {
+	admin := principal.User{Username: "admin", Role: principal.RoleAdmin, Status: principal.StatusActive}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(principal.WithUser(r.Context(), admin)))
+	})
+}
 
 // fakeTester records what it was asked to test.
 type fakeTester struct {
@@ -49,7 +57,6 @@ func newFixture(t *testing.T) *fixture {
 	mux := http.NewServeMux()
 	services.NewHandlers(services.HandlerDeps{
 		Store: s, Tester: f.tester, Audit: rec,
-		Actor: func(context.Context) (int64, string) { return 0, "admin" },
 	}).Routes(mux, open{})
 	f.h = httpx.Wrap(mux, httpx.Options{})
 	return f

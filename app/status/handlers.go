@@ -6,9 +6,10 @@ import (
 	"net/http"
 	"slices"
 
+	"medianest/app/principal"
+
 	"medianest/app/apperr"
 	"medianest/app/audit"
-	"medianest/app/auth"
 	"medianest/app/httpx"
 )
 
@@ -54,7 +55,7 @@ func (p *Poller) auditLog(r *http.Request, action, target string, details any) {
 		return
 	}
 	e := audit.Entry{Action: action, Target: target, IP: httpx.ClientIP(r).String()}
-	if u, ok := auth.UserFrom(r.Context()); ok {
+	if u, ok := principal.UserFrom(r.Context()); ok {
 		e.ActorID, e.ActorName = u.ID, u.Username
 	}
 	if details != nil {

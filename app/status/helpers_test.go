@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"medianest/app/principal"
+
 	"medianest/app/audit"
-	"medianest/app/auth"
 	"medianest/app/config"
 	"medianest/app/events"
 	"medianest/app/httpx"
@@ -102,7 +103,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 
 	e.hub = events.NewHub(nil)
-	hs := httptest.NewServer(asUser(e.hub, &auth.User{ID: 1, Username: "ann", Role: auth.RoleUser, Status: auth.StatusActive}))
+	hs := httptest.NewServer(asUser(e.hub, principal.User{ID: 1, Username: "ann", Role: principal.RoleUser, Status: principal.StatusActive}))
 	t.Cleanup(func() { e.hub.Close(); hs.Close() })
 	e.hubURL = hs.URL
 	e.audit = audit.New(e.db, nil)
@@ -170,9 +171,9 @@ func fakeYtdlp(t *testing.T, script string) string {
 }
 
 // asUser serves h as the signed-in user u.
-func asUser(h http.Handler, u *auth.User) http.Handler {
+func asUser(h http.Handler, u principal.User) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(auth.WithUser(r.Context(), u)))
+		h.ServeHTTP(w, r.WithContext(principal.WithUser(r.Context(), u)))
 	})
 }
 
@@ -181,11 +182,11 @@ func asUser(h http.Handler, u *auth.User) http.Handler {
 type admit struct{}
 
 func (admit) RequireUser(h http.Handler) http.Handler {
-	return asUser(h, &auth.User{ID: 2, Username: "bob", Role: auth.RoleUser, Status: auth.StatusActive})
+	return asUser(h, principal.User{ID: 2, Username: "bob", Role: principal.RoleUser, Status: principal.StatusActive})
 }
 
 func (admit) RequireAdmin(h http.Handler) http.Handler {
-	return asUser(h, &auth.User{ID: 9, Username: "root", Role: auth.RoleAdmin, Status: auth.StatusActive})
+	return asUser(h, principal.User{ID: 9, Username: "root", Role: principal.RoleAdmin, Status: principal.StatusActive})
 }
 
 // sse is a client of the events stream.
