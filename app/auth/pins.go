@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"medianest/app/apperr"
+	"medianest/app/settings"
 	"medianest/db"
 )
 
@@ -27,14 +28,9 @@ func ClientIdentifier(ctx context.Context, d *db.DB, configured string, now time
 		return configured, nil
 	}
 	var id string
-	err := d.Write(ctx, func(tx *sql.Tx) error {
-		// Two processes starting at once both insert; the first one wins
-		// and both read its value.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (key) DO NOTHING`, settingClientID, newUUID(), db.Millis(now)); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, settingClientID).Scan(&id)
+	err := d.Write(ctx, func(tx *sql.Tx) (err error) {
+		id, err = settings.PutIfAbsent(ctx, tx, settingClientID, newUUID(), now)
+		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("auth: plex client identifier: %w", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"medianest/app/principal"
+	"medianest/app/settings"
 
 	"medianest/app/apperr"
 	"medianest/db"
@@ -152,26 +153,10 @@ const (
 // bumpEpoch increments the auth epoch, the number other processes watch to
 // learn that sessions were revoked behind their caches, and returns it.
 func bumpEpoch(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
-	var v int64
-	err := tx.QueryRowContext(ctx, `
-		INSERT INTO settings (key, value, updated_at) VALUES (?, '1', ?)
-		ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT), updated_at = excluded.updated_at
-		RETURNING CAST(value AS INTEGER)`, settingEpoch, db.Millis(now)).Scan(&v)
-	if err != nil {
-		return 0, fmt.Errorf("auth: bump auth epoch: %w", err)
-	}
-	return v, nil
+	return settings.Increment(ctx, tx, settingEpoch, now)
 }
 
 // readEpoch returns the current auth epoch (0 before the first bump).
 func readEpoch(ctx context.Context, q querier) (int64, error) {
-	var v sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?`, settingEpoch).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("auth: read auth epoch: %w", err)
-	}
-	return v.Int64, nil
+	return settings.Int(ctx, q, settingEpoch)
 }

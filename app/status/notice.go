@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -15,7 +14,7 @@ import (
 	"medianest/app/apperr"
 	"medianest/app/events"
 	"medianest/app/httpx"
-	"medianest/db"
+	"medianest/app/settings"
 )
 
 // noticeKey is the notice's row in settings.
@@ -47,10 +46,9 @@ func (p *Poller) Notice(ctx context.Context) (*Notice, error) {
 	if c.loaded {
 		return c.n, nil
 	}
-	var v string
-	err := p.db.R.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, noticeKey).Scan(&v)
+	v, ok, err := settings.Get(ctx, p.db.R, noticeKey)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case err == nil && !ok:
 		c.n = nil
 	case err != nil:
 		return nil, fmt.Errorf("status: read notice: %w", err)
@@ -89,11 +87,7 @@ func (p *Poller) SetNotice(ctx context.Context, message, level string) (*Notice,
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	err := p.db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-			noticeKey, string(b), db.Millis(n.UpdatedAt))
-		return err
+		return settings.Put(ctx, tx, noticeKey, string(b), n.UpdatedAt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("status: save notice: %w", err)
@@ -109,8 +103,7 @@ func (p *Poller) ClearNotice(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	err := p.db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, noticeKey)
-		return err
+		return settings.Delete(ctx, tx, noticeKey)
 	})
 	if err != nil {
 		return fmt.Errorf("status: clear notice: %w", err)
