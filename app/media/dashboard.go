@@ -2,7 +2,6 @@ package media
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"medianest/app/principal"
@@ -44,17 +43,11 @@ const dashboardPlexTimeout = 3 * time.Second
 // recentlyAdded.
 func (s *Service) Stats(ctx context.Context, u principal.User) (Stats, error) {
 	st := Stats{RecentlyAdded: []PlexItem{}}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT status, count(*) FROM media_requests WHERE user_id = ? GROUP BY status`, u.ID)
+	reqs, err := s.RequestStatusCounts(ctx, u.ID)
 	if err != nil {
-		return Stats{}, fmt.Errorf("media: request counts: %w", err)
+		return Stats{}, err
 	}
-	for rows.Next() {
-		var status string
-		var n int64
-		if err := rows.Scan(&status, &n); err != nil {
-			rows.Close()
-			return Stats{}, fmt.Errorf("media: request counts: %w", err)
-		}
+	for status, n := range reqs {
 		st.Requests.Total += n
 		switch status {
 		case StatusPending:
@@ -71,35 +64,22 @@ func (s *Service) Stats(ctx context.Context, u principal.User) (Stats, error) {
 			st.Requests.Failed = n
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Stats{}, fmt.Errorf("media: request counts: %w", err)
-	}
-
-	rows, err = s.db.R.QueryContext(ctx, `SELECT status, count(*) FROM downloads WHERE user_id = ? GROUP BY status`, u.ID)
-	if err != nil {
-		return Stats{}, fmt.Errorf("media: download counts: %w", err)
-	}
-	for rows.Next() {
-		var status string
-		var n int64
-		if err := rows.Scan(&status, &n); err != nil {
-			rows.Close()
-			return Stats{}, fmt.Errorf("media: download counts: %w", err)
+	if s.downloads != nil {
+		dls, err := s.downloads.StatusCounts(ctx, u.ID)
+		if err != nil {
+			return Stats{}, err
 		}
-		st.Downloads.Total += n
-		switch status {
-		case "queued", "downloading", "processing":
-			st.Downloads.Active += n
-		case "completed":
-			st.Downloads.Completed = n
-		case "failed":
-			st.Downloads.Failed = n
+		for status, n := range dls {
+			st.Downloads.Total += n
+			switch status {
+			case "queued", "downloading", "processing":
+				st.Downloads.Active += n
+			case "completed":
+				st.Downloads.Completed = n
+			case "failed":
+				st.Downloads.Failed = n
+			}
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Stats{}, fmt.Errorf("media: download counts: %w", err)
 	}
 
 	pctx, cancel := context.WithTimeout(ctx, dashboardPlexTimeout)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"medianest/app/principal"
+	"medianest/app/youtube"
 
 	"medianest/app/apperr"
 	"medianest/app/audit"
@@ -184,7 +185,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	deps := Deps{
-		DB: d, Services: e.svcs,
+		DB: d, Services: e.svcs, Downloads: youtube.NewStore(d),
 		Overseerr: overseerr.New(up("overseerr")),
 		PMS:       plex.NewPMS(up("plex"), plex.Identity{ClientID: "medianest-test", Product: "MediaNest"}),
 		Tokens:    fakeTokens{alice.ID: aliceToken, bob.ID: bobToken},

@@ -78,6 +78,12 @@ type Auditor interface {
 	Record(ctx context.Context, e audit.Entry)
 }
 
+// Downloads counts a user's downloads by status (*youtube.Store); the
+// dashboard shows them beside the requests.
+type Downloads interface {
+	StatusCounts(ctx context.Context, userID int64) (map[string]int64, error)
+}
+
 // Guard is the authentication middleware (*auth.Service).
 type Guard interface {
 	RequireUser(http.Handler) http.Handler
@@ -109,6 +115,7 @@ type Deps struct {
 	Notifier  Notifier
 	Events    Publisher
 	Audit     Auditor
+	Downloads Downloads
 	Config    Config
 	// BasePath is the path of server.base_url ("" or "/medianest"); image
 	// URLs handed to browsers start with it.
@@ -133,18 +140,19 @@ type Deps struct {
 // Service serves the media requests, the Plex library and the dashboard
 // numbers.
 type Service struct {
-	db       *db.DB
-	svcs     ServiceStore
-	os       Overseerr
-	pms      PMS
-	tokens   TokenSource
-	notifier Notifier
-	pub      Publisher
-	audit    Auditor
-	cfg      Config
-	basePath string
-	log      *slog.Logger
-	now      func() time.Time
+	db        *db.DB
+	svcs      ServiceStore
+	os        Overseerr
+	pms       PMS
+	tokens    TokenSource
+	notifier  Notifier
+	pub       Publisher
+	audit     Auditor
+	downloads Downloads
+	cfg       Config
+	basePath  string
+	log       *slog.Logger
+	now       func() time.Time
 
 	searches   *expirable.LRU[searchKey, overseerr.SearchPage]
 	userMap    *expirable.LRU[int64, int64]
@@ -193,7 +201,7 @@ func New(d Deps) (*Service, error) {
 	}
 	s := &Service{
 		db: d.DB, svcs: d.Services, os: d.Overseerr, pms: d.PMS, tokens: d.Tokens,
-		notifier: d.Notifier, pub: d.Events, audit: d.Audit, cfg: d.Config,
+		notifier: d.Notifier, pub: d.Events, audit: d.Audit, downloads: d.Downloads, cfg: d.Config,
 		basePath: trimBase(d.BasePath), log: d.Logger, now: d.Now,
 		searches:  newSearchCache(),
 		userMap:   expirable.NewLRU[int64, int64](4096, nil, userMapTTL),

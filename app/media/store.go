@@ -345,3 +345,35 @@ func (s *Service) deleteRequestRow(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// RequestStatusCounts returns how many requests userID has in each status;
+// userID 0 counts everyone's.
+func (s *Service) RequestStatusCounts(ctx context.Context, userID int64) (map[string]int64, error) {
+	q, args := `SELECT status, count(*) FROM media_requests GROUP BY status`, []any(nil)
+	if userID != 0 {
+		q, args = `SELECT status, count(*) FROM media_requests WHERE user_id = ? GROUP BY status`, []any{userID}
+	}
+	m, err := db.Counts[string](ctx, s.db.R, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("media: count requests: %w", err)
+	}
+	return m, nil
+}
+
+// RequestCountsByUser returns how many requests each of ids has (absent:
+// none).
+func (s *Service) RequestCountsByUser(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	if len(ids) == 0 {
+		return map[int64]int64{}, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	q := `SELECT user_id, count(*) FROM media_requests WHERE user_id IN (?` + strings.Repeat(",?", len(ids)-1) + `) GROUP BY user_id`
+	m, err := db.Counts[int64](ctx, s.db.R, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("media: count requests by user: %w", err)
+	}
+	return m, nil
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"medianest/app/principal"
+	"medianest/app/youtube"
 
 	"medianest/app/apperr"
 	"medianest/app/audit"
@@ -75,7 +76,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 
 	med, err := media.New(media.Deps{
 		DB: s.db, Services: store, Overseerr: ovr, PMS: pms,
-		Tokens: authSvc, Notifier: ntf, Events: hub, Audit: rec,
+		Tokens: authSvc, Notifier: ntf, Events: hub, Audit: rec, Downloads: youtube.NewStore(s.db),
 		Config: media.Config{
 			WebhookSecret:     cfg.Overseerr.WebhookSecret,
 			ReconcileInterval: cfg.Overseerr.ReconcileInterval.D(),

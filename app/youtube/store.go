@@ -1,0 +1,68 @@
+// Package youtube downloads YouTube videos and playlists into a Plex
+// library. It owns the downloads and download_items tables: other packages
+// learn about downloads only through the small readers here.
+package youtube
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"medianest/db"
+)
+
+// Store reads and writes the downloads tables.
+type Store struct {
+	db *db.DB
+}
+
+// NewStore returns the store over d.
+func NewStore(d *db.DB) *Store { return &Store{db: d} }
+
+// StatusCounts returns how many downloads userID has in each status; userID
+// 0 counts everyone's.
+func (s *Store) StatusCounts(ctx context.Context, userID int64) (map[string]int64, error) {
+	q, args := `SELECT status, count(*) FROM downloads GROUP BY status`, []any(nil)
+	if userID != 0 {
+		q, args = `SELECT status, count(*) FROM downloads WHERE user_id = ? GROUP BY status`, []any{userID}
+	}
+	m, err := db.Counts[string](ctx, s.db.R, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("youtube: count downloads: %w", err)
+	}
+	return m, nil
+}
+
+// CountsByUser returns how many downloads each of ids has (absent: none).
+func (s *Store) CountsByUser(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	if len(ids) == 0 {
+		return map[int64]int64{}, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	q := `SELECT user_id, count(*) FROM downloads WHERE user_id IN (?` + strings.Repeat(",?", len(ids)-1) + `) GROUP BY user_id`
+	m, err := db.Counts[int64](ctx, s.db.R, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("youtube: count downloads by user: %w", err)
+	}
+	return m, nil
+}
+
+// StoredBytes is the size of the completed files still on disk, of userID
+// or (0) of everyone.
+func (s *Store) StoredBytes(ctx context.Context, userID int64) (int64, error) {
+	q := `SELECT coalesce(sum(i.size_bytes), 0) FROM download_items i JOIN downloads d ON d.id = i.download_id
+		WHERE i.status = 'completed' AND i.file_path != ''`
+	args := []any{}
+	if userID != 0 {
+		q += ` AND d.user_id = ?`
+		args = append(args, userID)
+	}
+	var n int64
+	if err := s.db.R.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("youtube: stored bytes: %w", err)
+	}
+	return n, nil
+}
