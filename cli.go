@@ -51,6 +51,7 @@ type env struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	configFlag := &cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the configuration from `FILE` (also $MEDIANEST_CONFIG)"}
+	server := e.serverCommand(configFlag)
 	app := &cli.App{
 		Name:                 "medianest",
 		Usage:                "the Plex portal for friends and family",
@@ -58,11 +59,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		Flags:                []cli.Flag{configFlag},
-		DefaultCommand:       "server",
 		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {},
+		// No arguments at all runs the server. This is not cli's
+		// DefaultCommand, which also runs it whenever a subcommand's first
+		// argument equals a flag's name (`user add --admin admin`).
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("there is no command %q", c.Args().First())}
+			}
+			return server.Action(c)
+		},
 		Commands: []*cli.Command{
-			e.serverCommand(configFlag),
+			server,
 			e.migrateCommand(configFlag),
 			e.doctorCommand(configFlag),
 			e.userCommand(configFlag),
@@ -73,16 +82,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return usageError{err}
 		},
 	}
-	var unknown string
-	app.CommandNotFound = func(c *cli.Context, name string) { unknown = name }
 	app.HideVersion = true
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = app.OnUsageError
 	}
 	err := app.RunContext(ctx, args)
-	if unknown != "" {
-		err = usageError{fmt.Errorf("there is no command %q", unknown)}
-	}
 	var ue usageError
 	switch {
 	case err == nil:
@@ -181,7 +185,7 @@ var serverFlags = []cli.Flag{
 func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
 	return &cli.Command{
 		Name:  "server",
-		Usage: "run the web server (the default command)",
+		Usage: "run the web server (what `medianest` alone runs)",
 		Flags: append([]cli.Flag{configFlag}, serverFlags...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
