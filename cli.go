@@ -25,7 +25,6 @@ import (
 	"medianest/app/config"
 	"medianest/app/doctor"
 	"medianest/app/httpx"
-	"medianest/app/secret"
 	"medianest/app/server"
 	"medianest/db"
 )
@@ -202,26 +201,15 @@ func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
 
 func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	log := newLogger(cfg, e.stderr)
-	if err := os.MkdirAll(cfg.Data.Dir, 0o750); err != nil {
-		return fmt.Errorf("cannot create the data directory %s: %w", cfg.Data.Dir, err)
-	}
-	key, created, err := secret.LoadKey(cfg.Security.SecretKey, cfg.Security.SecretKeyFile, cfg.SecretKeyPath())
+	data, err := server.Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	if created {
+	defer data.Close()
+	if data.KeyCreated {
 		log.Info("created a new secret key; back it up with the database", "path", cfg.SecretKeyPath())
 	}
-	box, err := secret.NewBox(key)
-	if err != nil {
-		return err
-	}
-	d, err := openDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	srv, err := server.New(ctx, cfg, d, server.Options{Version: version, Logger: log, Box: box})
+	srv, err := server.New(ctx, cfg, data.DB, server.Options{Version: version, Logger: log, Box: data.Box})
 	if err != nil {
 		return err
 	}
@@ -241,48 +229,6 @@ func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	return nil
 }
 
-// openDB opens the database and brings its schema up to date when
-// database.auto_migrate allows; otherwise it refuses an old schema.
-func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, error) {
-	path := cfg.DatabasePath()
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("cannot create the database directory: %w", err)
-	}
-	d, err := db.Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	m, err := db.NewMigrator(d)
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	cur, target, err := m.Versions(ctx)
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	if cur > target {
-		d.Close()
-		return nil, fmt.Errorf("the database schema (version %d) is newer than this MediaNest knows (version %d); run the newer MediaNest or restore a backup", cur, target)
-	}
-	if cur < target {
-		if !cfg.Database.AutoMigrate {
-			d.Close()
-			return nil, fmt.Errorf("the database schema is at version %d but this MediaNest needs version %d; run `medianest migrate up` (database.auto_migrate is false)", cur, target)
-		}
-		res, err := m.Up(ctx)
-		if err != nil {
-			d.Close()
-			return nil, err
-		}
-		for _, r := range res {
-			log.Info("migrated", "migration", r.Source.Path, "duration", r.Duration)
-		}
-	}
-	return d, nil
-}
-
 func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
 	withMigrator := func(f func(ctx context.Context, m *db.Migrator) error) cli.ActionFunc {
 		return func(c *cli.Context) error {
@@ -293,10 +239,7 @@ func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if err := os.MkdirAll(filepath.Dir(cfg.DatabasePath()), 0o750); err != nil {
-				return err
-			}
-			d, err := db.Open(c.Context, cfg.DatabasePath())
+			d, err := server.OpenDatabase(c.Context, cfg)
 			if err != nil {
 				return err
 			}
@@ -511,25 +454,14 @@ func (e *env) withAuth(c *cli.Context, f func(ctx context.Context, a *auth.Servi
 		return err
 	}
 	log := newLogger(cfg, io.Discard)
-	if err := os.MkdirAll(cfg.Data.Dir, 0o750); err != nil {
-		return fmt.Errorf("cannot create the data directory %s: %w", cfg.Data.Dir, err)
-	}
-	key, _, err := secret.LoadKey(cfg.Security.SecretKey, cfg.Security.SecretKeyFile, cfg.SecretKeyPath())
+	data, err := server.Open(c.Context, cfg, log)
 	if err != nil {
 		return err
 	}
-	box, err := secret.NewBox(key)
-	if err != nil {
-		return err
-	}
-	d, err := openDB(c.Context, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
+	defer data.Close()
 	// Changes made here are audited like the admin API's, with the actor "cli".
-	rec := audit.New(d, nil).WithLogger(log)
-	a, err := auth.New(auth.Deps{DB: d, Box: box, Config: cfg, Logger: log, Audit: rec})
+	rec := audit.New(data.DB, nil).WithLogger(log)
+	a, err := auth.New(auth.Deps{DB: data.DB, Box: data.Box, Config: cfg, Logger: log, Audit: rec})
 	if err != nil {
 		return err
 	}
