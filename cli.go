@@ -27,7 +27,6 @@ import (
 	"medianest/app/config"
 	"medianest/app/doctor"
 	"medianest/app/httpx"
-	"medianest/app/secret"
 	"medianest/app/server"
 	"medianest/db"
 )
@@ -53,6 +52,7 @@ type env struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	configFlag := &cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the configuration from `FILE` (also $MEDIANEST_CONFIG)"}
+	server := e.serverCommand(configFlag)
 	app := &cli.App{
 		Name:                 "medianest",
 		Usage:                "the Plex portal for friends and family",
@@ -60,11 +60,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		Flags:                []cli.Flag{configFlag},
-		DefaultCommand:       "server",
 		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {},
+		// No arguments at all runs the server. This is not cli's
+		// DefaultCommand, which also runs it whenever a subcommand's first
+		// argument equals a flag's name (`user add --admin admin`).
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("there is no command %q", c.Args().First())}
+			}
+			return server.Action(c)
+		},
 		Commands: []*cli.Command{
-			e.serverCommand(configFlag),
+			server,
 			e.migrateCommand(configFlag),
 			e.doctorCommand(configFlag),
 			e.userCommand(configFlag),
@@ -75,16 +83,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return usageError{err}
 		},
 	}
-	var unknown string
-	app.CommandNotFound = func(c *cli.Context, name string) { unknown = name }
 	app.HideVersion = true
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = app.OnUsageError
 	}
 	err := app.RunContext(ctx, args)
-	if unknown != "" {
-		err = usageError{fmt.Errorf("there is no command %q", unknown)}
-	}
 	var ue usageError
 	switch {
 	case err == nil:
@@ -183,7 +186,7 @@ var serverFlags = []cli.Flag{
 func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
 	return &cli.Command{
 		Name:  "server",
-		Usage: "run the web server (the default command)",
+		Usage: "run the web server (what `medianest` alone runs)",
 		Flags: append([]cli.Flag{configFlag}, serverFlags...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -200,26 +203,15 @@ func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
 
 func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	log := newLogger(cfg, e.stderr)
-	if err := os.MkdirAll(cfg.Data.Dir, 0o750); err != nil {
-		return fmt.Errorf("cannot create the data directory %s: %w", cfg.Data.Dir, err)
-	}
-	key, created, err := secret.LoadKey(cfg.Security.SecretKey, cfg.Security.SecretKeyFile, cfg.SecretKeyPath())
+	data, err := server.Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	if created {
+	defer data.Close()
+	if data.KeyCreated {
 		log.Info("created a new secret key; back it up with the database", "path", cfg.SecretKeyPath())
 	}
-	box, err := secret.NewBox(key)
-	if err != nil {
-		return err
-	}
-	d, err := openDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	srv, err := server.New(ctx, cfg, d, server.Options{Version: version, Logger: log, Box: box})
+	srv, err := server.New(ctx, cfg, data.DB, server.Options{Version: version, Logger: log, Box: data.Box})
 	if err != nil {
 		return err
 	}
@@ -239,48 +231,6 @@ func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	return nil
 }
 
-// openDB opens the database and brings its schema up to date when
-// database.auto_migrate allows; otherwise it refuses an old schema.
-func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, error) {
-	path := cfg.DatabasePath()
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("cannot create the database directory: %w", err)
-	}
-	d, err := db.Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	m, err := db.NewMigrator(d)
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	cur, target, err := m.Versions(ctx)
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	if cur > target {
-		d.Close()
-		return nil, fmt.Errorf("the database schema (version %d) is newer than this MediaNest knows (version %d); run the newer MediaNest or restore a backup", cur, target)
-	}
-	if cur < target {
-		if !cfg.Database.AutoMigrate {
-			d.Close()
-			return nil, fmt.Errorf("the database schema is at version %d but this MediaNest needs version %d; run `medianest migrate up` (database.auto_migrate is false)", cur, target)
-		}
-		res, err := m.Up(ctx)
-		if err != nil {
-			d.Close()
-			return nil, err
-		}
-		for _, r := range res {
-			log.Info("migrated", "migration", r.Source.Path, "duration", r.Duration)
-		}
-	}
-	return d, nil
-}
-
 func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
 	withMigrator := func(f func(ctx context.Context, m *db.Migrator) error) cli.ActionFunc {
 		return func(c *cli.Context) error {
@@ -291,10 +241,7 @@ func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if err := os.MkdirAll(filepath.Dir(cfg.DatabasePath()), 0o750); err != nil {
-				return err
-			}
-			d, err := db.Open(c.Context, cfg.DatabasePath())
+			d, err := server.OpenDatabase(c.Context, cfg)
 			if err != nil {
 				return err
 			}
@@ -509,25 +456,14 @@ func (e *env) withAuth(c *cli.Context, f func(ctx context.Context, a *auth.Servi
 		return err
 	}
 	log := newLogger(cfg, io.Discard)
-	if err := os.MkdirAll(cfg.Data.Dir, 0o750); err != nil {
-		return fmt.Errorf("cannot create the data directory %s: %w", cfg.Data.Dir, err)
-	}
-	key, _, err := secret.LoadKey(cfg.Security.SecretKey, cfg.Security.SecretKeyFile, cfg.SecretKeyPath())
+	data, err := server.Open(c.Context, cfg, log)
 	if err != nil {
 		return err
 	}
-	box, err := secret.NewBox(key)
-	if err != nil {
-		return err
-	}
-	d, err := openDB(c.Context, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
+	defer data.Close()
 	// Changes made here are audited like the admin API's, with the actor "cli".
-	rec := audit.New(d, nil).WithLogger(log)
-	a, err := auth.New(auth.Deps{DB: d, Box: box, Config: cfg, Logger: log, Audit: rec})
+	rec := audit.New(data.DB, nil).WithLogger(log)
+	a, err := auth.New(auth.Deps{DB: data.DB, Box: data.Box, Config: cfg, Logger: log, Audit: rec})
 	if err != nil {
 		return err
 	}

@@ -39,11 +39,18 @@ func freeAddr(t *testing.T) string {
 // and waits until it answers /health.
 func startServer(t *testing.T, addr string, args ...string) (stop func() (int, string)) {
 	t.Helper()
+	return startRun(t, addr, append([]string{"server"}, args...)...)
+}
+
+// startRun runs `medianest args...`, which must start the server, until the
+// returned stop is called, and waits until it answers /health.
+func startRun(t *testing.T, addr string, args ...string) (stop func() (int, string)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var errb bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, append([]string{"medianest", "server"}, args...), strings.NewReader(""), &bytes.Buffer{}, &errb)
+		done <- run(ctx, append([]string{"medianest"}, args...), strings.NewReader(""), &bytes.Buffer{}, &errb)
 	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -70,7 +77,8 @@ func startServer(t *testing.T, addr string, args ...string) (stop func() (int, s
 		case code := <-done:
 			return code, errb.String()
 		case <-time.After(15 * time.Second):
-			t.Fatal("server did not stop")
+			// Errorf, not Fatal: stop may run in a subtest of t.
+			t.Errorf("server did not stop within 15s")
 			return -1, ""
 		}
 	}
@@ -312,6 +320,94 @@ func TestUserCommands(t *testing.T) {
 		d.R.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action = ?`, action).Scan(&n)
 		if n == 0 {
 			t.Errorf("no %s in the audit log", action)
+		}
+	}
+}
+
+// runCLIWithin is runCLIWithStdin under a deadline, so that a command that
+// wrongly starts the server fails the test instead of hanging it.
+func runCLIWithin(t *testing.T, within time.Duration, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, append([]string{"medianest"}, args...), strings.NewReader(stdin), &out, &errb)
+	if ctx.Err() != nil {
+		t.Fatalf("%v ran until its %v deadline (did it start the server?): exit %d, stderr %q", args, within, code, errb.String())
+	}
+	return code, out.String(), errb.String()
+}
+
+// Account names that equal a flag or a command name are names like any
+// other: `user add --admin admin` creates admin and does not start the
+// server.
+func TestUserNamesEqualToFlagsAndCommands(t *testing.T) {
+	dir := t.TempDir()
+	dataDir := filepath.Join(dir, "data")
+	cfgPath := filepath.Join(dir, "m.toml")
+	// Should a command start the server anyway, it listens on a free port.
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf("[server]\nlisten = %q\n[data]\ndir = %q\n", freeAddr(t), dataDir)), 0o600)
+	common := []string{"--config", cfgPath, "--data-dir", dataDir}
+	const pw = "a long enough password\n"
+	for _, name := range []string{"admin", "email", "server", "migrate", "config", "data-dir", "password-stdin", "user", "add"} {
+		steps := []struct {
+			stdin string
+			args  []string
+			want  string
+		}{
+			{pw, []string{"user", "add", "--admin", "--password-stdin", "--email", name + "@example.com"}, "Created " + name + " "},
+			{pw, []string{"user", "passwd", "--password-stdin"}, "Password of " + name + " changed"},
+			{"", []string{"user", "role"}, name + " is now user."},
+			{"", []string{"user", "disable"}, name + " is disabled"},
+			{"", []string{"user", "enable"}, name + " is enabled."},
+		}
+		for _, s := range steps {
+			args := append(append(s.args[:len(s.args):len(s.args)], common...), name)
+			if s.args[1] == "role" {
+				args = append(args, "user")
+			}
+			code, out, errs := runCLIWithin(t, 20*time.Second, s.stdin, args...)
+			if code != 0 || !strings.Contains(out, s.want) {
+				t.Fatalf("%v: exit %d, stdout %q, stderr %q; want %q", args, code, out, errs, s.want)
+			}
+		}
+	}
+	code, out, _ := runCLIWithin(t, 20*time.Second, "", append([]string{"user", "list"}, common...)...)
+	if code != 0 || strings.Count(out, "@example.com") != 9 {
+		t.Fatalf("list: %d\n%s", code, out)
+	}
+}
+
+// The server is what runs when no command is given; anything else that is
+// not a command is a usage error.
+func TestServerIsTheCommandWithoutArguments(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	addr := freeAddr(t)
+	t.Setenv("MEDIANEST_SERVER_LISTEN", addr)
+	stop := startRun(t, addr)
+	if code, logs := stop(); code != 0 {
+		t.Fatalf("medianest alone: exit %d: %s", code, logs)
+	}
+
+	cfgPath := filepath.Join(dir, "m.toml")
+	addr = freeAddr(t)
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf("[server]\nlisten = %q\n", addr)), 0o600)
+	t.Setenv("MEDIANEST_SERVER_LISTEN", "")
+	stop = startRun(t, addr, "--config", cfgPath)
+	if code, logs := stop(); code != 0 {
+		t.Fatalf("medianest --config: exit %d: %s", code, logs)
+	}
+
+	for _, args := range [][]string{
+		{"frobnicate"},
+		{"--config", cfgPath, "config"},
+		{"--config", cfgPath, "frobnicate"},
+		{"server", "stray"},
+	} {
+		code, _, errs := runCLIWithin(t, 20*time.Second, "", args...)
+		if code != 2 || !strings.Contains(errs, "medianest: ") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one sentence", args, code, errs)
 		}
 	}
 }

@@ -116,6 +116,15 @@ status_page = %q
 			stop()
 		}
 	})
+	// The scenario runs as ordered steps that share its state. It stops at
+	// the first step that fails, which is then the one reported, instead of
+	// letting the later steps fail because of it.
+	step := func(name string, f func(t *testing.T)) {
+		t.Helper()
+		if !t.Run(name, f) {
+			t.FailNow()
+		}
+	}
 	base := "http://" + addr
 
 	owner := newBrowser(t, base)
@@ -123,14 +132,16 @@ status_page = %q
 	stranger := newBrowser(t, base)
 	anon := newBrowser(t, base)
 
-	if r := anon.expect("GET", "/api/v1/auth/session", nil, 401); r.Error.Code != "UNAUTHORIZED" {
-		t.Fatalf("anonymous session: %s", r.Body)
-	}
+	step("anonymous visitor", func(t *testing.T) {
+		if r := anon.expect(t, "GET", "/api/v1/auth/session", nil, 401); r.Error.Code != "UNAUTHORIZED" {
+			t.Fatalf("anonymous session: %s", r.Body)
+		}
+	})
 
 	// 1. Plex sign-in: the owner becomes admin, Jane a user, the stranger
 	// is turned away.
 	var ownerUser, janeUser e2eUser
-	{
+	step("Plex sign-in", func(t *testing.T) {
 		r := plexSignIn(t, owner, tv, e2eOwnerTVToken)
 		if r.Status != 200 {
 			t.Fatalf("owner verify: %d %s", r.Status, r.Body)
@@ -142,7 +153,7 @@ status_page = %q
 		if owner.cookie("medianest_session") == "" {
 			t.Fatal("no session cookie after the owner's sign-in")
 		}
-		sess := decode[e2eSession](t, owner.expect("GET", "/api/v1/auth/session", nil, 200).Data)
+		sess := decode[e2eSession](t, owner.expect(t, "GET", "/api/v1/auth/session", nil, 200).Data)
 		if sess.Session.Via != "cookie" || sess.User.ID != ownerUser.ID || sess.Session.ID == 0 {
 			t.Fatalf("owner session: %+v", sess)
 		}
@@ -155,7 +166,7 @@ status_page = %q
 		if janeUser.Role != "user" || janeUser.Provider != "plex" || janeUser.ID == ownerUser.ID {
 			t.Fatalf("jane: %+v", janeUser)
 		}
-		if r := jane.expect("GET", "/api/v1/admin/users", nil, 403); r.Error.Code != "FORBIDDEN" {
+		if r := jane.expect(t, "GET", "/api/v1/admin/users", nil, 403); r.Error.Code != "FORBIDDEN" {
 			t.Fatalf("jane on an admin route: %s", r.Body)
 		}
 
@@ -172,27 +183,35 @@ status_page = %q
 		if stranger.cookie("medianest_session") != "" {
 			t.Fatal("the stranger got a session cookie")
 		}
-		stranger.expect("GET", "/api/v1/auth/session", nil, 401)
-	}
+		stranger.expect(t, "GET", "/api/v1/auth/session", nil, 401)
+	})
 
 	// Jane watches her live events from here on.
-	events := jane.openEvents()
+	var events *e2eEvents
+	t.Cleanup(func() {
+		if events != nil {
+			events.close()
+		}
+	})
+	step("Jane opens her event stream", func(t *testing.T) {
+		events = jane.openEvents(t)
+	})
 
 	// 2. Library browsing with Jane's own server token, search and requests.
 	var sintel, tears e2eRequest
-	{
+	step("browsing and requests", func(t *testing.T) {
 		libs := decode[[]struct {
 			Key, Title, Type string
 			ItemCount        int `json:"itemCount"`
-		}](t, jane.expect("GET", "/api/v1/plex/libraries", nil, 200).Data)
+		}](t, jane.expect(t, "GET", "/api/v1/plex/libraries", nil, 200).Data)
 		if len(libs) != 1 || libs[0].Key != "1" || libs[0].Title != "Movies" || libs[0].Type != "movie" || libs[0].ItemCount != e2eSeededMovies {
 			t.Fatalf("jane's libraries: %+v", libs)
 		}
-		ownerLibs := decode[[]struct{ Key string }](t, owner.expect("GET", "/api/v1/plex/libraries", nil, 200).Data)
+		ownerLibs := decode[[]struct{ Key string }](t, owner.expect(t, "GET", "/api/v1/plex/libraries", nil, 200).Data)
 		if len(ownerLibs) != 2 {
 			t.Fatalf("the owner sees %d libraries, want 2", len(ownerLibs))
 		}
-		r := jane.expect("GET", "/api/v1/plex/libraries/1/items?limit=10", nil, 200)
+		r := jane.expect(t, "GET", "/api/v1/plex/libraries/1/items?limit=10", nil, 200)
 		items := decode[[]struct {
 			RatingKey string `json:"ratingKey"`
 			Title     string
@@ -204,28 +223,28 @@ status_page = %q
 		if strings.Contains(string(r.Body), e2eJaneSrvToken) || strings.Contains(string(r.Body), pms.OwnerToken()) {
 			t.Fatal("a Plex token reached the browser in an item listing")
 		}
-		r = jane.expect("GET", "/api/v1/plex/libraries/1/items?offset=50&limit=10", nil, 200)
+		r = jane.expect(t, "GET", "/api/v1/plex/libraries/1/items?offset=50&limit=10", nil, 200)
 		if n := len(decode[[]json.RawMessage](t, r.Data)); n != e2eSeededMovies-50 || metaInt(r, "total") != e2eSeededMovies {
 			t.Fatalf("last page: %d items, meta %v", n, r.Meta)
 		}
-		if r := jane.expect("GET", "/api/v1/plex/libraries/2/items?limit=10", nil, 404); r.Error.Code != "NOT_FOUND" {
+		if r := jane.expect(t, "GET", "/api/v1/plex/libraries/2/items?limit=10", nil, 404); r.Error.Code != "NOT_FOUND" {
 			t.Fatalf("unshared library: %s", r.Body)
 		}
 		// Nothing of the unshared library leaks through the other routes.
-		if r := jane.expect("GET", "/api/v1/plex/items/"+hidden.RatingKey, nil, 404); r.Error.Code != "NOT_FOUND" {
+		if r := jane.expect(t, "GET", "/api/v1/plex/items/"+hidden.RatingKey, nil, 404); r.Error.Code != "NOT_FOUND" {
 			t.Fatalf("an item of an unshared library: %s", r.Body)
 		}
-		owner.expect("GET", "/api/v1/plex/items/"+hidden.RatingKey, nil, 200)
-		if r := jane.expect("GET", "/api/v1/plex/search?query=Hidden", nil, 200); strings.Contains(string(r.Body), "Hidden Frontier") {
+		owner.expect(t, "GET", "/api/v1/plex/items/"+hidden.RatingKey, nil, 200)
+		if r := jane.expect(t, "GET", "/api/v1/plex/search?query=Hidden", nil, 200); strings.Contains(string(r.Body), "Hidden Frontier") {
 			t.Fatalf("plex search shows an unshared title: %s", r.Body)
 		}
-		if r := owner.expect("GET", "/api/v1/plex/search?query=Hidden", nil, 200); !strings.Contains(string(r.Body), "Hidden Frontier") {
+		if r := owner.expect(t, "GET", "/api/v1/plex/search?query=Hidden", nil, 200); !strings.Contains(string(r.Body), "Hidden Frontier") {
 			t.Fatalf("the owner's plex search misses a title: %s", r.Body)
 		}
 		recent := decode[[]struct {
 			Title     string
 			SectionID int64 `json:"librarySectionId"`
-		}](t, jane.expect("GET", "/api/v1/plex/recently-added?limit=100", nil, 200).Data)
+		}](t, jane.expect(t, "GET", "/api/v1/plex/recently-added?limit=100", nil, 200).Data)
 		if len(recent) == 0 {
 			t.Fatal("recently added is empty for jane")
 		}
@@ -245,7 +264,7 @@ status_page = %q
 			t.Fatal("the Plex server never saw Jane's own access token")
 		}
 
-		r = jane.expect("GET", "/api/v1/media/search?query=sintel", nil, 200)
+		r = jane.expect(t, "GET", "/api/v1/media/search?query=sintel", nil, 200)
 		found := findResult(t, r, "movie", 45745)
 		if found == nil || found.Title != "Sintel" || found.Year == nil || *found.Year != 2010 || found.Requested {
 			t.Fatalf("search result for Sintel: %+v (%s)", found, r.Body)
@@ -255,7 +274,7 @@ status_page = %q
 		}
 
 		ovr.ResetCalls()
-		r = jane.expect("POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 45745}, 201)
+		r = jane.expect(t, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 45745}, 201)
 		sintel = decode[e2eRequest](t, r.Data)
 		if sintel.Status != "pending" || sintel.OverseerrRequestID == nil || *sintel.OverseerrRequestID <= 0 ||
 			sintel.UserID != janeUser.ID || sintel.Title != "Sintel" || sintel.CompletedAt != nil {
@@ -275,19 +294,19 @@ status_page = %q
 			t.Fatalf("the request did not go to Overseerr with X-API-User %d", overseerrtest.JaneID)
 		}
 
-		if r := jane.expect("POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 45745}, 409); r.Error.Code != "ALREADY_REQUESTED" {
+		if r := jane.expect(t, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 45745}, 409); r.Error.Code != "ALREADY_REQUESTED" {
 			t.Fatalf("second request: %s", r.Body)
 		}
-		r = jane.expect("GET", "/api/v1/media/search?query=sintel", nil, 200)
+		r = jane.expect(t, "GET", "/api/v1/media/search?query=sintel", nil, 200)
 		if found := findResult(t, r, "movie", 45745); found == nil || !found.Requested {
 			t.Fatalf("Sintel not shown as requested after the request: %s", r.Body)
 		}
 
-		tears = decode[e2eRequest](t, jane.expect("POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 133701}, 201).Data)
+		tears = decode[e2eRequest](t, jane.expect(t, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 133701}, 201).Data)
 		if tears.Status != "pending" || tears.OverseerrRequestID == nil {
 			t.Fatalf("second title: %+v", tears)
 		}
-		mine := jane.expect("GET", "/api/v1/media/requests", nil, 200)
+		mine := jane.expect(t, "GET", "/api/v1/media/requests", nil, 200)
 		if n := len(decode[[]e2eRequest](t, mine.Data)); n != 2 || metaInt(mine, "total") != 2 {
 			t.Fatalf("jane's requests: %s", mine.Body)
 		}
@@ -296,7 +315,7 @@ status_page = %q
 			RecentlyAdded []struct {
 				SectionID int64 `json:"librarySectionId"`
 			} `json:"recentlyAdded"`
-		}](t, jane.expect("GET", "/api/v1/dashboard/stats", nil, 200).Data)
+		}](t, jane.expect(t, "GET", "/api/v1/dashboard/stats", nil, 200).Data)
 		if stats.Requests["total"] != 2 || stats.Requests["pending"] != 2 || len(stats.RecentlyAdded) == 0 {
 			t.Fatalf("jane's dashboard stats: %+v", stats)
 		}
@@ -305,12 +324,12 @@ status_page = %q
 				t.Fatalf("dashboard recently added shows section %d to jane", it.SectionID)
 			}
 		}
-		owner.expect("GET", fmt.Sprintf("/api/v1/media/requests/%d", sintel.ID), nil, 200)
-		stranger.expect("GET", fmt.Sprintf("/api/v1/media/requests/%d", sintel.ID), nil, 401)
-	}
+		owner.expect(t, "GET", fmt.Sprintf("/api/v1/media/requests/%d", sintel.ID), nil, 200)
+		stranger.expect(t, "GET", fmt.Sprintf("/api/v1/media/requests/%d", sintel.ID), nil, 401)
+	})
 
 	// 3. Overseerr's webhook marks Sintel available and Jane is told.
-	{
+	step("Overseerr webhook", func(t *testing.T) {
 		hookURL := base + "/api/v1/webhooks/overseerr"
 		body := overseerrtest.WebhookBody(overseerrtest.WebhookParams{
 			NotificationType:    overseerr.NotifyMediaAvailable,
@@ -338,18 +357,18 @@ status_page = %q
 		if code, err := overseerrtest.PostWebhook(ctx, hookURL, "", body); err != nil || code != 401 {
 			t.Fatalf("webhook without a secret: %d %v", code, err)
 		}
-		if got := decode[e2eRequest](t, jane.expect("GET", fmt.Sprintf("/api/v1/media/requests/%d", sintel.ID), nil, 200).Data); got.Status != "pending" {
+		if got := decode[e2eRequest](t, jane.expect(t, "GET", fmt.Sprintf("/api/v1/media/requests/%d", sintel.ID), nil, 200).Data); got.Status != "pending" {
 			t.Fatalf("a refused webhook changed the request: %+v", got)
 		}
 		if code, err := overseerrtest.PostWebhook(ctx, hookURL, e2eHookSecret, body); err != nil || code != 204 {
 			t.Fatalf("webhook: %d %v", code, err)
 		}
-		got := decode[e2eRequest](t, jane.expect("GET", fmt.Sprintf("/api/v1/media/requests/%d", sintel.ID), nil, 200).Data)
+		got := decode[e2eRequest](t, jane.expect(t, "GET", fmt.Sprintf("/api/v1/media/requests/%d", sintel.ID), nil, 200).Data)
 		if got.Status != "available" || got.CompletedAt == nil || got.CompletedAt.IsZero() {
 			t.Fatalf("after MEDIA_AVAILABLE: %+v", got)
 		}
 
-		r := jane.expect("GET", "/api/v1/notifications", nil, 200)
+		r := jane.expect(t, "GET", "/api/v1/notifications", nil, 200)
 		notes := decode[[]struct {
 			ID         int64
 			Type, Link string
@@ -371,11 +390,11 @@ status_page = %q
 			}
 		}
 		unread := metaInt(r, "unread")
-		jane.expect("POST", fmt.Sprintf("/api/v1/notifications/%d/read", noteID), nil, 204)
-		if r := jane.expect("GET", "/api/v1/notifications", nil, 200); metaInt(r, "unread") != unread-1 {
+		jane.expect(t, "POST", fmt.Sprintf("/api/v1/notifications/%d/read", noteID), nil, 204)
+		if r := jane.expect(t, "GET", "/api/v1/notifications", nil, 200); metaInt(r, "unread") != unread-1 {
 			t.Fatalf("unread after reading one: %v, was %d", r.Meta, unread)
 		}
-		if n := decode[[]json.RawMessage](t, owner.expect("GET", "/api/v1/notifications", nil, 200).Data); len(n) != 0 {
+		if n := decode[[]json.RawMessage](t, owner.expect(t, "GET", "/api/v1/notifications", nil, 200).Data); len(n) != 0 {
 			t.Fatalf("the owner got jane's notifications: %d", len(n))
 		}
 
@@ -390,15 +409,15 @@ status_page = %q
 		events.waitFor(t, "notification", 5*time.Second, func(d json.RawMessage) bool {
 			return decode[struct{ Type string }](t, d).Type == "request.available"
 		})
-	}
+	})
 
 	// 4. The admin approves Jane's other request: it is forwarded to
 	// Overseerr and Jane sees the change live.
-	{
-		if r := jane.expect("POST", fmt.Sprintf("/api/v1/admin/requests/%d/approve", tears.ID), nil, 403); r.Error.Code != "FORBIDDEN" {
+	step("admin approval", func(t *testing.T) {
+		if r := jane.expect(t, "POST", fmt.Sprintf("/api/v1/admin/requests/%d/approve", tears.ID), nil, 403); r.Error.Code != "FORBIDDEN" {
 			t.Fatalf("jane approving: %s", r.Body)
 		}
-		r := owner.expect("POST", fmt.Sprintf("/api/v1/admin/requests/%d/approve", tears.ID), nil, 200)
+		r := owner.expect(t, "POST", fmt.Sprintf("/api/v1/admin/requests/%d/approve", tears.ID), nil, 200)
 		// Overseerr starts the download on approval, so the request may
 		// already be processing.
 		approved := func(st string) bool { return st == "approved" || st == "processing" }
@@ -415,12 +434,12 @@ status_page = %q
 		events.waitFor(t, "notification", 5*time.Second, func(d json.RawMessage) bool {
 			return decode[struct{ Type string }](t, d).Type == "request.approved"
 		})
-	}
+	})
 
 	// 5. Service status follows the Plex server down and back up.
-	{
+	step("service status", func(t *testing.T) {
 		statusOf := func(name string) (string, string) {
-			r := jane.expect("GET", "/api/v1/dashboard/status", nil, 200)
+			r := jane.expect(t, "GET", "/api/v1/dashboard/status", nil, 200)
 			list := decode[[]e2eServiceStatus](t, r.Data)
 			for _, s := range list {
 				if s.Name == name {
@@ -429,7 +448,7 @@ status_page = %q
 			}
 			return "", string(r.Body)
 		}
-		list := decode[[]e2eServiceStatus](t, jane.expect("GET", "/api/v1/dashboard/status", nil, 200).Data)
+		list := decode[[]e2eServiceStatus](t, jane.expect(t, "GET", "/api/v1/dashboard/status", nil, 200).Data)
 		var names []string
 		for _, s := range list {
 			names = append(names, s.Name)
@@ -459,13 +478,13 @@ status_page = %q
 			s := decode[e2eServiceStatus](t, d)
 			return s.Name == "plex" && s.Status == "down"
 		})
-		ready := anon.raw("GET", "/health/ready")
+		ready := anon.raw(t, "GET", "/health/ready")
 		if ready.Status != 200 || !strings.Contains(string(ready.Body), `"status":"degraded"`) {
 			t.Fatalf("ready with Plex down: %d %s", ready.Status, ready.Body)
 		}
 		// What has to come from Plex fails as a gateway error, not as a bug
 		// (answers seen before may be served from the cache).
-		if r := jane.call("GET", "/api/v1/plex/search?query=Sintel", nil); (r.Status != 502 && r.Status != 503) || r.Error.Code == "INTERNAL" {
+		if r := jane.call(t, "GET", "/api/v1/plex/search?query=Sintel", nil); (r.Status != 502 && r.Status != 503) || r.Error.Code == "INTERNAL" {
 			t.Fatalf("plex search with Plex down: %d %s", r.Status, r.Body)
 		}
 
@@ -479,14 +498,14 @@ status_page = %q
 			s := decode[e2eServiceStatus](t, d)
 			return s.Name == "plex" && s.Status == "up"
 		})
-		one := decode[e2eServiceStatus](t, jane.expect("GET", "/api/v1/dashboard/status/plex", nil, 200).Data)
+		one := decode[e2eServiceStatus](t, jane.expect(t, "GET", "/api/v1/dashboard/status/plex", nil, 200).Data)
 		if one.Status != "up" || one.Uptime24h == nil || *one.Uptime24h <= 0 || *one.Uptime24h >= 100 || one.LastCheckAt == nil {
 			t.Fatalf("plex after an outage: %+v", one)
 		}
-		jane.expect("GET", "/api/v1/dashboard/status/nope", nil, 404)
-		jane.expect("GET", "/api/v1/plex/search?query=Sintel", nil, 200)
+		jane.expect(t, "GET", "/api/v1/dashboard/status/nope", nil, 404)
+		jane.expect(t, "GET", "/api/v1/plex/search?query=Sintel", nil, 200)
 
-		ready = anon.raw("GET", "/health/ready")
+		ready = anon.raw(t, "GET", "/health/ready")
 		var rd struct {
 			Status string
 			Checks map[string]struct{ Status string }
@@ -501,11 +520,11 @@ status_page = %q
 		if strings.Contains(string(ready.Body), `"success"`) {
 			t.Fatal("the readiness probe is enveloped")
 		}
-	}
+	})
 
 	// 6. Admin: file-managed services, the notice, the audit log.
-	{
-		r := owner.expect("GET", "/api/v1/admin/services", nil, 200)
+	step("admin settings, notice and audit", func(t *testing.T) {
+		r := owner.expect(t, "GET", "/api/v1/admin/services", nil, 200)
 		for _, secret := range []string{pms.OwnerToken(), ovr.APIKey()} {
 			if strings.Contains(string(r.Body), secret) {
 				t.Fatalf("GET /admin/services shows a secret: %s", r.Body)
@@ -529,27 +548,27 @@ status_page = %q
 		if !seen["plex"] || !seen["overseerr"] || !seen["uptime_kuma"] {
 			t.Fatalf("services: %s", r.Body)
 		}
-		if r := owner.expect("PUT", "/api/v1/admin/services/plex", map[string]any{"url": "not a url", "enabled": true}, 400); r.Error.Code != "VALIDATION_ERROR" {
+		if r := owner.expect(t, "PUT", "/api/v1/admin/services/plex", map[string]any{"url": "not a url", "enabled": true}, 400); r.Error.Code != "VALIDATION_ERROR" {
 			t.Fatalf("PUT a bad URL: %s", r.Body)
 		}
-		if r := owner.expect("PUT", "/api/v1/admin/services/plex", map[string]any{"url": pms.URL, "enabled": true}, 409); r.Error.Code != "CONFLICT" {
+		if r := owner.expect(t, "PUT", "/api/v1/admin/services/plex", map[string]any{"url": pms.URL, "enabled": true}, 409); r.Error.Code != "CONFLICT" {
 			t.Fatalf("PUT a file-managed service: %s", r.Body)
 		}
 
 		// A cookie-carrying request from another site is refused.
-		if r := owner.call("PUT", "/api/v1/admin/notice", map[string]any{"message": "csrf", "level": "info"},
+		if r := owner.call(t, "PUT", "/api/v1/admin/notice", map[string]any{"message": "csrf", "level": "info"},
 			"Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site"); r.Status != 403 || r.Error.Code != "CROSS_ORIGIN" {
 			t.Fatalf("cross-origin PUT: %d %s", r.Status, r.Body)
 		}
-		if n := anon.expect("GET", "/api/v1/notice", nil, 200); string(n.Data) != "null" {
+		if n := anon.expect(t, "GET", "/api/v1/notice", nil, 200); string(n.Data) != "null" {
 			t.Fatalf("notice before any: %s", n.Body)
 		}
 		msg := "Plex is down for maintenance until 20:00"
-		r = owner.expect("PUT", "/api/v1/admin/notice", map[string]any{"message": msg, "level": "warning"}, 200)
+		r = owner.expect(t, "PUT", "/api/v1/admin/notice", map[string]any{"message": msg, "level": "warning"}, 200)
 		if n := decode[struct{ Message, Level string }](t, r.Data); n.Message != msg || n.Level != "warning" {
 			t.Fatalf("PUT notice: %s", r.Body)
 		}
-		r = anon.expect("GET", "/api/v1/notice", nil, 200)
+		r = anon.expect(t, "GET", "/api/v1/notice", nil, 200)
 		if n := decode[struct {
 			Message, Level string
 			UpdatedAt      *time.Time
@@ -559,11 +578,11 @@ status_page = %q
 		events.waitFor(t, "notice", 5*time.Second, func(d json.RawMessage) bool {
 			return decode[struct{ Message string }](t, d).Message == msg
 		})
-		if r := jane.expect("PUT", "/api/v1/admin/notice", map[string]any{"message": "x", "level": "info"}, 403); r.Error.Code != "FORBIDDEN" {
+		if r := jane.expect(t, "PUT", "/api/v1/admin/notice", map[string]any{"message": "x", "level": "info"}, 403); r.Error.Code != "FORBIDDEN" {
 			t.Fatalf("jane setting the notice: %s", r.Body)
 		}
 
-		r = owner.expect("GET", "/api/v1/admin/audit?pageSize=100", nil, 200)
+		r = owner.expect(t, "GET", "/api/v1/admin/audit?pageSize=100", nil, 200)
 		entries := decode[[]struct {
 			Action, Target, ActorName string
 			ActorID                   *int64
@@ -580,24 +599,24 @@ status_page = %q
 		if actions["auth.login"] < 2 {
 			t.Errorf("audit log has %d auth.login, want the owner's and jane's", actions["auth.login"])
 		}
-		if r := owner.expect("GET", "/api/v1/admin/audit?action=notice.update", nil, 200); len(decode[[]json.RawMessage](t, r.Data)) != 1 {
+		if r := owner.expect(t, "GET", "/api/v1/admin/audit?action=notice.update", nil, 200); len(decode[[]json.RawMessage](t, r.Data)) != 1 {
 			t.Errorf("audit filtered by action: %s", r.Body)
 		}
-	}
+	})
 
 	// 7. Another process (the CLI) creates and later disables a local
 	// account; the running server honours both.
 	var carolCookie, carolToken, janeToken string
-	{
+	step("accounts managed by the CLI", func(t *testing.T) {
 		code, out, errs := runCLIWithStdin(t, e2eCarolPassword+"\n", "user", "add", "--config", cfgPath, "--password-stdin", "--email", "carol@example.com", "carol")
 		if code != 0 || !strings.Contains(out, "role user") {
 			t.Fatalf("user add: %d %q %q", code, out, errs)
 		}
 		carol := newBrowser(t, base)
-		if r := carol.expect("POST", "/api/v1/auth/login", map[string]any{"username": "carol", "password": "wrong password here"}, 401); r.Error.Code != "INVALID_CREDENTIALS" {
+		if r := carol.expect(t, "POST", "/api/v1/auth/login", map[string]any{"username": "carol", "password": "wrong password here"}, 401); r.Error.Code != "INVALID_CREDENTIALS" {
 			t.Fatalf("wrong password: %s", r.Body)
 		}
-		r := carol.expect("POST", "/api/v1/auth/login", map[string]any{"username": "carol", "password": e2eCarolPassword}, 200)
+		r := carol.expect(t, "POST", "/api/v1/auth/login", map[string]any{"username": "carol", "password": e2eCarolPassword}, 200)
 		if u := decode[struct{ User e2eUser }](t, r.Data).User; u.Username != "carol" || u.Provider != "local" || u.Role != "user" {
 			t.Fatalf("carol: %s", r.Body)
 		}
@@ -605,68 +624,55 @@ status_page = %q
 		if carolCookie == "" {
 			t.Fatal("no session cookie for carol")
 		}
-		tok := decode[struct{ Secret string }](t, carol.expect("POST", "/api/v1/auth/tokens", map[string]any{"name": "e2e", "expiresInDays": 1}, 201).Data)
+		tok := decode[struct{ Secret string }](t, carol.expect(t, "POST", "/api/v1/auth/tokens", map[string]any{"name": "e2e", "expiresInDays": 1}, 201).Data)
 		if !strings.HasPrefix(tok.Secret, "mn_") {
 			t.Fatalf("token secret %q", tok.Secret)
 		}
 		carolToken = tok.Secret
 		carolAPI := newBearer(t, base, carolToken)
-		if s := decode[e2eSession](t, carolAPI.expect("GET", "/api/v1/auth/session", nil, 200).Data); s.Session.Via != "token" || s.User.Username != "carol" {
+		if s := decode[e2eSession](t, carolAPI.expect(t, "GET", "/api/v1/auth/session", nil, 200).Data); s.Session.Via != "token" || s.User.Username != "carol" {
 			t.Fatalf("carol via token: %+v", s)
 		}
 		// A Bearer caller is not subject to the browser's origin rules.
-		carolAPI.expect("POST", "/api/v1/notifications/read-all", nil, 204)
-		carol.expect("GET", "/api/v1/auth/session", nil, 200)
+		carolAPI.expect(t, "POST", "/api/v1/notifications/read-all", nil, 204)
+		carol.expect(t, "GET", "/api/v1/auth/session", nil, 200)
 
-		janeToken = decode[struct{ Secret string }](t, jane.expect("POST", "/api/v1/auth/tokens", map[string]any{"name": "e2e"}, 201).Data).Secret
+		janeToken = decode[struct{ Secret string }](t, jane.expect(t, "POST", "/api/v1/auth/tokens", map[string]any{"name": "e2e"}, 201).Data).Secret
 
 		if code, out, errs := runCLI(t, "user", "disable", "--config", cfgPath, "carol"); code != 0 || !strings.Contains(out, "disabled") {
 			t.Fatalf("user disable: %d %q %q", code, out, errs)
 		}
 		took := eventually(t, 7*time.Second, "carol signed out after `user disable`", func() (bool, string) {
-			c := carol.call("GET", "/api/v1/auth/session", nil)
-			b := carolAPI.call("GET", "/api/v1/auth/session", nil)
+			c := carol.call(t, "GET", "/api/v1/auth/session", nil)
+			b := carolAPI.call(t, "GET", "/api/v1/auth/session", nil)
 			return c.Status == 401 && b.Status == 401 && c.Error.Code == "UNAUTHORIZED" && b.Error.Code == "UNAUTHORIZED",
 				fmt.Sprintf("cookie %d, token %d", c.Status, b.Status)
 		})
 		t.Logf("the disable took effect after %v", took)
-		if r := carol.expect("POST", "/api/v1/auth/login", map[string]any{"username": "carol", "password": e2eCarolPassword}, 403); r.Error.Code != "ACCOUNT_DISABLED" {
+		if r := carol.expect(t, "POST", "/api/v1/auth/login", map[string]any{"username": "carol", "password": e2eCarolPassword}, 403); r.Error.Code != "ACCOUNT_DISABLED" {
 			t.Fatalf("disabled sign-in: %s", r.Body)
 		}
 		// Enabling the account again does not revive what was ended.
 		if code, _, errs := runCLI(t, "user", "enable", "--config", cfgPath, "carol"); code != 0 {
 			t.Fatalf("user enable: %d %q", code, errs)
 		}
-		if r := carol.call("GET", "/api/v1/auth/session", nil); r.Status != 401 {
+		if r := carol.call(t, "GET", "/api/v1/auth/session", nil); r.Status != 401 {
 			t.Fatalf("a session ended by disable came back: %d %s", r.Status, r.Body)
 		}
-		if r := newBearer(t, base, carolToken).call("GET", "/api/v1/auth/session", nil); r.Status != 401 {
+		if r := newBearer(t, base, carolToken).call(t, "GET", "/api/v1/auth/session", nil); r.Status != 401 {
 			t.Fatalf("an API token revoked by disable came back: %d %s", r.Status, r.Body)
 		}
 		// Nobody else was signed out.
-		jane.expect("GET", "/api/v1/auth/session", nil, 200)
-		owner.expect("GET", "/api/v1/auth/session", nil, 200)
-		newBearer(t, base, janeToken).expect("GET", "/api/v1/auth/session", nil, 200)
-	}
+		jane.expect(t, "GET", "/api/v1/auth/session", nil, 200)
+		owner.expect(t, "GET", "/api/v1/auth/session", nil, 200)
+		newBearer(t, base, janeToken).expect(t, "GET", "/api/v1/auth/session", nil, 200)
+	})
 
 	// 8. No secret is kept in clear, in the database or in the logs.
-	secrets := map[string]string{
-		"PMS owner token":          e2ePMSOwnerToken,
-		"owner's plex.tv token":    e2eOwnerTVToken,
-		"jane's plex.tv token":     e2eJaneTVToken,
-		"jane's server token":      e2eJaneSrvToken,
-		"stranger's plex.tv token": e2eStrangerToken,
-		"Overseerr API key":        e2eOverseerrKey,
-		"webhook secret":           e2eHookSecret,
-		"carol's password":         e2eCarolPassword,
-		"owner's session cookie":   owner.cookie("medianest_session"),
-		"jane's session cookie":    jane.cookie("medianest_session"),
-		"carol's session cookie":   carolCookie,
-		"carol's API token":        carolToken,
-		"jane's API token":         janeToken,
-	}
+	var secrets map[string]string
 	dbPath := filepath.Join(dataDir, "medianest.db")
-	readDB := func() []byte {
+	readDB := func(t *testing.T) []byte {
+		t.Helper()
 		var all []byte
 		for _, p := range []string{dbPath, dbPath + "-wal"} {
 			b, err := os.ReadFile(p)
@@ -677,7 +683,7 @@ status_page = %q
 		}
 		return all
 	}
-	checkNoSecrets := func(where string, b []byte) {
+	checkNoSecrets := func(t *testing.T, where string, b []byte) {
 		t.Helper()
 		for name, s := range secrets {
 			if s == "" {
@@ -689,26 +695,45 @@ status_page = %q
 			}
 		}
 	}
-	live := readDB()
-	// The files really are the database the server wrote to.
-	for _, want := range []string{"jane.doe", "carol", "Sintel"} {
-		if !bytes.Contains(live, []byte(want)) {
-			t.Fatalf("the database files do not contain %q; wrong path %s?", want, dbPath)
+	step("no secret in the database while serving", func(t *testing.T) {
+		secrets = map[string]string{
+			"PMS owner token":          e2ePMSOwnerToken,
+			"owner's plex.tv token":    e2eOwnerTVToken,
+			"jane's plex.tv token":     e2eJaneTVToken,
+			"jane's server token":      e2eJaneSrvToken,
+			"stranger's plex.tv token": e2eStrangerToken,
+			"Overseerr API key":        e2eOverseerrKey,
+			"webhook secret":           e2eHookSecret,
+			"carol's password":         e2eCarolPassword,
+			"owner's session cookie":   owner.cookie("medianest_session"),
+			"jane's session cookie":    jane.cookie("medianest_session"),
+			"carol's session cookie":   carolCookie,
+			"carol's API token":        carolToken,
+			"jane's API token":         janeToken,
 		}
-	}
-	checkNoSecrets("the database (while serving)", live)
+		live := readDB(t)
+		// The files really are the database the server wrote to.
+		for _, want := range []string{"jane.doe", "carol", "Sintel"} {
+			if !bytes.Contains(live, []byte(want)) {
+				t.Fatalf("the database files do not contain %q; wrong path %s?", want, dbPath)
+			}
+		}
+		checkNoSecrets(t, "the database (while serving)", live)
+	})
 
-	events.close()
-	stopped = true
-	code, logs := stop()
-	if code != 0 {
-		t.Fatalf("server exit code %d; logs:\n%s", code, logs)
-	}
-	if !strings.Contains(logs, "listening") || !strings.Contains(logs, `"level":"DEBUG"`) {
-		t.Fatalf("the captured logs look incomplete:\n%.2000s", logs)
-	}
-	checkNoSecrets("the server's logs", []byte(logs))
-	checkNoSecrets("the database (after shutdown)", readDB())
+	step("clean shutdown, no secret in the logs or the database", func(t *testing.T) {
+		events.close()
+		stopped = true
+		code, logs := stop()
+		if code != 0 {
+			t.Fatalf("server exit code %d; logs:\n%s", code, logs)
+		}
+		if !strings.Contains(logs, "listening") || !strings.Contains(logs, `"level":"DEBUG"`) {
+			t.Fatalf("the captured logs look incomplete:\n%.2000s", logs)
+		}
+		checkNoSecrets(t, "the server's logs", []byte(logs))
+		checkNoSecrets(t, "the database (after shutdown)", readDB(t))
+	})
 }
 
 // e2eUser is the API's User.
@@ -777,7 +802,7 @@ func findResult(t *testing.T, r e2eReply, mediaType string, tmdbID int64) *e2eRe
 // poll again. It returns the last answer of /auth/plex/verify.
 func plexSignIn(t *testing.T, b *e2eBrowser, tv *plextest.TV, token string) e2eReply {
 	t.Helper()
-	r := b.expect("POST", "/api/v1/auth/plex/pin", map[string]any{}, 201)
+	r := b.expect(t, "POST", "/api/v1/auth/plex/pin", map[string]any{}, 201)
 	pin := decode[struct {
 		ID             int64
 		Code           string
@@ -794,7 +819,7 @@ func plexSignIn(t *testing.T, b *e2eBrowser, tv *plextest.TV, token string) e2eR
 		t.Fatalf("PIN answer: %s", r.Body)
 	}
 	verify := map[string]any{"pinId": pin.ID, "rememberMe": false}
-	r = b.expect("POST", "/api/v1/auth/plex/verify", verify, 202)
+	r = b.expect(t, "POST", "/api/v1/auth/plex/verify", verify, 202)
 	if st := decode[struct{ Status string }](t, r.Data).Status; st != "pending" {
 		t.Fatalf("unapproved PIN: %s", r.Body)
 	}
@@ -802,14 +827,13 @@ func plexSignIn(t *testing.T, b *e2eBrowser, tv *plextest.TV, token string) e2eR
 		t.Fatal("a session cookie before approval")
 	}
 	tv.Approve(pin.ID, token)
-	return b.call("POST", "/api/v1/auth/plex/verify", verify)
+	return b.call(t, "POST", "/api/v1/auth/plex/verify", verify)
 }
 
 // e2eBrowser is one HTTP client of the server: a browser with its cookie
 // jar (sending Origin and Sec-Fetch-Site on unsafe requests, as browsers
 // do), or a script with a Bearer token.
 type e2eBrowser struct {
-	t      *testing.T
 	base   string
 	hc     *http.Client
 	bearer string
@@ -820,11 +844,11 @@ func newBrowser(t *testing.T, base string) *e2eBrowser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &e2eBrowser{t: t, base: base, hc: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	return &e2eBrowser{base: base, hc: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
 }
 
 func newBearer(t *testing.T, base, token string) *e2eBrowser {
-	return &e2eBrowser{t: t, base: base, hc: &http.Client{Timeout: 10 * time.Second}, bearer: token}
+	return &e2eBrowser{base: base, hc: &http.Client{Timeout: 10 * time.Second}, bearer: token}
 }
 
 // e2eReply is an answer: status, headers, raw body and, when the body is
@@ -844,19 +868,19 @@ type e2eReply struct {
 	} `json:"error"`
 }
 
-func (b *e2eBrowser) request(ctx context.Context, method, path string, body any, hdr ...string) *http.Request {
-	b.t.Helper()
+func (b *e2eBrowser) request(t *testing.T, ctx context.Context, method, path string, body any, hdr ...string) *http.Request {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		j, err := json.Marshal(body)
 		if err != nil {
-			b.t.Fatal(err)
+			t.Fatal(err)
 		}
 		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, b.base+path, rd)
 	if err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -875,59 +899,59 @@ func (b *e2eBrowser) request(ctx context.Context, method, path string, body any,
 }
 
 // raw sends a request and returns the answer without reading an envelope.
-func (b *e2eBrowser) raw(method, path string) e2eReply {
-	b.t.Helper()
-	resp, err := b.hc.Do(b.request(context.Background(), method, path, nil))
+func (b *e2eBrowser) raw(t *testing.T, method, path string) e2eReply {
+	t.Helper()
+	resp, err := b.hc.Do(b.request(t, context.Background(), method, path, nil))
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		b.t.Fatalf("%s %s: read: %v", method, path, err)
+		t.Fatalf("%s %s: read: %v", method, path, err)
 	}
 	return e2eReply{Status: resp.StatusCode, Header: resp.Header, Body: body}
 }
 
 // call sends a request (with extra header name-value pairs) and reads the
 // envelope of its answer.
-func (b *e2eBrowser) call(method, path string, body any, hdr ...string) e2eReply {
-	b.t.Helper()
-	resp, err := b.hc.Do(b.request(context.Background(), method, path, body, hdr...))
+func (b *e2eBrowser) call(t *testing.T, method, path string, body any, hdr ...string) e2eReply {
+	t.Helper()
+	resp, err := b.hc.Do(b.request(t, context.Background(), method, path, body, hdr...))
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		b.t.Fatalf("%s %s: read: %v", method, path, err)
+		t.Fatalf("%s %s: read: %v", method, path, err)
 	}
 	r := e2eReply{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 	if resp.Header.Get("X-Request-Id") == "" {
-		b.t.Errorf("%s %s: no X-Request-Id", method, path)
+		t.Errorf("%s %s: no X-Request-Id", method, path)
 	}
 	if len(raw) == 0 {
 		return r
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
-		b.t.Fatalf("%s %s: %d, not JSON: %v\n%s", method, path, resp.StatusCode, err, raw)
+		t.Fatalf("%s %s: %d, not JSON: %v\n%s", method, path, resp.StatusCode, err, raw)
 	}
 	ok := resp.StatusCode < 300
 	if r.Success != ok {
-		b.t.Fatalf("%s %s: status %d with success %v: %s", method, path, resp.StatusCode, r.Success, raw)
+		t.Fatalf("%s %s: status %d with success %v: %s", method, path, resp.StatusCode, r.Success, raw)
 	}
 	if !ok && (r.Error.Code == "" || r.Error.Message == "" || r.Error.RequestID == "") {
-		b.t.Fatalf("%s %s: error envelope incomplete: %s", method, path, raw)
+		t.Fatalf("%s %s: error envelope incomplete: %s", method, path, raw)
 	}
 	return r
 }
 
 // expect is call that fails the test unless the answer has status.
-func (b *e2eBrowser) expect(method, path string, body any, status int) e2eReply {
-	b.t.Helper()
-	r := b.call(method, path, body)
+func (b *e2eBrowser) expect(t *testing.T, method, path string, body any, status int) e2eReply {
+	t.Helper()
+	r := b.call(t, method, path, body)
 	if r.Status != status {
-		b.t.Fatalf("%s %s: %d, want %d: %s", method, path, r.Status, status, r.Body)
+		t.Fatalf("%s %s: %d, want %d: %s", method, path, r.Status, status, r.Body)
 	}
 	return r
 }
@@ -959,23 +983,24 @@ type e2eEvents struct {
 }
 
 // openEvents opens the event stream and returns once the server has
-// subscribed it (its first comment arrived).
-func (b *e2eBrowser) openEvents() *e2eEvents {
-	b.t.Helper()
+// subscribed it (its first comment arrived). The caller closes it: it
+// outlives the step that opens it.
+func (b *e2eBrowser) openEvents(t *testing.T) *e2eEvents {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req := b.request(ctx, "GET", "/api/v1/events", nil)
+	req := b.request(t, ctx, "GET", "/api/v1/events", nil)
 	req.Header.Set("Accept", "text/event-stream")
 	// No client timeout: the stream lives as long as the test wants it.
 	resp, err := (&http.Client{Jar: b.hc.Jar}).Do(req)
 	if err != nil {
 		cancel()
-		b.t.Fatalf("GET /events: %v", err)
+		t.Fatalf("GET /events: %v", err)
 	}
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		cancel()
-		b.t.Fatalf("GET /events: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		t.Fatalf("GET /events: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 	s := &e2eEvents{ch: make(chan e2eEvent, 1024), cancel: cancel, done: make(chan struct{})}
 	connected := make(chan struct{})
@@ -1013,12 +1038,11 @@ func (b *e2eBrowser) openEvents() *e2eEvents {
 	select {
 	case <-connected:
 	case <-s.done:
-		b.t.Fatal("the event stream ended before it was open")
+		t.Fatal("the event stream ended before it was open")
 	case <-time.After(5 * time.Second):
 		s.close()
-		b.t.Fatal("the event stream sent nothing within 5s")
+		t.Fatal("the event stream sent nothing within 5s")
 	}
-	b.t.Cleanup(s.close)
 	return s
 }
 
