@@ -23,8 +23,13 @@ func tables(t *testing.T, d *db.DB) []string {
 	var out []string
 	for rows.Next() {
 		var n string
-		rows.Scan(&n)
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -97,15 +102,27 @@ func TestPragmasAndPools(t *testing.T) {
 func TestForeignKeyCascade(t *testing.T) {
 	d := dbtest.New(t)
 	ctx := context.Background()
-	_, err := d.W.ExecContext(ctx, `INSERT INTO users (id, username, provider, created_at, updated_at) VALUES (1, 'a', 'local', 0, 0)`)
-	if err != nil {
-		t.Fatal(err)
+	exec := func(q string) {
+		t.Helper()
+		if _, err := d.W.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
-	d.W.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (x'00', 1, 0, 0, 0)`)
-	d.W.ExecContext(ctx, `DELETE FROM users WHERE id = 1`)
-	var n int
-	d.R.QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n)
-	if n != 0 {
+	count := func() int {
+		t.Helper()
+		var n int
+		if err := d.R.QueryRow(`SELECT COUNT(*) FROM sessions WHERE user_id = 1`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	exec(`INSERT INTO users (id, username, provider, created_at, updated_at) VALUES (1, 'a', 'local', 0, 0)`)
+	exec(`INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (x'00', 1, 0, 0, 0)`)
+	if n := count(); n != 1 {
+		t.Fatalf("sessions before user delete: %d, want 1", n)
+	}
+	exec(`DELETE FROM users WHERE id = 1`)
+	if n := count(); n != 0 {
 		t.Fatalf("sessions left after user delete: %d", n)
 	}
 }
@@ -130,7 +147,9 @@ func TestIDsAreNotReused(t *testing.T) {
 		return id
 	}
 	a := ins("a")
-	d.W.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, a)
+	if _, err := d.W.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, a); err != nil {
+		t.Fatal(err)
+	}
 	if b := ins("b"); b == a {
 		t.Fatalf("id %d was reused", a)
 	}
