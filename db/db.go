@@ -27,7 +27,16 @@ type DB struct {
 	W    *sql.DB
 	R    *sql.DB
 	Path string
+	// WriteTimeout bounds each Write (the wait for the writer connection and
+	// the transaction) when the caller's context has no earlier deadline, so
+	// a caller detached with context.WithoutCancel cannot wait forever behind
+	// a stuck writer. Open sets DefaultWriteTimeout; zero means no bound.
+	WriteTimeout time.Duration
 }
+
+// DefaultWriteTimeout is the WriteTimeout that Open sets: well above the
+// busy_timeout a healthy write ever needs, well below a client's patience.
+const DefaultWriteTimeout = 15 * time.Second
 
 // pragmas in the order the design fixes; the driver applies busy_timeout
 // first on every new connection.
@@ -84,7 +93,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("db: open readers: %w", err)
 	}
-	return &DB{W: w, R: r, Path: abs}, nil
+	return &DB{W: w, R: r, Path: abs, WriteTimeout: DefaultWriteTimeout}, nil
 }
 
 // OpenReadOnly opens an existing database without the ability to change it
@@ -120,13 +129,29 @@ func friendly(err error) error {
 // Write runs fn in an IMMEDIATE transaction on the writer connection. Inside
 // fn use only tx: the writer has one connection, so any other call on W would
 // wait for fn forever.
+//
+// The transaction is rolled back on every way out of fn that is not a
+// commit, a panic included (the panic then goes on), so the writer is never
+// left inside an open transaction. The wait for the writer and the
+// transaction together are bounded by WriteTimeout unless ctx ends earlier.
 func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if d.WriteTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.WriteTimeout)
+		defer cancel()
+	}
 	tx, err := d.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)
 	}
+	// After a commit this is a no-op (sql.ErrTxDone).
+	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		tx.Rollback()
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			// The driver reports an interrupted statement in its own words;
+			// keep the reason so callers can tell a timeout from a bug.
+			return fmt.Errorf("db: write: %w: %w", cerr, err)
+		}
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -2,9 +2,12 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"medianest/db"
 	"medianest/db/dbtest"
@@ -20,8 +23,13 @@ func tables(t *testing.T, d *db.DB) []string {
 	var out []string
 	for rows.Next() {
 		var n string
-		rows.Scan(&n)
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -94,15 +102,27 @@ func TestPragmasAndPools(t *testing.T) {
 func TestForeignKeyCascade(t *testing.T) {
 	d := dbtest.New(t)
 	ctx := context.Background()
-	_, err := d.W.ExecContext(ctx, `INSERT INTO users (id, username, provider, created_at, updated_at) VALUES (1, 'a', 'local', 0, 0)`)
-	if err != nil {
-		t.Fatal(err)
+	exec := func(q string) {
+		t.Helper()
+		if _, err := d.W.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
-	d.W.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (x'00', 1, 0, 0, 0)`)
-	d.W.ExecContext(ctx, `DELETE FROM users WHERE id = 1`)
-	var n int
-	d.R.QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n)
-	if n != 0 {
+	count := func() int {
+		t.Helper()
+		var n int
+		if err := d.R.QueryRow(`SELECT COUNT(*) FROM sessions WHERE user_id = 1`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	exec(`INSERT INTO users (id, username, provider, created_at, updated_at) VALUES (1, 'a', 'local', 0, 0)`)
+	exec(`INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (x'00', 1, 0, 0, 0)`)
+	if n := count(); n != 1 {
+		t.Fatalf("sessions before user delete: %d, want 1", n)
+	}
+	exec(`DELETE FROM users WHERE id = 1`)
+	if n := count(); n != 0 {
 		t.Fatalf("sessions left after user delete: %d", n)
 	}
 }
@@ -127,8 +147,104 @@ func TestIDsAreNotReused(t *testing.T) {
 		return id
 	}
 	a := ins("a")
-	d.W.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, a)
+	if _, err := d.W.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, a); err != nil {
+		t.Fatal(err)
+	}
 	if b := ins("b"); b == a {
 		t.Fatalf("id %d was reused", a)
+	}
+}
+
+// A panic inside a Write must not leave the only writer connection inside an
+// open transaction: the next Write has to get it and commit.
+func TestWriteRollsBackOnPanic(t *testing.T) {
+	d := dbtest.New(t)
+	func() {
+		defer func() {
+			if v := recover(); v != "boom" {
+				t.Fatalf("recovered %v, want the panic of fn", v)
+			}
+		}()
+		d.Write(context.Background(), func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`INSERT INTO settings (key, value, updated_at) VALUES ('lost', 'x', 0)`); err != nil {
+				t.Fatal(err)
+			}
+			panic("boom")
+		})
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := d.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO settings (key, value, updated_at) VALUES ('kept', 'y', 0)`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Write after a panicking Write: %v", err)
+	}
+	var keys []string
+	rows, err := d.R.Query(`SELECT key FROM settings WHERE key IN ('lost', 'kept')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(keys, " ") != "kept" {
+		t.Fatalf("settings = %v, want only the committed row", keys)
+	}
+}
+
+// A caller that detached from cancellation (context.WithoutCancel) still
+// gets an answer when the writer is held: a deadline error after
+// WriteTimeout, not a wait for ever.
+func TestWriteIsBoundedByWriteTimeout(t *testing.T) {
+	d := dbtest.New(t)
+	d.WriteTimeout = 100 * time.Millisecond
+	held, err := d.W.Conn(context.Background()) // the writer's only connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- d.Write(context.WithoutCancel(ctx), func(tx *sql.Tx) error { return nil })
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Write with the writer held = %v, want a deadline error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Write with the writer held did not return")
+	}
+}
+
+// A deadline of the caller's that is earlier than WriteTimeout still wins.
+func TestWriteKeepsEarlierCallerDeadline(t *testing.T) {
+	d := dbtest.New(t)
+	held, err := d.W.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = d.Write(ctx, func(tx *sql.Tx) error { return nil })
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Write = %v, want a deadline error", err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("Write took %v with a 50ms caller deadline", el)
 	}
 }

@@ -196,7 +196,9 @@ func TestPlexSignInFlow(t *testing.T) {
 
 func TestPlexSignInUpstreamFailures(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpts{tvTimeout: 300 * time.Millisecond})
+	// Short enough for the slow case below, long enough that the fast calls
+	// never reach it under -race on a busy machine.
+	e := newEnv(t, envOpts{tvTimeout: time.Second})
 	e.tv.AddUser("owner-plex-token", plextest.Account{ID: 1, Username: "owner"})
 	e.tv.Share("owner-plex-token", e.pms.MachineID(), true, "srv")
 
@@ -210,7 +212,7 @@ func TestPlexSignInUpstreamFailures(t *testing.T) {
 	c.do("POST", "/api/v1/auth/plex/pin", map[string]any{}).want(t, 502, "UPSTREAM_ERROR")
 	e.tv.SetDown(0)
 
-	e.tv.SetDelay(2 * time.Second)
+	e.tv.SetDelay(5 * time.Second)
 	r = c.verify(p.ID).want(t, 504, "UPSTREAM_TIMEOUT")
 	if !strings.Contains(r.Env.Error.Message, "plex.tv did not answer in time") {
 		t.Errorf("slow message: %q", r.Env.Error.Message)

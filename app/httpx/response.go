@@ -5,6 +5,7 @@
 package httpx
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -89,12 +90,28 @@ func write(w http.ResponseWriter, status int, v any) {
 // Error answers err in the error envelope. It is the one place where an error
 // becomes a status: apperr kinds carry their own; anything else is INTERNAL,
 // logged here with the request id and never shown to the client.
+//
+// Context errors say who gave up. When the client went away (the request's
+// context is done) nobody reads an answer and nothing failed on our side: it
+// is logged at debug and nothing is written. A deadline of the server's own
+// (a write timeout, say) while the client still waits is a temporary
+// SERVICE_UNAVAILABLE, not a bug; an upstream's timeout already carries its
+// apperr kind (UPSTREAM_TIMEOUT) and keeps it.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		Logger(r.Context()).Debug("client went away", "err", err, "method", r.Method, "path", r.URL.Path)
+		markClientGone(w)
+		return
+	}
 	e, ok := apperr.As(err)
 	if !ok {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		switch {
+		case errors.As(err, &mbe):
 			e = apperr.New(apperr.PayloadTooLarge, "The request body is larger than %d bytes.", mbe.Limit)
+			ok = true
+		case errors.Is(err, context.DeadlineExceeded):
+			e = apperr.Wrap(apperr.Unavailable, err, "The server took too long to answer; try again.")
 			ok = true
 		}
 	}
@@ -117,6 +134,27 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		RequestID: RequestID(r.Context()),
 		Details:   e.Details,
 	}})
+}
+
+// statusClientClosed is the status the access log and the metrics record for
+// a request whose client went away before an answer (nginx's 499); it is
+// never sent.
+const statusClientClosed = 499
+
+// markClientGone records statusClientClosed in the middleware's status
+// writers without writing anything, so an abandoned request is not counted
+// as a 200.
+func markClientGone(w http.ResponseWriter) {
+	for {
+		if sw, ok := w.(*statusWriter); ok && sw.status == 0 {
+			sw.status = statusClientClosed
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 // Handler is an http handler that returns its error; Handle adapts it so the

@@ -143,7 +143,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Run serves on ln and runs the background workers until ctx ends, then shuts
 // down: stop accepting, end event streams, let requests finish within
 // server.shutdown_timeout, stop the workers. It returns
-// httpx.ErrShutdownTimeout when requests had to be cut off.
+// httpx.ErrShutdownTimeout when requests had to be cut off. It returns only
+// once every handler and worker has returned (a handler that ignores the
+// cut-off is given up on after httpx.DefaultShutdownGrace), so the caller
+// may close the database.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -156,10 +159,14 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	srv := httpx.NewServer(s.handler, s.cfg.Server.ReadHeaderTimeout.D(), s.log)
 	s.log.Info("listening", "addr", ln.Addr().String(), "url", s.URL(ln.Addr()))
-	err := httpx.Serve(ctx, srv, ln, s.cfg.Server.ShutdownTimeout.D(), func() {
-		for _, f := range s.onShutdown {
-			f()
-		}
+	err := httpx.Serve(ctx, srv, ln, httpx.Shutdown{
+		Timeout: s.cfg.Server.ShutdownTimeout.D(),
+		OnShutdown: func() {
+			for _, f := range s.onShutdown {
+				f()
+			}
+		},
+		Logger: s.log,
 	})
 	stopWorkers()
 	wg.Wait()
