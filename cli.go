@@ -221,7 +221,7 @@ func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	}
 	err = srv.Run(ctx, ln)
 	if errors.Is(err, httpx.ErrShutdownTimeout) {
-		log.Error("shutdown deadline passed; requests still running were cut off", "timeout", cfg.Server.ShutdownTimeout.String())
+		// Serve has logged which requests were cut off.
 		return errSilent
 	}
 	if err != nil {
