@@ -272,8 +272,8 @@ func checkMigrations(ctx context.Context, cfg config.Config) Result {
 
 func checkSecretKey(cfg config.Config) Result {
 	if cfg.Security.SecretKey != "" {
-		if len(secret.ParseKey(cfg.Security.SecretKey)) != secret.KeySize {
-			return fail("security.secret_key is not usable")
+		if _, err := secret.ParseKey(cfg.Security.SecretKey); err != nil {
+			return fail("security.secret_key: %v", err)
 		}
 		return pass("security.secret_key is set (from the configuration)")
 	}
@@ -292,9 +292,8 @@ func checkSecretKey(cfg config.Config) Result {
 	if err != nil {
 		return fail("%s cannot be read: %v", path, err)
 	}
-	raw := strings.TrimSpace(string(b))
-	if len(raw) != 64 && len(raw) != 44 && len(raw) != 43 {
-		return warn("%s does not hold a 32-byte key in hex or base64; it is stretched with SHA-256", path)
+	if _, err := secret.ParseKey(string(b)); err != nil {
+		return fail("%s: %v", path, err)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return warn("%s has mode %04o; run `chmod 600 %s`", path, st.Mode().Perm(), path)

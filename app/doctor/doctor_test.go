@@ -71,6 +71,29 @@ func TestSecretKeyMode(t *testing.T) {
 	}
 }
 
+// A key the server would refuse fails the check and says what is wrong,
+// wherever the key comes from.
+func TestSecretKeyMalformed(t *testing.T) {
+	typo := strings.Repeat("ab", 32)[:63]
+	cfg := config.Default()
+	cfg.Data.Dir = t.TempDir()
+	cfg.Security.SecretKey = typo
+	if r := checkSecretKey(cfg); r.Status != Fail || !strings.Contains(r.Message, "security.secret_key") || !strings.Contains(r.Message, "63 hex characters") {
+		t.Fatalf("inline 63-character key: %s %q", r.Status, r.Message)
+	}
+	cfg.Security.SecretKey = ""
+	os.WriteFile(cfg.SecretKeyPath(), []byte(typo+"\n"), 0o600)
+	if r := checkSecretKey(cfg); r.Status != Fail || !strings.Contains(r.Message, cfg.SecretKeyPath()) || !strings.Contains(r.Message, "openssl rand -hex 32") {
+		t.Fatalf("generated key file with 63 characters: %s %q", r.Status, r.Message)
+	}
+	file := filepath.Join(t.TempDir(), "key")
+	os.WriteFile(file, []byte("a passphrase\n"), 0o600)
+	cfg.Security.SecretKeyFile = file
+	if r := checkSecretKey(cfg); r.Status != Fail || !strings.Contains(r.Message, file) || !strings.Contains(r.Message, "not a 32-byte key") {
+		t.Fatalf("secret_key_file with a passphrase: %s %q", r.Status, r.Message)
+	}
+}
+
 func TestSelect(t *testing.T) {
 	all := Checks(Deps{Config: config.Default()})
 	got, err := Select(all, []string{"listen,config"})
