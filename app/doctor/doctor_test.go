@@ -19,6 +19,7 @@ const mountinfo = `22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
 40 22 0:35 / /mnt/nas rw,relatime shared:20 - nfs4 nas:/export rw,vers=4.2
 41 22 0:36 / /mnt/share rw,relatime shared:21 - cifs //nas/share rw
 42 22 0:37 / /mnt/ssh\040box rw,relatime shared:22 - fuse.sshfs me@box:/ rw
+43 22 0:38 / /mnt/nas two rw,relatime shared:23 - nfs nas:/two rw
 `
 
 func TestFilesystem(t *testing.T) {
@@ -29,6 +30,7 @@ func TestFilesystem(t *testing.T) {
 		{"/mnt/nas/medianest/medianest.db", Warn, "nfs4"},
 		{"/mnt/share/m.db", Warn, "cifs"},
 		{"/mnt/ssh box/m.db", Warn, "fuse.sshfs"},
+		{"/mnt/nas\u00a0two/m.db", Warn, "nfs"},
 		{"/mnt/nasty/m.db", Pass, "ext4"},
 	}
 	for _, c := range cases {
