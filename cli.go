@@ -125,7 +125,7 @@ func sentence(err error) string {
 // loadConfig reads the configuration with the precedence flags > environment
 // > file > defaults, and validates it.
 func loadConfig(c *cli.Context) (config.Config, error) {
-	cfg, err := config.Load(configPath(c), os.Getenv)
+	cfg, err := config.Load(configPath(c), os.LookupEnv)
 	if err != nil {
 		return cfg, configError{err}
 	}
@@ -328,7 +328,7 @@ func (e *env) doctorCommand(configFlag cli.Flag) *cli.Command {
 				// Report the configuration problem as a check and go on
 				// with what could be read, so the other checks still help.
 				if errors.As(cfgErr, new(configError)) {
-					cfg2, _ := config.Load(configPath(c), os.Getenv)
+					cfg2, _ := config.Load(configPath(c), os.LookupEnv)
 					if c.IsSet("data-dir") {
 						cfg2.Data.Dir = c.String("data-dir")
 					}

@@ -128,7 +128,9 @@ func TestConfigPrecedence(t *testing.T) {
 	}
 
 	// --config before the command works too, and so does $MEDIANEST_CONFIG.
-	t.Setenv("MEDIANEST_SERVER_LISTEN", "")
+	// (Unset, not emptied: an empty variable would override the file. The
+	// t.Setenv above restores the variable afterwards.)
+	os.Unsetenv("MEDIANEST_SERVER_LISTEN")
 	if code, out, errs := runCLI(t, "--config", cfgPath, "migrate", "version"); code != 0 || !strings.Contains(out, "current=1") {
 		t.Fatalf("global --config: %d %s %s", code, out, errs)
 	}

@@ -11,10 +11,10 @@ import (
 	"medianest/app/config"
 )
 
-func noEnv(string) string { return "" }
+func noEnv(string) (string, bool) { return "", false }
 
-func envMap(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+func envMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
 func writeFile(t *testing.T, body string) string {
@@ -199,16 +199,94 @@ func TestValidate(t *testing.T) {
 }
 
 func TestParseSize(t *testing.T) {
-	cases := map[string]int64{"1024": 1024, "10GiB": 10 << 30, "4G": 4 << 30, "500MB": 500e6, "1.5KiB": 1536, "0": 0}
-	for in, want := range cases {
-		got, err := config.ParseSize(in)
-		if err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+	cases := []struct {
+		in   string
+		want int64
+	}{
+		{"0", 0},
+		{"1", 1},
+		{"1024", 1024},
+		{" 1024 ", 1024},
+		{"10GiB", 10 << 30},
+		{"10gib", 10 << 30},
+		{"10 GiB", 10 << 30},
+		{"4G", 4 << 30},
+		{"1.5G", 3 << 29},
+		{"500MB", 500e6},
+		{"1.5KiB", 1536},
+		{"1TB", 1e12},
+		{"0T", 0},
+		{"9223372036854775807", 1<<63 - 1},
+		{"9223372036854775807B", 1<<63 - 1},
+		{"8388607T", 8388607 << 40},
+	}
+	for _, c := range cases {
+		got, err := config.ParseSize(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", c.in, got, err, c.want)
 		}
 	}
-	for _, bad := range []string{"", "GiB", "ten", "-1", "1XB"} {
-		if _, err := config.ParseSize(bad); err == nil {
-			t.Errorf("ParseSize(%q) accepted", bad)
+	bad := []struct{ in, want string }{
+		{"", "not a size"},
+		{"GiB", "not a size"},
+		{"ten", "not a size"},
+		{"-1", "not a size"},
+		{"-1GiB", "not a size"},
+		{"1XB", "not a size"},
+		{"1.2.3G", "not a size"},
+		{"1e3", "not a size"},
+		{"9999999999T", "too large"},
+		{"8388608T", "too large"},
+		{"9223372036854775808", "too large"},
+		{"99999999999999999999999", "too large"},
+		{"9223372036854775807K", "too large"},
+		{"8796093022208.5M", "too large"},
+		{"1" + strings.Repeat("0", 400), "too large"},
+		{"1" + strings.Repeat("0", 400) + ".5", "too large"},
+	}
+	for _, c := range bad {
+		got, err := config.ParseSize(c.in)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParseSize(%q) = %d, %v; want an error mentioning %q", c.in, got, err, c.want)
 		}
+	}
+}
+
+// A size in the file that overflows is refused, not turned negative.
+func TestSizeOverflowInFile(t *testing.T) {
+	_, err := config.Load(writeFile(t, "[youtube]\nmax_filesize = \"9999999999T\"\n"), noEnv)
+	if err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+// A variable that is set overrides the file even when it is empty, so a
+// file value can be cleared from the environment; an unset one does not.
+func TestEmptyEnvOverridesFile(t *testing.T) {
+	p := writeFile(t, "[server]\nbase_url = \"https://media.example.com\"\ntrusted_proxies = [\"10.0.0.1\"]\n[log]\nformat = \"json\"\n")
+	cfg, err := config.Load(p, envMap(map[string]string{
+		"MEDIANEST_SERVER_BASE_URL":        "",
+		"MEDIANEST_SERVER_TRUSTED_PROXIES": "",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.BaseURL != "" || len(cfg.Server.TrustedProxies) != 0 {
+		t.Errorf("base_url = %q, trusted_proxies = %v: an empty variable must override the file", cfg.Server.BaseURL, cfg.Server.TrustedProxies)
+	}
+	if cfg.Log.Format != "json" {
+		t.Errorf("log.format = %q: an unset variable must leave the file value", cfg.Log.Format)
+	}
+	// There is no empty number, switch or duration: say so instead of
+	// guessing.
+	for _, name := range []string{"MEDIANEST_YOUTUBE_CONCURRENCY", "MEDIANEST_METRICS_ENABLED", "MEDIANEST_AUTH_SESSION_TTL", "MEDIANEST_YOUTUBE_MAX_FILESIZE"} {
+		_, err := config.Load(p, envMap(map[string]string{name: ""}))
+		if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "empty") {
+			t.Errorf("%s set but empty: error = %v", name, err)
+		}
+	}
+	// An empty MEDIANEST_CONFIG names no file.
+	if _, err := config.Load("", envMap(map[string]string{"MEDIANEST_CONFIG": ""})); err != nil {
+		t.Errorf("empty MEDIANEST_CONFIG: %v", err)
 	}
 }

@@ -19,11 +19,13 @@ var DefaultPaths = []string{"./medianest.toml", "/etc/medianest/medianest.toml"}
 // Load reads the configuration: defaults, then the file (path, or the first
 // of DefaultPaths that exists; a missing default file is fine, a missing
 // named file is not), then the MEDIANEST_* environment, then the *_file
-// secrets. getenv is os.Getenv outside tests.
-func Load(path string, getenv func(string) string) (Config, error) {
+// secrets. lookupEnv is os.LookupEnv outside tests: a variable that is set
+// overrides the file even when it is empty, so the environment can clear a
+// file value.
+func Load(path string, lookupEnv func(string) (string, bool)) (Config, error) {
 	cfg := Default()
 	if path == "" {
-		path = getenv("MEDIANEST_CONFIG")
+		path, _ = lookupEnv("MEDIANEST_CONFIG")
 	}
 	if path == "" {
 		for _, p := range DefaultPaths {
@@ -46,7 +48,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		}
 		cfg.Path = path
 	}
-	if err := applyEnv(&cfg, getenv); err != nil {
+	if err := applyEnv(&cfg, lookupEnv); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
@@ -112,9 +114,9 @@ func EnvName(section, key string) string {
 	return "MEDIANEST_" + strings.ToUpper(section) + "_" + strings.ToUpper(key)
 }
 
-// applyEnv overlays MEDIANEST_<SECTION>_<KEY> for every key. Lists are
-// comma-separated.
-func applyEnv(cfg *Config, getenv func(string) string) error {
+// applyEnv overlays MEDIANEST_<SECTION>_<KEY> for every key that is set.
+// Lists are comma-separated; an empty value is an empty string or list.
+func applyEnv(cfg *Config, lookupEnv func(string) (string, bool)) error {
 	v := reflect.ValueOf(cfg).Elem()
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
@@ -126,7 +128,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		for j := 0; j < sv.NumField(); j++ {
 			key := sv.Type().Field(j).Tag.Get("toml")
 			name := EnvName(section, key)
-			raw, ok := lookup(getenv, name)
+			raw, ok := lookupEnv(name)
 			if !ok {
 				continue
 			}
@@ -138,12 +140,12 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	return nil
 }
 
-func lookup(getenv func(string) string, name string) (string, bool) {
-	s := getenv(name)
-	return s, s != ""
-}
-
 func setField(f reflect.Value, raw string) error {
+	// A number, switch, duration or size has no empty value; guessing one
+	// (zero? the default?) would hide a mistake.
+	if raw == "" && f.Kind() != reflect.String && f.Kind() != reflect.Slice {
+		return errors.New("is set but empty; give it a value or unset it to keep the file's")
+	}
 	if u, ok := f.Addr().Interface().(interface{ UnmarshalText([]byte) error }); ok {
 		return u.UnmarshalText([]byte(raw))
 	}

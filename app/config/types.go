@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -82,7 +84,8 @@ var sizeUnits = map[string]int64{
 	"t": 1 << 40, "tib": 1 << 40, "tb": 1000 * 1000 * 1000 * 1000,
 }
 
-// ParseSize parses "10GiB", "1.5G", "500MB" or "1024".
+// ParseSize parses "10GiB", "1.5G", "500MB" or "1024". A size that does not
+// fit in an int64 is refused rather than wrapped around to a negative number.
 func ParseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	i := 0
@@ -94,9 +97,29 @@ func ParseSize(s string) (int64, error) {
 	if num == "" || !ok {
 		return 0, fmt.Errorf("%q is not a size (write it like \"10GiB\", \"500MB\" or a number of bytes)", s)
 	}
+	tooLarge := fmt.Errorf("%q is too large: a size must be less than 8 EiB", s)
+	if !strings.Contains(num, ".") {
+		// Whole numbers stay exact: a float64 cannot hold every int64.
+		n, err := strconv.ParseInt(num, 10, 64)
+		if errors.Is(err, strconv.ErrRange) || err == nil && n > math.MaxInt64/mult {
+			return 0, tooLarge
+		}
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a size", s)
+		}
+		return n * mult, nil
+	}
 	f, err := strconv.ParseFloat(num, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, tooLarge
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a size", s)
 	}
-	return int64(f * float64(mult)), nil
+	// float64(math.MaxInt64) rounds up to 2^63, the first value that does
+	// not fit.
+	if v := f * float64(mult); v < float64(math.MaxInt64) {
+		return int64(v), nil
+	}
+	return 0, tooLarge
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -183,20 +184,26 @@ func checkFilesystem(dbPath string, mounts func() (io.ReadCloser, error)) Result
 }
 
 // parseMountinfo reads a /proc/self/mountinfo line: field 5 is the mount
-// point, and the filesystem type follows the " - " separator.
+// point, and the filesystem type follows the " - " separator. The kernel
+// separates fields with single spaces and escapes space, tab, newline and
+// backslash inside them, so any other byte (a carriage return, a
+// non-breaking space) is part of the name: splitting on white space in
+// general would cut such a mount point short.
 func parseMountinfo(line string) (mountPoint, fstype string, ok bool) {
 	pre, post, found := strings.Cut(line, " - ")
 	if !found {
 		return "", "", false
 	}
-	f := strings.Fields(pre)
-	g := strings.Fields(post)
-	if len(f) < 5 || len(g) < 1 {
+	f := strings.Split(pre, " ")
+	fstype, _, _ = strings.Cut(post, " ")
+	if len(f) < 5 || f[4] == "" || fstype == "" {
 		return "", "", false
 	}
-	return unescapeOctal(f[4]), g[0], true
+	return unescapeOctal(f[4]), fstype, true
 }
 
+// unescapeOctal undoes the kernel's \ooo escapes; a backslash not followed
+// by three octal digits of a byte stays as it is.
 func unescapeOctal(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
@@ -204,8 +211,7 @@ func unescapeOctal(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\\' && i+3 < len(s) {
-			var v int
-			if _, err := fmt.Sscanf(s[i+1:i+4], "%03o", &v); err == nil {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
 				b.WriteByte(byte(v))
 				i += 3
 				continue
@@ -272,8 +278,8 @@ func checkMigrations(ctx context.Context, cfg config.Config) Result {
 
 func checkSecretKey(cfg config.Config) Result {
 	if cfg.Security.SecretKey != "" {
-		if len(secret.ParseKey(cfg.Security.SecretKey)) != secret.KeySize {
-			return fail("security.secret_key is not usable")
+		if _, err := secret.ParseKey(cfg.Security.SecretKey); err != nil {
+			return fail("security.secret_key: %v", err)
 		}
 		return pass("security.secret_key is set (from the configuration)")
 	}
@@ -292,9 +298,8 @@ func checkSecretKey(cfg config.Config) Result {
 	if err != nil {
 		return fail("%s cannot be read: %v", path, err)
 	}
-	raw := strings.TrimSpace(string(b))
-	if len(raw) != 64 && len(raw) != 44 && len(raw) != 43 {
-		return warn("%s does not hold a 32-byte key in hex or base64; it is stretched with SHA-256", path)
+	if _, err := secret.ParseKey(string(b)); err != nil {
+		return fail("%s: %v", path, err)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return warn("%s has mode %04o; run `chmod 600 %s`", path, st.Mode().Perm(), path)

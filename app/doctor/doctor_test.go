@@ -19,6 +19,7 @@ const mountinfo = `22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
 40 22 0:35 / /mnt/nas rw,relatime shared:20 - nfs4 nas:/export rw,vers=4.2
 41 22 0:36 / /mnt/share rw,relatime shared:21 - cifs //nas/share rw
 42 22 0:37 / /mnt/ssh\040box rw,relatime shared:22 - fuse.sshfs me@box:/ rw
+43 22 0:38 / /mnt/nas two rw,relatime shared:23 - nfs nas:/two rw
 `
 
 func TestFilesystem(t *testing.T) {
@@ -29,6 +30,7 @@ func TestFilesystem(t *testing.T) {
 		{"/mnt/nas/medianest/medianest.db", Warn, "nfs4"},
 		{"/mnt/share/m.db", Warn, "cifs"},
 		{"/mnt/ssh box/m.db", Warn, "fuse.sshfs"},
+		{"/mnt/nas\u00a0two/m.db", Warn, "nfs"},
 		{"/mnt/nasty/m.db", Pass, "ext4"},
 	}
 	for _, c := range cases {
@@ -68,6 +70,29 @@ func TestSecretKeyMode(t *testing.T) {
 	os.Chmod(p, 0o600)
 	if r := checkSecretKey(cfg); r.Status != Pass {
 		t.Fatalf("good key: %s %s", r.Status, r.Message)
+	}
+}
+
+// A key the server would refuse fails the check and says what is wrong,
+// wherever the key comes from.
+func TestSecretKeyMalformed(t *testing.T) {
+	typo := strings.Repeat("ab", 32)[:63]
+	cfg := config.Default()
+	cfg.Data.Dir = t.TempDir()
+	cfg.Security.SecretKey = typo
+	if r := checkSecretKey(cfg); r.Status != Fail || !strings.Contains(r.Message, "security.secret_key") || !strings.Contains(r.Message, "63 hex characters") {
+		t.Fatalf("inline 63-character key: %s %q", r.Status, r.Message)
+	}
+	cfg.Security.SecretKey = ""
+	os.WriteFile(cfg.SecretKeyPath(), []byte(typo+"\n"), 0o600)
+	if r := checkSecretKey(cfg); r.Status != Fail || !strings.Contains(r.Message, cfg.SecretKeyPath()) || !strings.Contains(r.Message, "openssl rand -hex 32") {
+		t.Fatalf("generated key file with 63 characters: %s %q", r.Status, r.Message)
+	}
+	file := filepath.Join(t.TempDir(), "key")
+	os.WriteFile(file, []byte("a passphrase\n"), 0o600)
+	cfg.Security.SecretKeyFile = file
+	if r := checkSecretKey(cfg); r.Status != Fail || !strings.Contains(r.Message, file) || !strings.Contains(r.Message, "not a 32-byte key") {
+		t.Fatalf("secret_key_file with a passphrase: %s %q", r.Status, r.Message)
 	}
 }
 

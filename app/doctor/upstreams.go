@@ -92,7 +92,11 @@ func settings(ctx context.Context, cfg config.Config, name string) (services.Ser
 		}
 		raw = string(b)
 	}
-	box, err := secret.NewBox(secret.ParseKey(raw))
+	key, err := secret.ParseKey(raw)
+	if err != nil {
+		return services.Service{}, fmt.Errorf("the secret key cannot be used: %w", err)
+	}
+	box, err := secret.NewBox(key)
 	if err != nil {
 		return services.Service{}, err
 	}

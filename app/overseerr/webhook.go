@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -95,19 +96,25 @@ func (s *looseString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// looseInt takes a number or a numeric string; anything else is 0.
+// looseInt takes an id: a whole number, or a string holding one. Anything
+// else — negative, fractional, NaN, out of int64's range — is 0, "no id",
+// rather than a value that depends on how the CPU converts floats.
 type looseInt int64
 
-// UnmarshalJSON never fails: a value that is not a number is 0.
+// UnmarshalJSON never fails: a value that is not an id is 0.
 func (n *looseInt) UnmarshalJSON(b []byte) error {
 	var s looseString
 	_ = s.UnmarshalJSON(b)
-	v, err := strconv.ParseFloat(string(s), 64)
-	if err != nil {
-		*n = 0
+	*n = 0
+	if v, err := strconv.ParseInt(string(s), 10, 64); err == nil {
+		*n = looseInt(max(v, 0))
 		return nil
 	}
-	*n = looseInt(v)
+	v, err := strconv.ParseFloat(string(s), 64)
+	// float64(math.MaxInt64) is 2^63, the first value that does not fit.
+	if err == nil && v >= 0 && v < float64(math.MaxInt64) && v == math.Trunc(v) {
+		*n = looseInt(v)
+	}
 	return nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -77,21 +76,31 @@ func (b *Box) Open(sealed []byte) (string, error) {
 	return string(pt), nil
 }
 
-// ParseKey accepts a key as 64 hex characters or base64 (standard or URL) of
-// 32 bytes. Any other text is stretched with SHA-256 so that a passphrase
-// also works, at the operator's risk.
-func ParseKey(s string) []byte {
+// keyHint says what a valid key looks like; every key error ends with it.
+const keyHint = "a valid key is 64 hex characters or base64 of 32 bytes; generate one with `openssl rand -hex 32`"
+
+// ParseKey accepts a key as 64 hex characters or base64 (standard or URL,
+// padded or not) of exactly 32 bytes, and refuses anything else. A key is
+// never stretched or guessed at: a typo would silently become another key,
+// and every secret sealed under the right one would then fail to open.
+// The error has no prefix: the caller names where the key came from.
+func ParseKey(s string) ([]byte, error) {
 	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("the key is empty; " + keyHint)
+	}
 	if b, err := hex.DecodeString(s); err == nil && len(b) == KeySize {
-		return b
+		return b, nil
 	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
 		if b, err := enc.DecodeString(s); err == nil && len(b) == KeySize {
-			return b
+			return b, nil
 		}
 	}
-	sum := sha256.Sum256([]byte(s))
-	return sum[:]
+	if strings.Trim(s, "0123456789abcdefABCDEF") == "" {
+		return nil, fmt.Errorf("the key is %d hex characters, not 64; %s", len(s), keyHint)
+	}
+	return nil, fmt.Errorf("the key (%d characters) is not a 32-byte key in hex or base64; %s", len(s), keyHint)
 }
 
 // LoadKey returns the configured key (inline, or from keyFile), or reads the
@@ -99,7 +108,11 @@ func ParseKey(s string) []byte {
 // created reports that a new key was written.
 func LoadKey(inline, keyFile, generatedPath string) (key []byte, created bool, err error) {
 	if inline != "" {
-		return ParseKey(inline), false, nil
+		k, err := ParseKey(inline)
+		if err != nil {
+			return nil, false, fmt.Errorf("secret: security.secret_key: %w", err)
+		}
+		return k, false, nil
 	}
 	path := keyFile
 	if path == "" {
@@ -110,7 +123,11 @@ func LoadKey(inline, keyFile, generatedPath string) (key []byte, created bool, e
 		if strings.TrimSpace(string(b)) == "" {
 			return nil, false, fmt.Errorf("secret: key file %s is empty", path)
 		}
-		return ParseKey(string(b)), false, nil
+		k, err := ParseKey(string(b))
+		if err != nil {
+			return nil, false, fmt.Errorf("secret: key file %s: %w", path, err)
+		}
+		return k, false, nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) || keyFile != "" {
 		return nil, false, fmt.Errorf("secret: read key file: %w", err)

@@ -12,13 +12,17 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 )
 
+// file is one asset in up to two representations. Each has its own strong
+// ETag: a cache holding the gzip body must not get a 304 for the identity one.
 type file struct {
 	body        []byte
 	gz          []byte // nil when not worth compressing
 	etag        string
+	gzETag      string
 	contentType string
 }
 
@@ -55,6 +59,7 @@ func New(fsys fs.FS, basePath string) (*Handler, error) {
 			zw.Close()
 			if buf.Len() < len(b) {
 				f.gz = buf.Bytes()
+				f.gzETag = strings.TrimSuffix(f.etag, `"`) + `-gzip"`
 			}
 		}
 		h.files[p] = f
@@ -96,19 +101,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f = h.files["index.html"]
 	}
 	hd := w.Header()
+	body, etag := f.body, f.etag
+	if f.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body, etag = f.gz, f.gzETag
+		hd.Set("Content-Encoding", "gzip")
+	}
 	hd.Set("Content-Type", f.contentType)
-	hd.Set("ETag", f.etag)
+	hd.Set("ETag", etag)
 	// No hashed file names: browsers revalidate each time and get a 304.
 	hd.Set("Cache-Control", "no-cache")
 	hd.Add("Vary", "Accept-Encoding")
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatch(match, f.etag) {
+	if match := r.Header.Get("If-None-Match"); match != "" && etagMatch(match, etag) {
+		hd.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
-	}
-	body := f.body
-	if f.gz != nil && acceptsGzip(r) {
-		hd.Set("Content-Encoding", "gzip")
-		body = f.gz
 	}
 	hd.Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)
@@ -127,12 +133,43 @@ func etagMatch(header, etag string) bool {
 	return false
 }
 
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			return !strings.Contains(strings.ReplaceAll(q, " ", ""), "q=0") || strings.Contains(q, "q=0.")
+// acceptsGzip reports whether an Accept-Encoding header (RFC 9110 12.5.3)
+// admits gzip: a gzip (or x-gzip) entry decides by its weight, else a "*"
+// entry does; a weight of 0 refuses, and a malformed weight is taken as 0.
+func acceptsGzip(header string) bool {
+	named, star := -1.0, -1.0
+	for _, part := range strings.Split(header, ",") {
+		params := strings.Split(part, ";")
+		name := strings.ToLower(strings.TrimSpace(params[0]))
+		q := 1.0
+		for _, p := range params[1:] {
+			k, v, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				q = qvalue(strings.TrimSpace(v))
+			}
+		}
+		switch name {
+		case "gzip", "x-gzip":
+			named = max(named, q)
+		case "*":
+			star = max(star, q)
 		}
 	}
-	return false
+	if named >= 0 {
+		return named > 0
+	}
+	return star > 0
+}
+
+// qvalue parses a weight: "0" to "1" with at most three decimals. Anything
+// else is 0, so a garbled header never turns gzip on.
+func qvalue(s string) float64 {
+	if len(s) == 0 || len(s) > 5 || (s[0] != '0' && s[0] != '1') {
+		return 0
+	}
+	q, err := strconv.ParseFloat(s, 64)
+	if err != nil || q < 0 || q > 1 {
+		return 0
+	}
+	return q
 }
