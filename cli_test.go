@@ -395,7 +395,7 @@ func TestServerIsTheCommandWithoutArguments(t *testing.T) {
 	cfgPath := filepath.Join(dir, "m.toml")
 	addr = freeAddr(t)
 	os.WriteFile(cfgPath, []byte(fmt.Sprintf("[server]\nlisten = %q\n", addr)), 0o600)
-	t.Setenv("MEDIANEST_SERVER_LISTEN", "")
+	os.Unsetenv("MEDIANEST_SERVER_LISTEN") // t.Setenv above restores it
 	stop = startRun(t, addr, "--config", cfgPath)
 	if code, logs := stop(); code != 0 {
 		t.Fatalf("medianest --config: exit %d: %s", code, logs)
