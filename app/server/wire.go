@@ -104,6 +104,10 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	})
 	poller.Routes(mux, authSvc)
 	s.workers = append(s.workers, Worker{Name: "status poller", Run: loop(poller.Run)})
+	s.workers = append(s.workers, retention{log: s.log, now: now, jobs: []retentionJob{
+		{table: "audit_log", keep: cfg.Audit.Retention.D(), p: rec},
+		{table: "notifications", keep: cfg.Notifications.Retention.D(), p: ntf},
+	}}.worker())
 	s.upstreams = readiness{poller}
 
 	services.NewHandlers(services.HandlerDeps{
