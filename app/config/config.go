@@ -12,19 +12,21 @@ import (
 // Config is every setting of MediaNest. The TOML key of each field is its
 // `toml` tag; the environment variable is MEDIANEST_<SECTION>_<KEY>.
 type Config struct {
-	Server     Server     `toml:"server"`
-	Data       Data       `toml:"data"`
-	Database   Database   `toml:"database"`
-	Security   Security   `toml:"security"`
-	Auth       Auth       `toml:"auth"`
-	Plex       Plex       `toml:"plex"`
-	Overseerr  Overseerr  `toml:"overseerr"`
-	UptimeKuma UptimeKuma `toml:"uptime_kuma"`
-	Status     Status     `toml:"status"`
-	YouTube    YouTube    `toml:"youtube"`
-	Metrics    Metrics    `toml:"metrics"`
-	Log        Log        `toml:"log"`
-	Backup     Backup     `toml:"backup"`
+	Server        Server        `toml:"server"`
+	Data          Data          `toml:"data"`
+	Database      Database      `toml:"database"`
+	Security      Security      `toml:"security"`
+	Auth          Auth          `toml:"auth"`
+	Plex          Plex          `toml:"plex"`
+	Overseerr     Overseerr     `toml:"overseerr"`
+	UptimeKuma    UptimeKuma    `toml:"uptime_kuma"`
+	Status        Status        `toml:"status"`
+	YouTube       YouTube       `toml:"youtube"`
+	Metrics       Metrics       `toml:"metrics"`
+	Log           Log           `toml:"log"`
+	Backup        Backup        `toml:"backup"`
+	Audit         Audit         `toml:"audit"`
+	Notifications Notifications `toml:"notifications"`
 
 	// Path is the file the configuration was read from, "" when none.
 	Path string `toml:"-"`
@@ -149,6 +151,19 @@ type Backup struct {
 	Keep     int      `toml:"keep"`
 }
 
+// Audit is the admin audit log.
+type Audit struct {
+	// Retention is how long entries are kept; 0 keeps them forever.
+	Retention Duration `toml:"retention"`
+}
+
+// Notifications are the users' in-app notifications.
+type Notifications struct {
+	// Retention is how long notifications are kept, read or not; 0 keeps
+	// them forever.
+	Retention Duration `toml:"retention"`
+}
+
 // Default returns the configuration used when nothing is set: a working
 // instance on 127.0.0.1:8080 keeping its data in ./data.
 func Default() Config {
@@ -207,6 +222,9 @@ func Default() Config {
 		},
 		Log:    Log{Level: "info"},
 		Backup: Backup{Interval: Duration(24 * time.Hour), Keep: 7},
+		// A year of audit log and 90 days of notifications.
+		Audit:         Audit{Retention: Duration(8760 * time.Hour)},
+		Notifications: Notifications{Retention: Duration(2160 * time.Hour)},
 	}
 }
 

@@ -185,6 +185,8 @@ func TestValidate(t *testing.T) {
 		{"concurrency", func(c *config.Config) { c.YouTube.Concurrency = 0 }, "youtube.concurrency"},
 		{"host", func(c *config.Config) { c.YouTube.AllowedHosts = []string{"https://youtube.com"} }, "youtube.allowed_hosts"},
 		{"metrics net", func(c *config.Config) { c.Metrics.AllowedNetworks = []string{"10.0.0.0/33"} }, "metrics.allowed_networks"},
+		{"audit retention", func(c *config.Config) { c.Audit.Retention = config.Duration(time.Hour) }, "audit.retention"},
+		{"notifications retention", func(c *config.Config) { c.Notifications.Retention = config.Duration(time.Minute) }, "notifications.retention"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -288,5 +290,37 @@ func TestEmptyEnvOverridesFile(t *testing.T) {
 	// An empty MEDIANEST_CONFIG names no file.
 	if _, err := config.Load("", envMap(map[string]string{"MEDIANEST_CONFIG": ""})); err != nil {
 		t.Errorf("empty MEDIANEST_CONFIG: %v", err)
+	}
+}
+
+// The retention keys come from the file and the environment, and "0"
+// (keep forever) is valid.
+func TestRetention(t *testing.T) {
+	def := config.Default()
+	if def.Audit.Retention.D() != 8760*time.Hour || def.Notifications.Retention.D() != 2160*time.Hour {
+		t.Fatalf("defaults: audit %s, notifications %s", def.Audit.Retention, def.Notifications.Retention)
+	}
+	p := writeFile(t, "[audit]\nretention = \"0\"\n[notifications]\nretention = \"720h\"\n")
+	cfg, err := config.Load(p, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Audit.Retention != 0 || cfg.Notifications.Retention.D() != 720*time.Hour {
+		t.Fatalf("from the file: audit %s, notifications %s", cfg.Audit.Retention, cfg.Notifications.Retention)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"MEDIANEST_AUDIT_RETENTION": "48h", "MEDIANEST_NOTIFICATIONS_RETENTION": "0"}
+	cfg, err = config.Load(p, envMap(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Audit.Retention.D() != 48*time.Hour || cfg.Notifications.Retention != 0 {
+		t.Fatalf("from the environment: audit %s, notifications %s", cfg.Audit.Retention, cfg.Notifications.Retention)
+	}
+	env["MEDIANEST_AUDIT_RETENTION"] = "365d"
+	if _, err := config.Load(p, envMap(env)); err == nil || !strings.Contains(err.Error(), "MEDIANEST_AUDIT_RETENTION") {
+		t.Fatalf("365d: %v, want an error naming the variable", err)
 	}
 }

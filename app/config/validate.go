@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Validate checks the settings together and returns every problem at once,
@@ -138,6 +139,16 @@ func (c *Config) Validate() error {
 	}
 	if c.Backup.Keep < 1 {
 		add("backup.keep must be at least 1")
+	}
+	// Old rows are pruned once a day, so a shorter retention would mean
+	// "delete almost at once", which is never what was meant.
+	for _, r := range []struct {
+		key string
+		v   Duration
+	}{{"audit.retention", c.Audit.Retention}, {"notifications.retention", c.Notifications.Retention}} {
+		if r.v != 0 && r.v.D() < 24*time.Hour {
+			add("%s must be \"0\" (keep forever) or at least \"24h\", e.g. \"2160h\" for 90 days", r.key)
+		}
 	}
 	if len(errs) == 0 {
 		return nil

@@ -1,8 +1,16 @@
 package events
 
-// Subscribe adds a client without a stream, for benchmarks; it returns the
-// client's message channel.
-func Subscribe(h *Hub, userID int64, admin bool) <-chan []byte {
+// Subscribe adds a client without a stream, for tests and benchmarks; take
+// hands over the messages queued for it since the last call, oldest first.
+func Subscribe(h *Hub, userID int64, admin bool) (take func() [][]byte) {
 	c, _ := h.subscribe(userID, admin, nil)
-	return c.msgs
+	var spare []entry
+	return func() [][]byte {
+		spare = c.take(spare)
+		out := make([][]byte, len(spare))
+		for i, e := range spare {
+			out[i] = e.msg
+		}
+		return out
+	}
 }

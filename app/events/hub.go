@@ -3,7 +3,9 @@
 // (the status poller, the download workers, request tracking,
 // notifications) publish; the hub filters by recipient and never lets a slow
 // browser hold a producer back: a client whose buffer is full is dropped and
-// its EventSource reconnects.
+// its EventSource reconnects. Events that only say the latest state of
+// something (download progress) carry a key and replace the undelivered
+// one with the same key, so a flood of them never fills a buffer.
 package events
 
 import (
@@ -35,6 +37,12 @@ type Event struct {
 	UserID int64
 	// Admins makes a user-addressed event reach every admin too.
 	Admins bool
+	// Key, when set, makes the event latest-wins: it replaces, in its
+	// place in the queue, a client's undelivered event with the same key
+	// (e.g. "download.progress:42"), and it never counts against the
+	// client's buffer. Use it only for events that are superseded by the
+	// next one of their key; a client holds at most one per key.
+	Key string
 }
 
 // Defaults of a hub; see the options to change them.
@@ -65,7 +73,21 @@ type Hub struct {
 type client struct {
 	userID int64
 	admin  bool
-	msgs   chan []byte
+	// ready holds a token while queue may be non-empty, to wake the stream.
+	ready chan struct{}
+	// limit is how many un-keyed messages may wait before the client is
+	// dropped as too slow.
+	limit int
+
+	mu sync.Mutex
+	// queue is the undelivered messages, oldest first: at most limit
+	// un-keyed ones and one per key.
+	queue []entry
+	// at is the index in queue of each key's undelivered message.
+	at map[string]int
+	// unkeyed counts the un-keyed messages in queue.
+	unkeyed int
+
 	// gone is closed when the hub drops the client (slow, or hub closed).
 	gone chan struct{}
 	once sync.Once
@@ -73,6 +95,56 @@ type client struct {
 	// so a dropped client's connection ends now rather than at its write
 	// deadline (and shutdown is not held up by a stalled socket).
 	cut func()
+}
+
+// entry is one queued message; key is "" for an un-keyed event.
+type entry struct {
+	key string
+	msg []byte
+}
+
+// offer queues msg, replacing the undelivered message of the same key. It
+// reports false when an un-keyed message finds the buffer full: the client
+// is too slow and must be dropped.
+func (c *client) offer(key string, msg []byte) bool {
+	c.mu.Lock()
+	if key != "" {
+		if i, ok := c.at[key]; ok {
+			c.queue[i].msg = msg
+			c.mu.Unlock()
+			return true
+		}
+		if c.at == nil {
+			c.at = map[string]int{}
+		}
+		c.at[key] = len(c.queue)
+	} else {
+		if c.unkeyed >= c.limit {
+			c.mu.Unlock()
+			return false
+		}
+		c.unkeyed++
+	}
+	c.queue = append(c.queue, entry{key: key, msg: msg})
+	c.mu.Unlock()
+	select {
+	case c.ready <- struct{}{}:
+	default: // a token is already waiting
+	}
+	return true
+}
+
+// take hands over every queued message, oldest first, and keeps spare
+// (emptied) as the next queue, so a stream reuses two slices for good.
+func (c *client) take(spare []entry) []entry {
+	clear(spare)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q := c.queue
+	c.queue = spare[:0]
+	clear(c.at)
+	c.unkeyed = 0
+	return q
 }
 
 func (c *client) drop() {
@@ -102,8 +174,8 @@ func WithPing(d time.Duration) Option {
 	}
 }
 
-// WithBuffer sets how many messages may wait for one client before it is
-// dropped.
+// WithBuffer sets how many un-keyed messages may wait for one client before
+// it is dropped.
 func WithBuffer(n int) Option {
 	return func(h *Hub) {
 		if n > 0 {
@@ -158,7 +230,9 @@ func encode(e *Event) ([]byte, error) {
 
 // Publish sends e to every client allowed to see it. It never blocks: the
 // message is encoded once, and a client whose buffer is full is dropped
-// (its browser reconnects) instead of being waited for.
+// (its browser reconnects) instead of being waited for. A keyed event
+// replaces the client's undelivered one of the same key instead of taking
+// a place in the buffer, so it never gets a client dropped.
 func (h *Hub) Publish(e Event) {
 	msg, err := encode(&e)
 	if err != nil {
@@ -171,9 +245,7 @@ func (h *Hub) Publish(e Event) {
 		if !c.wants(&e) {
 			continue
 		}
-		select {
-		case c.msgs <- msg:
-		default:
+		if !c.offer(e.Key, msg) {
 			slow = append(slow, c)
 		}
 	}
@@ -195,7 +267,7 @@ func (h *Hub) Publish(e Event) {
 // subscribe adds a client; ok is false once the hub is closed. cut (may be
 // nil) interrupts the client's stream when it is dropped.
 func (h *Hub) subscribe(userID int64, admin bool, cut func()) (*client, bool) {
-	c := &client{userID: userID, admin: admin, msgs: make(chan []byte, h.buffer), gone: make(chan struct{}), cut: cut}
+	c := &client{userID: userID, admin: admin, ready: make(chan struct{}, 1), limit: h.buffer, gone: make(chan struct{}), cut: cut}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {

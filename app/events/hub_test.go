@@ -8,9 +8,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"medianest/app/principal"
@@ -50,11 +52,22 @@ type stream struct {
 
 func connect(t *testing.T, url, user string) *stream {
 	t.Helper()
+	return connectWith(t, http.DefaultClient, url, user)
+}
+
+// connectOver connects through a pipeNet's client.
+func connectOver(t *testing.T, c *http.Client, user string) *stream {
+	t.Helper()
+	return connectWith(t, c, "http://pipe/", user)
+}
+
+func connectWith(t *testing.T, c *http.Client, url, user string) *stream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	req.Header.Set("X-Test-User", user)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,25 +132,6 @@ func (s *stream) next(t *testing.T, ok func(message) bool) message {
 	}
 }
 
-// events collects the events (not comments) that arrive within d.
-func (s *stream) events(d time.Duration) []message {
-	var out []message
-	timeout := time.After(d)
-	for {
-		select {
-		case m, open := <-s.msgs:
-			if !open {
-				return out
-			}
-			if m.event != "" {
-				out = append(out, m)
-			}
-		case <-timeout:
-			return out
-		}
-	}
-}
-
 func isEvent(m message) bool { return m.event != "" }
 
 func waitClients(t *testing.T, h *events.Hub, n int) {
@@ -166,13 +160,18 @@ func TestFiltering(t *testing.T) {
 	hub.Publish(events.Event{Type: events.Notification, Data: map[string]any{"id": 11, "to": "a"}, UserID: 1})
 	hub.Publish(events.Event{Type: events.ServiceStatus, Data: map[string]any{"name": "plex", "status": "down"}})
 	hub.Publish(events.Event{Type: events.Notice, Data: nil})
+	// Every client gets this last; what arrived before it is all it got.
+	hub.Publish(events.Event{Type: events.Notice, Data: "end"})
 
 	got := func(s *stream) []string {
 		var out []string
-		for _, m := range s.events(300 * time.Millisecond) {
+		for {
+			m := s.next(t, isEvent)
+			if m.data == `"end"` {
+				return out
+			}
 			out = append(out, m.event+" "+m.data)
 		}
-		return out
 	}
 	want := map[string][]string{
 		"a": {`notification {"id":11,"to":"a"}`, `service.status {"name":"plex","status":"down"}`, `notice null`},
@@ -204,18 +203,17 @@ func TestHeartbeat(t *testing.T) {
 // TestWriteTimeoutLifted runs the hub behind a server whose WriteTimeout is
 // shorter than the stream: events sent after it must still arrive.
 func TestWriteTimeoutLifted(t *testing.T) {
-	hub := events.NewHub(nil)
-	srv := httptest.NewUnstartedServer(as(hub))
-	srv.Config.WriteTimeout = 200 * time.Millisecond
-	srv.Start()
-	defer srv.Close()
-	defer hub.Close()
-	s := connect(t, srv.URL, "1")
-	time.Sleep(400 * time.Millisecond)
-	hub.Publish(events.Event{Type: events.ServiceStatus, Data: "late"})
-	if m := s.next(t, isEvent); m.data != `"late"` {
-		t.Fatalf("got %+v", m)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		hub := events.NewHub(nil)
+		defer hub.Close()
+		n := newPipeNet(t, as(hub), func(s *http.Server) { s.WriteTimeout = 200 * time.Millisecond })
+		s := connectOver(t, n.client, "1")
+		time.Sleep(400 * time.Millisecond) // fake time: past the WriteTimeout
+		hub.Publish(events.Event{Type: events.ServiceStatus, Data: "late"})
+		if m := s.next(t, isEvent); m.data != `"late"` {
+			t.Fatalf("got %+v", m)
+		}
+	})
 }
 
 // TestSlowClientDropped connects a client that never reads and floods the
@@ -331,12 +329,27 @@ func TestAnonymousRefused(t *testing.T) {
 }
 
 // BenchmarkPublish100 publishes one event to 100 subscribers. The
-// subscribers' buffers are emptied outside the timed part, so the figure is
+// subscribers' queues are emptied outside the timed part, so the figure is
 // the publisher's cost: one encoding and 100 non-blocking sends.
 func BenchmarkPublish100(b *testing.B) {
+	benchmarkPublish(b, func(int) string { return "" })
+}
+
+// BenchmarkPublishKeyed100 is BenchmarkPublish100 with download progress:
+// keyed events for 20 downloads, most of them replacing the undelivered
+// one of their key.
+func BenchmarkPublishKeyed100(b *testing.B) {
+	keys := make([]string, 20)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%s:%d", events.DownloadProgress, i+1)
+	}
+	benchmarkPublish(b, func(i int) string { return keys[i%len(keys)] })
+}
+
+func benchmarkPublish(b *testing.B, key func(i int) string) {
 	hub := events.NewHub(nil, events.WithBuffer(256))
 	defer hub.Close()
-	subs := make([]<-chan []byte, 100)
+	subs := make([]func() [][]byte, 100)
 	for i := range subs {
 		subs[i] = events.Subscribe(hub, int64(i+1), i == 0)
 	}
@@ -345,13 +358,11 @@ func BenchmarkPublish100(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		hub.Publish(events.Event{Type: events.ServiceStatus, Data: data})
+		hub.Publish(events.Event{Type: events.ServiceStatus, Data: data, Key: key(i)})
 		if i%200 == 199 {
 			b.StopTimer()
-			for _, c := range subs {
-				for len(c) > 0 {
-					<-c
-				}
+			for _, take := range subs {
+				take()
 			}
 			b.StartTimer()
 		}
@@ -362,36 +373,164 @@ func BenchmarkPublish100(b *testing.B) {
 	}
 }
 
+// A client that reads slowly is never dropped for keyed events, however
+// many arrive: each replaces the undelivered one of its key, so what waits
+// stays at one per key, and the client ends up with the latest value of
+// every key.
+func TestKeyedEventsCoalesce(t *testing.T) {
+	hub := events.NewHub(nil, events.WithBuffer(8))
+	defer hub.Close()
+	take := events.Subscribe(hub, 1, false)
+	latest := map[string]string{}
+	seen := map[string]string{}
+	read := func() int {
+		msgs := take()
+		for _, m := range msgs {
+			ev, data := parse(t, m)
+			if ev != events.DownloadProgress {
+				t.Fatalf("unexpected event %q", ev)
+			}
+			var p struct {
+				ID      int `json:"id"`
+				Percent int `json:"percent"`
+			}
+			if err := json.Unmarshal([]byte(data), &p); err != nil {
+				t.Fatal(err)
+			}
+			seen[strconv.Itoa(p.ID)] = data
+		}
+		return len(msgs)
+	}
+	for i := range 200 {
+		id := i%50 + 1
+		data := fmt.Sprintf(`{"id":%d,"percent":%d}`, id, i/50*25+25)
+		hub.Publish(events.Event{Type: events.DownloadProgress, Data: json.RawMessage(data),
+			UserID: 1, Key: fmt.Sprintf("%s:%d", events.DownloadProgress, id)})
+		latest[strconv.Itoa(id)] = data
+		if i == 120 { // the client reads once, in the middle of the flood
+			if n := read(); n != 50 {
+				t.Fatalf("%d messages waiting after 121 updates of 50 keys, want one per key", n)
+			}
+		}
+	}
+	if hub.Clients() != 1 {
+		t.Fatal("the slow client was dropped for keyed events")
+	}
+	if n := read(); n != 50 {
+		t.Fatalf("%d messages waiting at the end, want one per key (50)", n)
+	}
+	if len(seen) != 50 {
+		t.Fatalf("saw %d keys, want 50", len(seen))
+	}
+	for k, want := range latest {
+		if seen[k] != want {
+			t.Errorf("download %s: last saw %s, want %s", k, seen[k], want)
+		}
+	}
+}
+
+// A keyed event replaces the undelivered one of its key where it stands,
+// so it keeps its place among the un-keyed events around it, and keyed
+// events take no room from un-keyed ones.
+func TestKeyedEventKeepsItsPlace(t *testing.T) {
+	hub := events.NewHub(nil, events.WithBuffer(2))
+	defer hub.Close()
+	take := events.Subscribe(hub, 1, false)
+	hub.Publish(events.Event{Type: events.DownloadProgress, Data: 10, Key: "download.progress:1"})
+	hub.Publish(events.Event{Type: events.DownloadUpdated, Data: "a"})
+	hub.Publish(events.Event{Type: events.DownloadProgress, Data: 20, Key: "download.progress:1"})
+	hub.Publish(events.Event{Type: events.DownloadProgress, Data: 5, Key: "download.progress:2"})
+	hub.Publish(events.Event{Type: events.DownloadUpdated, Data: "b"})
+	var got []string
+	for _, m := range take() {
+		ev, data := parse(t, m)
+		got = append(got, ev+" "+data)
+	}
+	want := []string{"download.progress 20", `download.updated "a"`, "download.progress 5", `download.updated "b"`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if hub.Clients() != 1 {
+		t.Fatal("the client was dropped")
+	}
+	// Once delivered, the same key takes a new place.
+	hub.Publish(events.Event{Type: events.DownloadProgress, Data: 30, Key: "download.progress:1"})
+	if msgs := take(); len(msgs) != 1 {
+		t.Fatalf("%d messages, want the one new update", len(msgs))
+	}
+}
+
+// Un-keyed events still drop a client whose buffer is full.
+func TestUnkeyedOverflowDrops(t *testing.T) {
+	hub := events.NewHub(nil, events.WithBuffer(8))
+	defer hub.Close()
+	take := events.Subscribe(hub, 1, false)
+	for i := range 8 {
+		hub.Publish(events.Event{Type: events.DownloadUpdated, Data: i})
+		hub.Publish(events.Event{Type: events.DownloadProgress, Data: i, Key: "download.progress:1"})
+	}
+	if hub.Clients() != 1 {
+		t.Fatal("dropped with a full buffer that did not overflow")
+	}
+	hub.Publish(events.Event{Type: events.DownloadUpdated, Data: 8})
+	if hub.Clients() != 0 {
+		t.Fatal("a client whose buffer overflowed with un-keyed events was kept")
+	}
+	if n := len(take()); n != 9 {
+		t.Fatalf("%d messages queued, want the 8 un-keyed and one keyed", n)
+	}
+}
+
+// parse splits one encoded SSE message into its event name and data.
+func parse(t *testing.T, m []byte) (event, data string) {
+	t.Helper()
+	for line := range strings.SplitSeq(strings.TrimSpace(string(m)), "\n") {
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			data = strings.TrimPrefix(line, "data: ")
+		default:
+			t.Fatalf("unexpected line %q in %q", line, m)
+		}
+	}
+	return event, data
+}
+
 // TestCloseEndsStalledStreams: at shutdown a stream whose socket is full
 // ends at once, not when its write deadline passes, so it cannot hold up
 // the server's graceful shutdown.
 func TestCloseEndsStalledStreams(t *testing.T) {
-	hub := events.NewHub(nil, events.WithBuffer(1<<16), events.WithWriteTimeout(time.Minute))
-	srv := httptest.NewServer(as(hub))
-	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
-	req.Header.Set("X-Test-User", "1")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	waitClients(t, hub, 1)
-	// Far more than the socket buffers hold; the big buffer keeps the
-	// client from being dropped, so its handler is stuck writing.
-	payload := json.RawMessage(`"` + strings.Repeat("y", 16<<10) + `"`)
-	for range 2000 {
+	synctest.Test(t, func(t *testing.T) {
+		hub := events.NewHub(nil, events.WithWriteTimeout(time.Minute))
+		n := newPipeNet(t, as(hub), nil)
+		// The client never reads the body; a pipe holds nothing, so the
+		// handler's first event write blocks.
+		req, _ := http.NewRequest(http.MethodGet, "http://pipe/", nil)
+		req.Header.Set("X-Test-User", "1")
+		resp, err := n.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		payload := json.RawMessage(`"` + strings.Repeat("y", 16<<10) + `"`)
 		hub.Publish(events.Event{Type: events.DownloadProgress, Data: payload})
-	}
-	time.Sleep(200 * time.Millisecond)
-	if hub.Clients() != 1 {
-		t.Fatalf("clients = %d; the client was dropped before the test could stall it", hub.Clients())
-	}
-	start := time.Now()
-	hub.Close()
-	srv.Close() // waits for the handlers to return
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("the stalled stream held shutdown for %s", d)
-	}
+		synctest.Wait() // the handler is now stuck writing
+		if hub.Clients() != 1 {
+			t.Fatalf("clients = %d; the client ended before the test could stall it", hub.Clients())
+		}
+		// As at shutdown: the server stops accepting but leaves running
+		// handlers alone; ending the streams is the hub's job.
+		start := time.Now()
+		hub.Close()
+		synctest.Wait() // the handler has returned, or is still stuck
+		if n.active() != 0 {
+			t.Fatal("the stalled stream's handler is still running after Close")
+		}
+		if d := time.Since(start); d != 0 {
+			t.Fatalf("the stalled stream held shutdown for %s", d)
+		}
+	})
 }
 
 func TestDropUserEndsOnlyTheirStreams(t *testing.T) {

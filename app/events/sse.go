@@ -71,22 +71,24 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 
-	write := func(b []byte) bool {
+	// write writes b; with flush it also flushes.
+	write := func(b []byte, flush bool) bool {
 		if live, _ := deadline(time.Now().Add(h.writeTimeout)); !live {
 			return false
 		}
 		if _, err := w.Write(b); err != nil {
 			return false
 		}
-		return rc.Flush() == nil
+		return !flush || rc.Flush() == nil
 	}
 	// The retry hint and a first comment get the headers through any proxy
 	// at once, so the browser sees the stream open.
-	if !write([]byte("retry: 5000\n: connected\n\n")) {
+	if !write([]byte("retry: 5000\n: connected\n\n"), true) {
 		return
 	}
 	ping := time.NewTicker(h.ping)
 	defer ping.Stop()
+	var batch []entry
 	for {
 		select {
 		case <-r.Context().Done():
@@ -94,12 +96,16 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-c.gone:
 			return
 		case <-ping.C:
-			if !write([]byte(": ping\n\n")) {
+			if !write([]byte(": ping\n\n"), true) {
 				return
 			}
-		case msg := <-c.msgs:
-			if !write(msg) {
-				return
+		case <-c.ready:
+			// Everything queued goes out in one flush.
+			batch = c.take(batch)
+			for i, e := range batch {
+				if !write(e.msg, i == len(batch)-1) {
+					return
+				}
 			}
 		}
 	}

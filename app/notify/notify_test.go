@@ -146,3 +146,51 @@ func TestClip(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// Prune deletes the notifications created before the cut-off, read or not,
+// of every user, and says how many went.
+func TestPrune(t *testing.T) {
+	d := dbtest.New(t)
+	for _, id := range []int64{1, 2} {
+		if _, err := d.W.Exec(`INSERT INTO users (id, username, provider, created_at, updated_at) VALUES (?, ?, 'local', 0, 0)`,
+			id, "user"+strconv.FormatInt(id, 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := New(d, nil, func() time.Time { return clock })
+	ctx := context.Background()
+	add := func(user int64, at time.Time) int64 {
+		t.Helper()
+		clock = at
+		n, err := s.Notify(ctx, user, Notification{Type: DownloadCompleted, Title: "Done"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n.ID
+	}
+	cutoff := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	old := add(1, cutoff.Add(-48*time.Hour))
+	add(2, cutoff.Add(-time.Millisecond))
+	add(1, cutoff)
+	add(2, cutoff.Add(time.Hour))
+	if err := s.MarkRead(ctx, 1, old); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Prune(ctx, cutoff)
+	if err != nil || n != 2 {
+		t.Fatalf("Prune = %d, %v; want 2 gone", n, err)
+	}
+	for user, want := range map[int64]int64{1: 1, 2: 1} {
+		p, err := s.List(ctx, user, false, 1, 10)
+		if err != nil || p.Total != want {
+			t.Fatalf("user %d keeps %d (%v), want %d", user, p.Total, err, want)
+		}
+		if p.Items[0].CreatedAt.Before(cutoff) {
+			t.Fatalf("user %d kept an old one: %+v", user, p.Items[0])
+		}
+	}
+	if n, err := s.Prune(ctx, cutoff); err != nil || n != 0 {
+		t.Fatalf("second Prune = %d, %v; want 0", n, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"medianest/app/apperr"
 	"medianest/db"
@@ -94,4 +95,22 @@ func (s *Service) MarkAllRead(ctx context.Context, userID int64) error {
 		return fmt.Errorf("notify: mark all read: %w", err)
 	}
 	return nil
+}
+
+// Prune deletes every notification created before before, read or not, and
+// returns how many went ([notifications] retention).
+func (s *Service) Prune(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE created_at < ?`, db.Millis(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("notify: prune: %w", err)
+	}
+	return n, nil
 }

@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"medianest/app/auth"
@@ -38,8 +37,9 @@ type Server struct {
 	auth        *auth.Service
 
 	handler http.Handler
-	// workers run until the server's context ends (pollers, reconcilers).
-	workers []func(ctx context.Context)
+	// workers are the background jobs, in registration order: initialised
+	// in it, stopped in reverse.
+	workers []Worker
 	// closers run at shutdown, before the database closes (event streams).
 	onShutdown []func()
 }
@@ -140,23 +140,24 @@ func (s *Server) routes(ctx context.Context, mux *http.ServeMux, o Options) erro
 // Handler is the whole HTTP surface with its middleware.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Run serves on ln and runs the background workers until ctx ends, then shuts
-// down: stop accepting, end event streams, let requests finish within
-// server.shutdown_timeout, stop the workers. It returns
-// httpx.ErrShutdownTimeout when requests had to be cut off. It returns only
-// once every handler and worker has returned (a handler that ignores the
-// cut-off is given up on after httpx.DefaultShutdownGrace), so the caller
-// may close the database.
+// Run initialises the workers, then serves on ln and runs them until ctx
+// ends, then shuts down: stop accepting, end event streams, let requests
+// finish within server.shutdown_timeout, stop the workers in reverse order
+// with what is left of it. A worker whose Init fails stops the server from
+// starting. It returns httpx.ErrShutdownTimeout when requests had to be cut
+// off. It returns only once every handler and worker has returned (a
+// handler that ignores the cut-off is given up on after
+// httpx.DefaultShutdownGrace), so the caller may close the database.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
-	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	for _, w := range s.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w(wctx)
-		}()
+	if err := s.initWorkers(ctx); err != nil {
+		ln.Close()
+		return err
 	}
+	workers := s.startWorkers(ctx)
+	// The shutdown budget starts when ctx ends, not when the HTTP server
+	// is done with it.
+	began := make(chan time.Time, 1)
+	stopClock := context.AfterFunc(ctx, func() { began <- time.Now() })
 	srv := httpx.NewServer(s.handler, s.cfg.Server.ReadHeaderTimeout.D(), s.log)
 	s.log.Info("listening", "addr", ln.Addr().String(), "url", s.URL(ln.Addr()))
 	err := httpx.Serve(ctx, srv, ln, httpx.Shutdown{
@@ -168,8 +169,13 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		},
 		Logger: s.log,
 	})
-	stopWorkers()
-	wg.Wait()
+	start := time.Now()
+	if !stopClock() {
+		start = <-began
+	}
+	budget, cancel := context.WithDeadline(context.Background(), start.Add(s.cfg.Server.ShutdownTimeout.D()))
+	defer cancel()
+	s.stopWorkers(budget, workers)
 	return err
 }
 

@@ -68,7 +68,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	}
 	s.auth = authSvc
 	authSvc.Routes(mux)
-	s.workers = append(s.workers, func(ctx context.Context) { authSvc.Run(ctx) })
+	s.workers = append(s.workers, Worker{Name: "session upkeep", Run: authSvc.Run})
 	hub.Routes(mux, authSvc)
 
 	ntf := notify.New(s.db, hub, now)
@@ -94,7 +94,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	}
 	med.Routes(mux, authSvc)
 	store.OnChange(med.OnServiceChange)
-	s.workers = append(s.workers, med.RunReconcile)
+	s.workers = append(s.workers, Worker{Name: "request reconciler", Run: loop(med.RunReconcile)})
 
 	kumaClient := kuma.New(upstream.New("uptime_kuma", "Uptime Kuma", upstream.Options{Timeout: cfg.UptimeKuma.Timeout.D()}))
 	poller := status.New(status.Deps{
@@ -103,7 +103,11 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 		Config: cfg.Status, Events: hub, DB: s.db, Audit: rec, Logger: s.log, Now: now,
 	})
 	poller.Routes(mux, authSvc)
-	s.workers = append(s.workers, poller.Run)
+	s.workers = append(s.workers, Worker{Name: "status poller", Run: loop(poller.Run)})
+	s.workers = append(s.workers, retention{log: s.log, now: now, jobs: []retentionJob{
+		{table: "audit_log", keep: cfg.Audit.Retention.D(), p: rec},
+		{table: "notifications", keep: cfg.Notifications.Retention.D(), p: ntf},
+	}}.worker())
 	s.upstreams = readiness{poller}
 
 	services.NewHandlers(services.HandlerDeps{

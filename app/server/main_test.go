@@ -1,0 +1,15 @@
+package server_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package when a test leaves a goroutine behind: a
+// server that does not stop its workers would.
+func TestMain(m *testing.M) {
+	// Expirable LRUs of other packages keep a sweeper goroutine with no way
+	// to stop it; nothing else may be left.
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/hashicorp/golang-lru/v2/expirable.NewLRU[...].func1"))
+}
