@@ -377,7 +377,8 @@ func TestEventStreamEndsWhenUserIsDisabled(t *testing.T) {
 		io.Copy(io.Discard, resp.Body)
 		close(ended)
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// The hub subscribes the stream before it answers 200, so the stream is
+	// registered by now.
 	w := ts.do("PATCH", "/api/v1/admin/users/2", `{"status":"disabled"}`, "Authorization", "Bearer "+ts.admin, "Content-Type", "application/json")
 	if w.Code != 200 {
 		t.Fatalf("disable: %d %s", w.Code, w.Body)
