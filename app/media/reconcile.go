@@ -64,7 +64,7 @@ func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
 			switch {
 			case err == nil:
 				status = overseerr.RequestStatus(got)
-			case apperr.Is(err, apperr.NotFound):
+			case errors.Is(err, overseerr.ErrNotFound):
 				status = StatusFailed
 			case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 				return changed, ctx.Err()

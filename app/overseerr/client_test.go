@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/overseerr"
 	"medianest/app/overseerr/overseerrtest"
 	"medianest/app/upstream"
@@ -20,7 +19,7 @@ func newClient(t *testing.T, o upstream.Options) *overseerr.Client {
 	if o.Timeout == 0 {
 		o.Timeout = 5 * time.Second
 	}
-	return overseerr.New(upstream.New("overseerr", "Overseerr", o))
+	return overseerr.New(o)
 }
 
 func setup(t *testing.T) (*overseerr.Client, *overseerrtest.Server) {
@@ -28,20 +27,31 @@ func setup(t *testing.T) (*overseerr.Client, *overseerrtest.Server) {
 	return newClient(t, upstream.Options{}), overseerrtest.New(t)
 }
 
-// wantKind fails unless err carries kind k; it returns the apperr message.
-func wantKind(t *testing.T, err error, k apperr.Kind) string {
+// errStatus stands for "a *upstream.StatusError" in wantKind.
+var errStatus = errors.New("an upstream status error")
+
+// wantKind fails unless err matches target (an overseerr or upstream
+// sentinel, or errStatus); it returns the sentence users would see.
+func wantKind(t *testing.T, err error, target error) string {
 	t.Helper()
 	if err == nil {
-		t.Fatalf("err = nil, want kind %s", k.Code())
+		t.Fatalf("err = nil, want %v", target)
 	}
-	if got := apperr.KindOf(err); got != k {
-		t.Fatalf("kind = %s, want %s (err: %v)", got.Code(), k.Code(), err)
+	if target == errStatus {
+		if !errors.As(err, new(*upstream.StatusError)) {
+			t.Fatalf("error %v has no *upstream.StatusError", err)
+		}
+	} else if !errors.Is(err, target) {
+		t.Fatalf("error %v is not %v", err, target)
 	}
 	if !strings.HasPrefix(err.Error(), "overseerr: ") {
 		t.Errorf("error %q lacks the overseerr: prefix", err)
 	}
-	e, _ := apperr.As(err)
-	return e.Message
+	var m interface{ Message() string }
+	if errors.As(err, &m) {
+		return m.Message()
+	}
+	return ""
 }
 
 func TestStatusAndCheck(t *testing.T) {
@@ -69,7 +79,7 @@ func TestStatusAndCheck(t *testing.T) {
 		t.Fatalf("status with wrong key: %v", err)
 	}
 	_, err = c.Check(ctx, bad)
-	if msg := wantKind(t, err, apperr.UpstreamError); msg != "Overseerr refused the API key." {
+	if msg := wantKind(t, err, overseerr.ErrInvalidKey); msg != "Overseerr refused the API key." {
 		t.Fatalf("message = %q", msg)
 	}
 	var se *upstream.StatusError
@@ -91,7 +101,7 @@ func TestBaseURLForms(t *testing.T) {
 		}
 	}
 	_, err := c.Status(context.Background(), overseerr.Conn{})
-	if msg := wantKind(t, err, apperr.Unavailable); msg != "Overseerr is not configured." {
+	if msg := wantKind(t, err, overseerr.ErrNotConfigured); msg != "Overseerr is not configured." {
 		t.Fatalf("message = %q", msg)
 	}
 }
@@ -156,7 +166,7 @@ func TestSearch(t *testing.T) {
 	}
 
 	_, err = c.Search(context.Background(), fake.Conn(), "  ", 1)
-	wantKind(t, err, apperr.Invalid)
+	wantKind(t, err, overseerr.ErrInvalidArgument)
 }
 
 func TestQueryEncoding(t *testing.T) {
@@ -221,21 +231,21 @@ func TestMovieAndTVDetails(t *testing.T) {
 	}
 
 	// Overseerr answers an unknown id with a 500, not a 404; it is still
-	// "no such title", and with the Answer option it does not open the
+	// "no such title", and it does not open the
 	// breaker however often it is asked.
 	_, err = c.Movie(ctx, fake.Conn(), 999999)
-	wantKind(t, err, apperr.NotFound)
-	strict := overseerr.New(upstream.New("overseerr-answer", "Overseerr", upstream.Options{
-		Retries: -1, FailuresToOpen: 2, Answer: overseerr.IsUnknownTitle}))
+	wantKind(t, err, overseerr.ErrUnknownTitle)
+	// New sets the breaker policy itself; callers cannot forget it.
+	strict := overseerr.New(upstream.Options{Retries: -1, FailuresToOpen: 2})
 	for i := 0; i < 5; i++ {
 		_, err = strict.Movie(ctx, fake.Conn(), 999999)
-		wantKind(t, err, apperr.NotFound)
+		wantKind(t, err, overseerr.ErrUnknownTitle)
 	}
 	if _, err := strict.Search(ctx, fake.Conn(), "sintel", 1); err != nil {
 		t.Fatalf("unknown titles opened the breaker: %v", err)
 	}
 	_, err = c.TV(ctx, fake.Conn(), 0)
-	wantKind(t, err, apperr.Invalid)
+	wantKind(t, err, overseerr.ErrInvalidArgument)
 }
 
 func TestErrorMapping(t *testing.T) {
@@ -244,7 +254,7 @@ func TestErrorMapping(t *testing.T) {
 		c, fake := setup(t)
 		fake.SetDown(http.StatusInternalServerError)
 		_, err := c.Search(ctx, fake.Conn(), "x", 1)
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, errStatus)
 		var se *upstream.StatusError
 		if !errors.As(err, &se) || se.Status != 500 {
 			t.Fatalf("status error = %v", se)
@@ -263,22 +273,22 @@ func TestErrorMapping(t *testing.T) {
 		fake.SetHang(true)
 		start := time.Now()
 		_, err := c.Request(ctx, fake.Conn(), 1)
-		wantKind(t, err, apperr.UpstreamTimeout)
+		wantKind(t, err, upstream.ErrTimeout)
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("took %v", d)
 		}
 		_, err = c.CreateRequest(ctx, fake.Conn(), 0, "movie", 45745, nil, false)
-		wantKind(t, err, apperr.UpstreamTimeout)
+		wantKind(t, err, upstream.ErrTimeout)
 	})
 	t.Run("refused", func(t *testing.T) {
 		c := newClient(t, upstream.Options{Retries: -1})
 		_, err := c.Status(ctx, overseerr.Conn{URL: "http://127.0.0.1:1", APIKey: "k"})
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, upstream.ErrRefused)
 	})
 	t.Run("unknown acting user", func(t *testing.T) {
 		c, fake := setup(t)
 		_, err := c.CreateRequest(ctx, fake.Conn(), 99, "movie", 45745, nil, false)
-		msg := wantKind(t, err, apperr.UpstreamError)
+		msg := wantKind(t, err, overseerr.ErrInvalidKey)
 		if !strings.Contains(msg, "refused the API key") {
 			t.Fatalf("message = %q", msg)
 		}
@@ -290,7 +300,7 @@ func TestErrorMapping(t *testing.T) {
 		srv := garbageServer(t)
 		c := newClient(t, upstream.Options{})
 		_, err := c.Search(ctx, overseerr.Conn{URL: srv, APIKey: "k"}, "x", 1)
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, upstream.ErrUnreadable)
 	})
 }
 

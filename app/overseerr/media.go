@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -113,7 +112,7 @@ type wireSearch struct {
 func (c *Client) Search(ctx context.Context, conn Conn, query string, page int) (SearchPage, error) {
 	query = strings.TrimSpace(query)
 	if query == "" {
-		return SearchPage{}, fmt.Errorf("overseerr: search: %w", apperr.Field("query", "is required"))
+		return SearchPage{}, fmt.Errorf("overseerr: search: %w", invalid("query", "is required"))
 	}
 	if page < 1 {
 		page = 1
@@ -235,7 +234,7 @@ func (c *Client) TV(ctx context.Context, conn Conn, tmdbID int64) (Details, erro
 func (c *Client) details(ctx context.Context, conn Conn, mediaType string, tmdbID int64) (Details, error) {
 	op := mediaType + " details"
 	if tmdbID <= 0 {
-		return Details{}, fmt.Errorf("overseerr: %s: %w", op, apperr.Field("tmdbId", "must be a positive number"))
+		return Details{}, fmt.Errorf("overseerr: %s: %w", op, invalid("tmdbId", "must be a positive number"))
 	}
 	var w wireDetails
 	cl := call{method: http.MethodGet, path: "/" + mediaType + "/" + strconv.FormatInt(tmdbID, 10)}

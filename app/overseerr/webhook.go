@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"medianest/app/apperr"
 )
 
 // Overseerr's notification types (the webhook's notification_type).
@@ -156,17 +154,17 @@ type wireWebhookRequest struct {
 // media/request/extra may be null or missing, and the flat template
 // variables (media_tmdbid, request_id, ...) are understood too. When
 // notification_type is missing it is inferred from the event text. Only a
-// body that is not a JSON object is an error (kind VALIDATION_ERROR).
+// body that is not a JSON object is an error (ErrInvalidPayload).
 func ParseWebhook(body []byte) (Webhook, error) {
 	body = bytes.TrimSpace(body)
 	var w wireWebhook
 	if len(body) == 0 || body[0] != '{' {
 		return Webhook{}, fmt.Errorf("overseerr: parse webhook: %w",
-			apperr.New(apperr.Invalid, "The webhook body is not a JSON object."))
+			fail(ErrInvalidPayload, nil, "The webhook body is not a JSON object."))
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
 		return Webhook{}, fmt.Errorf("overseerr: parse webhook: %w",
-			apperr.Wrap(apperr.Invalid, err, "The webhook body is not valid JSON."))
+			fail(ErrInvalidPayload, err, "The webhook body is not valid JSON."))
 	}
 	out := Webhook{
 		Event:   string(w.Event),

@@ -2,6 +2,7 @@ package overseerr_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"medianest/app/apperr"
 	"medianest/app/overseerr"
 	"medianest/app/overseerr/overseerrtest"
 )
@@ -105,8 +105,8 @@ func TestParseWebhookGarbage(t *testing.T) {
 			t.Errorf("ParseWebhook(%q) = nil error", body)
 			continue
 		}
-		if !apperr.Is(err, apperr.Invalid) {
-			t.Errorf("ParseWebhook(%q) kind = %s", body, apperr.KindOf(err).Code())
+		if !errors.Is(err, overseerr.ErrInvalidPayload) {
+			t.Errorf("ParseWebhook(%q) = %v", body, err)
 		}
 	}
 }

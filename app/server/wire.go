@@ -51,8 +51,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	plexTimeout := upstream.Options{Timeout: cfg.Plex.Timeout.D()}
 	tv := plex.NewTV(cfg.Plex.PlexTVURL, identity, upstream.New("plex_tv", "plex.tv", plexTimeout))
 	pms := plex.NewPMS(upstream.New("plex", "Plex", plexTimeout), identity)
-	ovr := overseerr.New(upstream.New("overseerr", "Overseerr", upstream.Options{
-		Timeout: cfg.Overseerr.Timeout.D(), Answer: overseerr.IsUnknownTitle}))
+	ovr := overseerr.New(upstream.Options{Timeout: cfg.Overseerr.Timeout.D()})
 
 	rec := audit.New(s.db, now).WithLogger(s.log)
 	hub := events.NewHub(s.log)
@@ -109,7 +108,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	services.NewHandlers(services.HandlerDeps{
 		Store:  store,
 		Audit:  rec,
-		Tester: status.NewTester(status.TesterDeps{Plex: pms, Overseerr: ovr, Kuma: kumaClient}),
+		Tester: services.NewConnTester(services.ConnTesterDeps{Plex: pms, Overseerr: ovr, Kuma: kumaClient}),
 	}).Routes(mux, authSvc)
 
 	// An unknown API path is 404 to a signed-in caller and 401 to anyone
