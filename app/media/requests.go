@@ -244,7 +244,7 @@ func (s *Service) CreateRequest(ctx context.Context, u principal.User, in Create
 	r := MediaRequest{
 		UserID: u.ID, Username: u.Username, MediaType: in.MediaType, TmdbID: in.TmdbID,
 		Title: d.Title, Year: intPtr(d.Year), PosterURL: s.posterURL(d.PosterPath),
-		Seasons: []int{}, Status: overseerr.RequestStatus(created), OverseerrRequestID: &oid,
+		Seasons: []int{}, Status: requestStatus(created), OverseerrRequestID: &oid,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if in.MediaType == "tv" {
@@ -352,7 +352,7 @@ func (s *Service) Decide(ctx context.Context, u principal.User, id int64, approv
 	if err != nil {
 		return MediaRequest{}, overseerrDown(err)
 	}
-	st := overseerr.RequestStatus(got)
+	st := requestStatus(got)
 	if !approve {
 		st = StatusDeclined
 	}

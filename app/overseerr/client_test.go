@@ -132,8 +132,8 @@ func TestSearch(t *testing.T) {
 		r.PosterPath != "/p1.jpg" || r.Overview == "" {
 		t.Fatalf("result = %+v", r)
 	}
-	if r.Media == nil || r.Availability() != "available" || r.Requested() {
-		t.Fatalf("media = %+v availability %s requested %v", r.Media, r.Availability(), r.Requested())
+	if r.Media == nil || r.Media.Status != overseerr.MediaAvailable || r.Requested() {
+		t.Fatalf("media = %+v availability %s requested %v", r.Media, r.Media.Status, r.Requested())
 	}
 	if got := overseerr.PosterURL(r.PosterPath); got != "https://image.tmdb.org/t/p/w500/p1.jpg" {
 		t.Fatalf("poster url = %q", got)
@@ -144,7 +144,7 @@ func TestSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(page.Results) != 1 || page.Results[0].MediaType != "tv" || page.Results[0].Title != "Example Show" ||
-		page.Results[0].Year != 2011 || page.Results[0].Media != nil || page.Results[0].Availability() != "unknown" {
+		page.Results[0].Year != 2011 || page.Results[0].Media != nil {
 		t.Fatalf("tv result = %+v", page.Results)
 	}
 
@@ -156,7 +156,7 @@ func TestSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Results) != 1 || !page.Results[0].Requested() || page.Results[0].Availability() != "pending" {
+	if len(page.Results) != 1 || !page.Results[0].Requested() || page.Results[0].Media.Status != overseerr.MediaPending {
 		t.Fatalf("requested result = %+v", page.Results)
 	}
 
@@ -191,7 +191,7 @@ func TestMovieAndTVDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m.Title != "Big Buck Bunny" || m.Year != 2008 || m.Runtime != 10 || m.BackdropPath != "/b1.jpg" ||
-		len(m.Genres) != 2 || m.Genres[0] != "Animation" || m.Seasons != nil || m.Availability() != "available" {
+		len(m.Genres) != 2 || m.Genres[0] != "Animation" || m.Seasons != nil || m.Media.Status != overseerr.MediaAvailable {
 		t.Fatalf("movie = %+v", m)
 	}
 	if m.Media == nil || m.Media.RatingKey == "" || len(m.Media.Requests) != 0 {
@@ -217,10 +217,10 @@ func TestMovieAndTVDetails(t *testing.T) {
 	if tv.Title != "Example Show" || tv.Runtime != 60 || tv.TvdbID == 0 || len(tv.Seasons) != 4 {
 		t.Fatalf("tv = %+v", tv)
 	}
-	want := map[int]string{0: "unknown", 1: "processing", 2: "pending", 3: "unknown"}
+	want := map[int]overseerr.MediaStatus{0: overseerr.MediaUnknown, 1: overseerr.MediaProcessing, 2: overseerr.MediaPending, 3: overseerr.MediaUnknown}
 	for _, s := range tv.Seasons {
-		if s.Availability() != want[s.SeasonNumber] || s.EpisodeCount == 0 {
-			t.Errorf("season %d: %s (%d episodes), want %s", s.SeasonNumber, s.Availability(), s.EpisodeCount, want[s.SeasonNumber])
+		if s.Status != want[s.SeasonNumber] || s.EpisodeCount == 0 {
+			t.Errorf("season %d: %v (%d episodes), want %v", s.SeasonNumber, s.Status, s.EpisodeCount, want[s.SeasonNumber])
 		}
 	}
 	if tv.Media == nil || len(tv.Media.Requests) != 1 || !tv.Requested() {

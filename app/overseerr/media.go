@@ -40,15 +40,6 @@ type SeasonStatus struct {
 	Status4k     MediaStatus
 }
 
-// Availability is MediaNest's availability word for m; a title Overseerr
-// does not track (nil) is "unknown".
-func (m *Media) Availability() string {
-	if m == nil {
-		return MediaUnknown.Availability()
-	}
-	return m.Status.Availability()
-}
-
 // Requested reports whether a request exists for m: Overseerr lists one, or
 // the status (pending, processing) says one was made.
 func (m *Media) Requested() bool {
@@ -80,9 +71,6 @@ type SearchResult struct {
 	// Media is nil when Overseerr does not track the title yet.
 	Media *Media
 }
-
-// Availability is the title's availability (see MediaStatus.Availability).
-func (r SearchResult) Availability() string { return r.Media.Availability() }
 
 // Requested reports whether the title has been requested in Overseerr.
 func (r SearchResult) Requested() bool { return r.Media.Requested() }
@@ -171,9 +159,6 @@ type Details struct {
 	Media *Media
 }
 
-// Availability is the title's availability (see MediaStatus.Availability).
-func (d Details) Availability() string { return d.Media.Availability() }
-
 // Requested reports whether the title has been requested in Overseerr.
 func (d Details) Requested() bool { return d.Media.Requested() }
 
@@ -187,9 +172,6 @@ type Season struct {
 	// requested is MediaUnknown, one in a live request MediaPending.
 	Status MediaStatus
 }
-
-// Availability is the season's availability word.
-func (s Season) Availability() string { return s.Status.Availability() }
 
 type wireDetails struct {
 	ID             upstream.FlexInt    `json:"id"`

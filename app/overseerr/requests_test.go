@@ -37,7 +37,7 @@ func TestCreateMovieRequest(t *testing.T) {
 	}
 	if r.ID == 0 || r.Status != overseerr.RequestPending || r.MediaType != "movie" || r.TmdbID() != 45745 ||
 		r.RequestedBy.ID != overseerrtest.JaneID || r.RequestedBy.Email != "jane@example.com" || r.ModifiedBy != nil ||
-		r.CreatedAt.IsZero() || overseerr.RequestStatus(r) != "pending" {
+		r.CreatedAt.IsZero() || r.Status != overseerr.RequestPending {
 		t.Fatalf("request = %+v", r)
 	}
 
@@ -66,7 +66,7 @@ func TestCreateMovieRequest(t *testing.T) {
 		t.Fatalf("X-API-User sent for the key owner")
 	}
 	if r2.Status != overseerr.RequestApproved || r2.ModifiedBy == nil || r2.RequestedBy.ID != overseerrtest.AdminID ||
-		r2.Media.Status != overseerr.MediaProcessing || overseerr.RequestStatus(r2) != "processing" {
+		r2.Media.Status != overseerr.MediaProcessing {
 		t.Fatalf("auto-approved request = %+v", r2)
 	}
 }
@@ -113,8 +113,8 @@ func TestCreateTVRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(r3.SeasonNumbers(), []int{2}) || overseerr.RequestStatus(r3) != "processing" {
-		t.Fatalf("request = %+v status %s", r3, overseerr.RequestStatus(r3))
+	if !slices.Equal(r3.SeasonNumbers(), []int{2}) || r3.Status != overseerr.RequestApproved || r3.Media.Seasons[1].Status != overseerr.MediaProcessing {
+		t.Fatalf("request = %+v", r3)
 	}
 
 	// Validation before calling Overseerr.
@@ -177,12 +177,12 @@ func TestGetApproveDeclineDelete(t *testing.T) {
 		t.Fatalf("approve call = %s %s", c.Method, c.Path)
 	}
 	if approved.Status != overseerr.RequestApproved || approved.ModifiedBy == nil || approved.ModifiedBy.ID != overseerrtest.AdminID ||
-		overseerr.RequestStatus(approved) != "processing" {
+		approved.Media.Status != overseerr.MediaProcessing {
 		t.Fatalf("approved = %+v", approved)
 	}
 	fake.SetMediaStatus(45745, overseerr.MediaAvailable)
 	got, err = c.Request(ctx, fake.Conn(), created.ID)
-	if err != nil || overseerr.RequestStatus(got) != "available" {
+	if err != nil || got.Media.Status != overseerr.MediaAvailable {
 		t.Fatalf("after availability: %+v, %v", got, err)
 	}
 
@@ -190,7 +190,7 @@ func TestGetApproveDeclineDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fake.LastCall().Path != "/api/v1/request/1/decline" || overseerr.RequestStatus(declined) != "declined" {
+	if fake.LastCall().Path != "/api/v1/request/1/decline" || declined.Status != overseerr.RequestDeclined {
 		t.Fatalf("declined = %+v", declined)
 	}
 

@@ -256,27 +256,6 @@ func notificationType(sent, event, subject string) string {
 	return ""
 }
 
-// RequestStatus says which MediaNest request status the notification
-// implies: pending (MEDIA_PENDING), approved (MEDIA_APPROVED,
-// MEDIA_AUTO_APPROVED), available (MEDIA_AVAILABLE), declined
-// (MEDIA_DECLINED) or failed (MEDIA_FAILED). Other notifications — the test
-// button, issues, auto-requests, unknown types — imply none: ok is false.
-func (w Webhook) RequestStatus() (status string, ok bool) {
-	switch w.NotificationType {
-	case NotifyMediaPending:
-		return StatusPending, true
-	case NotifyMediaApproved, NotifyMediaAutoApproved:
-		return StatusApproved, true
-	case NotifyMediaAvailable:
-		return StatusAvailable, true
-	case NotifyMediaDeclined:
-		return StatusDeclined, true
-	case NotifyMediaFailed:
-		return StatusFailed, true
-	}
-	return "", false
-}
-
 // IsTest reports whether this is the settings page's test notification.
 func (w Webhook) IsTest() bool { return w.NotificationType == NotifyTest }
 
