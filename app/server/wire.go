@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"medianest/app/notice"
 	"medianest/app/principal"
 	"medianest/app/youtube"
 
@@ -99,9 +100,10 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	poller := status.New(status.Deps{
 		Services: store, Plex: pms, Overseerr: ovr, Kuma: kumaClient,
 		YtdlpPath: cfg.YouTube.YtdlpPath, YouTubeEnabled: cfg.YouTube.Enabled,
-		Config: cfg.Status, Events: hub, DB: s.db, Audit: rec, Logger: s.log, Now: now,
+		Config: cfg.Status, Events: hub, DB: s.db, Logger: s.log, Now: now,
 	})
 	poller.Routes(mux, authSvc)
+	notice.New(notice.Deps{DB: s.db, Events: hub, Audit: rec, Now: now}).Routes(mux, authSvc)
 	s.workers = append(s.workers, poller.Run)
 	s.upstreams = readiness{poller}
 

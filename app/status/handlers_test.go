@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"medianest/app/events"
 	"medianest/app/kuma"
 	"medianest/app/kuma/kumatest"
 	"medianest/app/services"
@@ -96,70 +95,6 @@ func TestMonitors(t *testing.T) {
 	}
 	if code, _ := e2.call("GET", "/api/v1/dashboard/monitors", "", nil); code != 503 {
 		t.Fatal(code)
-	}
-}
-
-func TestNotice(t *testing.T) {
-	e := newEnv(t, envOptions{interval: time.Hour, noServices: true})
-	// The audit log refers to the acting admin's row.
-	if _, err := e.db.W.Exec(`INSERT INTO users (id, username, role, provider, created_at, updated_at)
-		VALUES (9, 'root', 'admin', 'local', 0, 0)`); err != nil {
-		t.Fatal(err)
-	}
-	stream := e.listen()
-	if code, body := e.call("GET", "/api/v1/notice", "", nil); code != 200 || !strings.Contains(body, `"data":null`) {
-		t.Fatal(code, body)
-	}
-	bad := []struct{ body, field string }{
-		{`{"message":"","level":"info"}`, "message"},
-		{`{"message":"   ","level":"info"}`, "message"},
-		{`{"message":"` + strings.Repeat("é", 501) + `","level":"info"}`, "message"},
-		{`{"message":"hi","level":"urgent"}`, "level"},
-		{`{"message":"hi"}`, "level"},
-		{`{"message":"hi","level":"info","extra":1}`, "extra"},
-	}
-	for _, b := range bad {
-		code, body := e.call("PUT", "/api/v1/admin/notice", b.body, nil)
-		if code != 400 || !strings.Contains(body, `"field":"`+b.field+`"`) {
-			t.Errorf("%s: %d %s", b.body, code, body)
-		}
-	}
-	var n status.Notice
-	msg := strings.Repeat("é", 500)
-	if code, body := e.call("PUT", "/api/v1/admin/notice", `{"message":"`+msg+`","level":"critical"}`, &n); code != 200 {
-		t.Fatal(body)
-	}
-	if n.Message != msg || n.Level != "critical" || n.UpdatedAt.IsZero() {
-		t.Fatalf("%+v", n)
-	}
-	if code, body := e.call("PUT", "/api/v1/admin/notice", `{"message":"Plex is down until 20:00","level":"warning"}`, &n); code != 200 {
-		t.Fatal(body)
-	}
-	var got status.Notice
-	e.call("GET", "/api/v1/notice", "", &got)
-	if got.Message != "Plex is down until 20:00" || got.Level != "warning" {
-		t.Fatalf("%+v", got)
-	}
-	// A fresh poller over the same database reads it back.
-	p2 := status.New(status.Deps{DB: e.db})
-	if n2, err := p2.Notice(context.Background()); err != nil || n2 == nil || n2.Message != got.Message || !n2.UpdatedAt.Equal(got.UpdatedAt) {
-		t.Fatalf("stored notice %+v %v", n2, err)
-	}
-	waitEvent(t, stream, events.Notice, `"Plex is down until 20:00"`)
-
-	if code, body := e.call("DELETE", "/api/v1/admin/notice", "", nil); code != 204 {
-		t.Fatal(code, body)
-	}
-	waitEvent(t, stream, events.Notice, "null")
-	if code, body := e.call("GET", "/api/v1/notice", "", nil); code != 200 || !strings.Contains(body, `"data":null`) {
-		t.Fatal(code, body)
-	}
-	recs, _, err := e.audit.List(context.Background(), 1, 10, "notice.update")
-	if err != nil || len(recs) != 3 {
-		t.Fatalf("%d audit entries, %v", len(recs), err)
-	}
-	if recs[0].ActorName != "root" || recs[0].Target != "notice" {
-		t.Errorf("audit %+v", recs[0])
 	}
 }
 

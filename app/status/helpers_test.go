@@ -119,7 +119,6 @@ func newEnv(t *testing.T, o envOptions) *env {
 			HistoryDays: 30},
 		Events: e.hub,
 		DB:     e.db,
-		Audit:  e.audit,
 	})
 	mux := http.NewServeMux()
 	e.poller.Routes(mux, admit{})
