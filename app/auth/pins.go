@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"medianest/app/apperr"
+	"medianest/app/plex"
 	"medianest/app/settings"
+	"medianest/app/upstream"
 	"medianest/db"
 )
 
@@ -174,20 +176,21 @@ func (s *Service) setPinCookie(w http.ResponseWriter, r *http.Request, value str
 	http.SetCookie(w, c)
 }
 
-// tvFailure rewrites a plex.tv failure so the user learns what failed and
-// what to do; the cause stays in the chain for the log.
+// tvFailure is where sign-in turns a plex.tv failure into the API's answer,
+// so the user learns what failed and what to do; the cause stays in the
+// chain for the log. An expired PIN is PIN_EXPIRED, a timeout
+// UPSTREAM_TIMEOUT, an open breaker SERVICE_UNAVAILABLE, anything else
+// (a refused token included: only plex.tv can say why) UPSTREAM_ERROR.
 func tvFailure(err error, step string) error {
-	switch apperr.KindOf(err) {
-	case apperr.PinExpired:
-		return err
-	case apperr.UpstreamTimeout:
+	switch {
+	case errors.Is(err, plex.ErrPINExpired):
+		return errPinExpired
+	case errors.Is(err, upstream.ErrTimeout):
 		return apperr.Wrap(apperr.UpstreamTimeout, err, "plex.tv did not answer in time while %s; try again in a moment.", step)
-	case apperr.Unavailable:
+	case errors.Is(err, upstream.ErrUnavailable):
 		return apperr.Wrap(apperr.Unavailable, err, "plex.tv is unavailable after repeated failures; try again in a minute.")
-	case apperr.Internal:
-		if errors.Is(err, context.Canceled) {
-			return err
-		}
+	case errors.Is(err, context.Canceled):
+		return err
 	}
 	return apperr.Wrap(apperr.UpstreamError, err, "plex.tv failed while %s; try again in a moment.", step)
 }

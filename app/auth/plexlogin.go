@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"medianest/app/principal"
+	"medianest/app/upstream"
 
 	"medianest/app/apperr"
 	"medianest/app/httpx"
@@ -132,7 +133,7 @@ func (s *Service) plexSignIn(ctx context.Context, r *http.Request, pinID int64) 
 	}
 	pin, err := s.tv.CheckPIN(ctx, pinID)
 	if err != nil {
-		if apperr.Is(err, apperr.PinExpired) {
+		if errors.Is(err, plex.ErrPINExpired) {
 			s.pins.drop(pinID)
 			return principal.User{}, false, errPinExpired
 		}
@@ -196,10 +197,10 @@ func (s *Service) machineID(ctx context.Context, svc services.Service) (string, 
 	if known, ok := s.machineIDs[svc.URL]; ok {
 		return known, nil
 	}
-	switch apperr.KindOf(err) {
-	case apperr.UpstreamTimeout:
+	switch {
+	case errors.Is(err, upstream.ErrTimeout):
 		return "", apperr.Wrap(apperr.UpstreamTimeout, err, "The Plex server did not answer in time, so your access to it could not be checked; try again in a moment.")
-	case apperr.Unavailable, apperr.InvalidURL:
+	case errors.Is(err, upstream.ErrUnavailable), errors.Is(err, plex.ErrNotConfigured), errors.Is(err, plex.ErrInvalidURL):
 		return "", apperr.Wrap(apperr.Unavailable, err, "The Plex server is not reachable, so your access to it could not be checked; an admin should check the Plex settings.")
 	}
 	return "", apperr.Wrap(apperr.UpstreamError, err, "The Plex server could not be reached to check your access to it; try again in a moment.")

@@ -17,8 +17,8 @@ import (
 	"medianest/app/plex"
 	"medianest/app/secret"
 	"medianest/app/services"
-	"medianest/app/status"
 	"medianest/app/upstream"
+	"medianest/app/ytdlp"
 	"medianest/db"
 )
 
@@ -30,9 +30,9 @@ func upstreamChecks(d Deps) []Check {
 	id := plex.Identity{ClientID: "medianest-doctor", Product: cfg.Plex.Product, Version: d.Version}
 	opts := func(t config.Duration) upstream.Options { return upstream.Options{Timeout: t.D(), Retries: -1} }
 	pms := plex.NewPMS(upstream.New("plex", "Plex", opts(cfg.Plex.Timeout)), id)
-	ovr := overseerr.New(upstream.New("overseerr", "Overseerr", opts(cfg.Overseerr.Timeout)))
+	ovr := overseerr.New(opts(cfg.Overseerr.Timeout))
 	kc := kuma.New(upstream.New("uptime_kuma", "Uptime Kuma", opts(cfg.UptimeKuma.Timeout)))
-	tester := status.NewTester(status.TesterDeps{Plex: pms, Overseerr: ovr, Kuma: kc})
+	tester := services.NewConnTester(services.ConnTesterDeps{Plex: pms, Overseerr: ovr, Kuma: kc})
 
 	service := func(name string) func(ctx context.Context) Result {
 		return func(ctx context.Context) Result {
@@ -142,7 +142,7 @@ func checkTool(ctx context.Context, cfg config.Config, path, name, versionFlag s
 	if err != nil {
 		return fail("%s was not found (%q); install it, e.g. `apt-get install %s`", name, path, name)
 	}
-	v, err := status.RunVersion(ctx, file, versionFlag)
+	v, err := ytdlp.Run(ctx, file, versionFlag)
 	if err != nil {
 		return fail("%s %v", file, err)
 	}
@@ -174,10 +174,21 @@ func checkDownloadDir(ctx context.Context, cfg config.Config, pms *plex.PMS) Res
 	}
 	sections, err := pms.Sections(ctx, plex.Conn{URL: svc.URL, Token: svc.APIKey})
 	if err != nil {
-		return warn("%s is writable; Plex's libraries could not be read to check youtube.plex_path: %s", dir, status.Message(err, "Plex"))
+		return warn("%s is writable; Plex's libraries could not be read to check youtube.plex_path: %s", dir, upstreamMessage(err, "Plex"))
 	}
 	if s, ok := plex.SectionForPath(sections, cfg.YouTube.PlexPath); ok {
 		return pass("%s is writable; youtube.plex_path is inside the Plex library %q", dir, s.Title)
 	}
 	return fail("youtube.plex_path %q is inside no Plex library folder; add it to a library in Plex or fix the path", cfg.YouTube.PlexPath)
+}
+
+// upstreamMessage is the one place the doctor turns a client's failure into
+// words: the sentence of the plex or upstream error, which names the service
+// but never its URL or token, or a generic one naming display.
+func upstreamMessage(err error, display string) string {
+	var m interface{ Message() string }
+	if errors.As(err, &m) && m.Message() != "" {
+		return m.Message()
+	}
+	return display + " could not be reached."
 }

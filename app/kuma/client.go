@@ -17,7 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -33,6 +32,47 @@ func New(c *upstream.Client) *Client {
 	return &Client{up: c}
 }
 
+// Uptime Kuma's own failures, matched with errors.Is on an *Error. Transport
+// failures are the upstream client's and stay reachable through the chain.
+var (
+	// ErrNotConfigured: no Uptime Kuma URL or status page slug is set.
+	ErrNotConfigured = errors.New("uptime kuma is not configured")
+	// ErrInvalidURL: the Uptime Kuma URL cannot be turned into a request.
+	ErrInvalidURL = errors.New("invalid uptime kuma url")
+	// ErrNotFound: there is no status page with that slug.
+	ErrNotFound = errors.New("not found")
+	// ErrRejected: Uptime Kuma refused the call and said why.
+	ErrRejected = errors.New("rejected")
+)
+
+// Error is an Uptime Kuma failure: Kind is one of the Err* sentinels, Msg
+// the sentence users see, Err the cause.
+type Error struct {
+	Kind error
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return e.Kind.Error()
+	}
+	return e.Kind.Error() + ": " + e.Err.Error()
+}
+
+// Unwrap exposes the kind and the cause to errors.Is and errors.As.
+func (e *Error) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+// Message is the sentence users see.
+func (e *Error) Message() string { return e.Msg }
+
+func fail(kind, cause error, msg string) *Error { return &Error{Kind: kind, Msg: msg, Err: cause} }
+
 // errorBody is Uptime Kuma's error shape.
 type errorBody struct {
 	Status string `json:"status"`
@@ -40,15 +80,15 @@ type errorBody struct {
 }
 
 // get fetches path under baseURL and decodes the JSON answer into out. A 404
-// becomes NOT_FOUND with the message notFound.
+// becomes ErrNotFound with the message notFound.
 func (c *Client) get(ctx context.Context, op, baseURL, path, notFound string, out any) error {
 	base := strings.TrimRight(strings.TrimSpace(baseURL), "/")
 	if base == "" {
-		return fmt.Errorf("kuma: %s: %w", op, apperr.New(apperr.Unavailable, "Uptime Kuma is not configured."))
+		return fmt.Errorf("kuma: %s: %w", op, fail(ErrNotConfigured, nil, "Uptime Kuma is not configured."))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, upstream.JoinURL(base, path), nil)
 	if err != nil {
-		return fmt.Errorf("kuma: %s: %w", op, apperr.Wrap(apperr.InvalidURL, err, "The Uptime Kuma URL is not valid."))
+		return fmt.Errorf("kuma: %s: %w", op, fail(ErrInvalidURL, err, "The Uptime Kuma URL is not valid."))
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.up.Do(req)
@@ -57,16 +97,16 @@ func (c *Client) get(ctx context.Context, op, baseURL, path, notFound string, ou
 	}
 	b, err := upstream.ReadBody(resp)
 	if err != nil {
-		return fmt.Errorf("kuma: %s: %w", op, apperr.Wrap(apperr.UpstreamError, err, "Uptime Kuma sent an unreadable answer."))
+		return fmt.Errorf("kuma: %s: %w", op, upstream.Unreadable("Uptime Kuma", "Uptime Kuma sent an unreadable answer.", err))
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(b), out); err != nil {
-		return fmt.Errorf("kuma: %s: %w", op, apperr.Wrap(apperr.UpstreamError,
-			fmt.Errorf("decode answer: %w", err), "Uptime Kuma sent an answer MediaNest could not read."))
+		return fmt.Errorf("kuma: %s: %w", op, upstream.Unreadable("Uptime Kuma", "",
+			fmt.Errorf("decode answer: %w", err)))
 	}
 	return nil
 }
 
-// mapError turns a 404 into NOT_FOUND and names Uptime Kuma's own message
+// mapError turns a 404 into ErrNotFound and names Uptime Kuma's own message
 // for other refusals; transport failures pass through as mapped by the
 // upstream client.
 func mapError(err error, notFound string) error {
@@ -78,9 +118,9 @@ func mapError(err error, notFound string) error {
 	_ = json.Unmarshal(se.Body, &body)
 	switch {
 	case se.Status == http.StatusNotFound && notFound != "":
-		return apperr.Wrap(apperr.NotFound, err, "%s", notFound)
+		return fail(ErrNotFound, err, notFound)
 	case se.Status < 500 && body.Msg != "":
-		return apperr.Wrap(apperr.UpstreamError, err, "Uptime Kuma refused: %s", body.Msg)
+		return fail(ErrRejected, err, "Uptime Kuma refused: "+body.Msg)
 	}
 	return err
 }
@@ -90,7 +130,7 @@ func mapError(err error, notFound string) error {
 func slugPath(op, slug string) (string, error) {
 	slug = strings.ToLower(strings.TrimSpace(slug))
 	if slug == "" {
-		return "", fmt.Errorf("kuma: %s: %w", op, apperr.New(apperr.Unavailable, "No Uptime Kuma status page is configured."))
+		return "", fmt.Errorf("kuma: %s: %w", op, fail(ErrNotConfigured, nil, "No Uptime Kuma status page is configured."))
 	}
 	return url.PathEscape(slug), nil
 }

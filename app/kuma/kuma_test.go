@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/kuma"
 	"medianest/app/kuma/kumatest"
 	"medianest/app/upstream"
@@ -23,19 +22,31 @@ func newClient(t *testing.T, o upstream.Options) *kuma.Client {
 	return kuma.New(upstream.New("uptime_kuma", "Uptime Kuma", o))
 }
 
-func wantKind(t *testing.T, err error, k apperr.Kind) string {
+// errStatus stands for "a *upstream.StatusError" in wantKind.
+var errStatus = errors.New("an upstream status error")
+
+// wantKind fails unless err matches target (a kuma or upstream sentinel, or
+// errStatus); it returns the sentence users would see.
+func wantKind(t *testing.T, err error, target error) string {
 	t.Helper()
 	if err == nil {
-		t.Fatalf("err = nil, want kind %s", k.Code())
+		t.Fatalf("err = nil, want %v", target)
 	}
-	if got := apperr.KindOf(err); got != k {
-		t.Fatalf("kind = %s, want %s (err: %v)", got.Code(), k.Code(), err)
+	if target == errStatus {
+		if !errors.As(err, new(*upstream.StatusError)) {
+			t.Fatalf("error %v has no *upstream.StatusError", err)
+		}
+	} else if !errors.Is(err, target) {
+		t.Fatalf("error %v is not %v", err, target)
 	}
 	if !strings.HasPrefix(err.Error(), "kuma: ") {
 		t.Errorf("error %q lacks the kuma: prefix", err)
 	}
-	e, _ := apperr.As(err)
-	return e.Message
+	var m interface{ Message() string }
+	if errors.As(err, &m) {
+		return m.Message()
+	}
+	return ""
 }
 
 func TestStatusPage(t *testing.T) {
@@ -224,7 +235,7 @@ func TestErrors(t *testing.T) {
 		c := newClient(t, upstream.Options{})
 		fake := kumatest.New(t)
 		_, err := c.Monitors(ctx, fake.URL, "Nope")
-		if msg := wantKind(t, err, apperr.NotFound); msg != `Uptime Kuma has no status page "nope".` {
+		if msg := wantKind(t, err, kuma.ErrNotFound); msg != `Uptime Kuma has no status page "nope".` {
 			t.Fatalf("message = %q", msg)
 		}
 		var se *upstream.StatusError
@@ -235,19 +246,19 @@ func TestErrors(t *testing.T) {
 	t.Run("not configured", func(t *testing.T) {
 		c := newClient(t, upstream.Options{})
 		_, err := c.StatusPage(ctx, "", "home")
-		wantKind(t, err, apperr.Unavailable)
+		wantKind(t, err, kuma.ErrNotConfigured)
 		_, err = c.Heartbeats(ctx, "http://kuma:3001", "")
-		wantKind(t, err, apperr.Unavailable)
+		wantKind(t, err, kuma.ErrNotConfigured)
 	})
 	t.Run("server error", func(t *testing.T) {
 		c := newClient(t, upstream.Options{})
 		fake := kumatest.New(t)
 		fake.SetDown(http.StatusInternalServerError)
 		_, err := c.Monitors(ctx, fake.URL, "home")
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, errStatus)
 		fake.SetDown(http.StatusForbidden)
 		_, err = c.StatusPage(ctx, fake.URL, "home")
-		if msg := wantKind(t, err, apperr.UpstreamError); !strings.Contains(msg, "Forbidden") {
+		if msg := wantKind(t, err, kuma.ErrRejected); !strings.Contains(msg, "Forbidden") {
 			t.Fatalf("message = %q", msg)
 		}
 		fake.SetDown(0)
@@ -261,7 +272,7 @@ func TestErrors(t *testing.T) {
 		fake.SetHang(true)
 		start := time.Now()
 		_, err := c.Monitors(ctx, fake.URL, "home")
-		wantKind(t, err, apperr.UpstreamTimeout)
+		wantKind(t, err, upstream.ErrTimeout)
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("took %v", d)
 		}
@@ -273,7 +284,7 @@ func TestErrors(t *testing.T) {
 		defer srv.Close()
 		c := newClient(t, upstream.Options{})
 		_, err := c.StatusPage(ctx, srv.URL, "home")
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, upstream.ErrUnreadable)
 	})
 }
 

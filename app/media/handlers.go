@@ -15,8 +15,8 @@ import (
 // webhook endpoints (full paths under /api/v1) on mux. The webhook is
 // authenticated by its shared secret, everything else by guard.
 func (s *Service) Routes(mux *http.ServeMux, guard Guard) {
-	user := func(h httpx.Handler) http.Handler { return guard.RequireUser(h) }
-	admin := func(h httpx.Handler) http.Handler { return guard.RequireAdmin(h) }
+	user := func(h httpx.Handler) http.Handler { return guard.RequireUser(mapped(h)) }
+	admin := func(h httpx.Handler) http.Handler { return guard.RequireAdmin(mapped(h)) }
 
 	mux.Handle("GET /api/v1/media/search", user(s.handleSearch))
 	mux.Handle("GET /api/v1/media/movie/{tmdbId}", user(s.handleDetails("movie")))
@@ -29,7 +29,7 @@ func (s *Service) Routes(mux *http.ServeMux, guard Guard) {
 	mux.Handle("GET /api/v1/admin/requests", admin(s.handleListAll))
 	mux.Handle("POST /api/v1/admin/requests/{id}/approve", admin(s.handleDecide(true)))
 	mux.Handle("POST /api/v1/admin/requests/{id}/decline", admin(s.handleDecide(false)))
-	mux.Handle("POST /api/v1/webhooks/overseerr", httpx.Handler(s.handleWebhook))
+	mux.Handle("POST /api/v1/webhooks/overseerr", mapped(s.handleWebhook))
 
 	mux.Handle("GET /api/v1/plex/server", user(s.handleServer))
 	mux.Handle("GET /api/v1/plex/libraries", user(s.handleLibraries))

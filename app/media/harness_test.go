@@ -186,7 +186,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	deps := Deps{
 		DB: d, Services: e.svcs, Downloads: youtube.NewStore(d),
-		Overseerr: overseerr.New(up("overseerr")),
+		Overseerr: overseerr.New(upstream.Options{Timeout: 5 * time.Second, Retries: -1, FailuresToOpen: 1000}),
 		PMS:       plex.NewPMS(up("plex"), plex.Identity{ClientID: "medianest-test", Product: "MediaNest"}),
 		Tokens:    fakeTokens{alice.ID: aliceToken, bob.ID: bobToken},
 		Notifier:  notify.New(d, e.rec, nil),

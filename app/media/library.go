@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"sync"
 
@@ -59,7 +60,7 @@ func (s *Service) plexFor(ctx context.Context, u principal.User) (plexSession, e
 // plexErr gives a 401 from Plex on a call that is not about one object its
 // meaning: the server does not accept the caller's token any more.
 func plexErr(err error) error {
-	if err != nil && plex.StatusCode(err) == 401 && !apperr.Is(err, apperr.NotFound) {
+	if err != nil && plex.StatusCode(err) == 401 && !errors.Is(err, plex.ErrNotFound) {
 		return apperr.Wrap(apperr.NoServerAccess, err, "The Plex server did not accept your access; sign in with Plex again.")
 	}
 	return err
@@ -160,7 +161,7 @@ func (s *Service) Libraries(ctx context.Context, u principal.User) ([]Library, e
 			switch {
 			case errs[i] == nil:
 				libs = append(libs, l)
-			case apperr.Is(errs[i], apperr.NotFound):
+			case errors.Is(errs[i], plex.ErrNotFound):
 				// listed but not readable with this token: not shown
 			default:
 				return nil, errs[i]

@@ -63,8 +63,8 @@ func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
 			var status string
 			switch {
 			case err == nil:
-				status = overseerr.RequestStatus(got)
-			case apperr.Is(err, apperr.NotFound):
+				status = requestStatus(got)
+			case errors.Is(err, overseerr.ErrNotFound):
 				status = StatusFailed
 			case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 				return changed, ctx.Err()

@@ -3,18 +3,16 @@ package media
 import (
 	"encoding/json"
 	"time"
-
-	"medianest/app/overseerr"
 )
 
 // Request statuses, as the API spells them.
 const (
-	StatusPending    = overseerr.StatusPending
-	StatusApproved   = overseerr.StatusApproved
-	StatusDeclined   = overseerr.StatusDeclined
-	StatusProcessing = overseerr.StatusProcessing
-	StatusAvailable  = overseerr.StatusAvailable
-	StatusFailed     = overseerr.StatusFailed
+	StatusPending    = "pending"
+	StatusApproved   = "approved"
+	StatusDeclined   = "declined"
+	StatusProcessing = "processing"
+	StatusAvailable  = "available"
+	StatusFailed     = "failed"
 )
 
 // Statuses lists every request status in the order the UI shows them.

@@ -17,7 +17,6 @@ import (
 	"medianest/app/events"
 	"medianest/app/overseerr"
 	"medianest/app/services"
-	"medianest/app/upstream"
 	"medianest/db"
 )
 
@@ -32,20 +31,6 @@ func (s *Service) overseerrConn(ctx context.Context) (overseerr.Conn, error) {
 		return overseerr.Conn{}, apperr.New(apperr.Unavailable, "Overseerr is not configured.")
 	}
 	return overseerr.Conn{URL: svc.URL, APIKey: svc.APIKey}, nil
-}
-
-// overseerrDown turns "Overseerr could not be reached" — a transport
-// failure, or a 502/503/504 from a proxy in front of it — into
-// SERVICE_UNAVAILABLE, as the API promises for a service that is down.
-// Answers from Overseerr itself keep their kind.
-func overseerrDown(err error) error {
-	if err == nil || apperr.KindOf(err) != apperr.UpstreamError {
-		return err
-	}
-	if se, ok := errors.AsType[*upstream.StatusError](err); ok && se.Status != 502 && se.Status != 503 && se.Status != 504 {
-		return err
-	}
-	return apperr.Wrap(apperr.Unavailable, err, "Overseerr is unavailable right now; try again later.")
 }
 
 // parseCreate validates the body of POST /media/requests. For a show it
@@ -259,7 +244,7 @@ func (s *Service) CreateRequest(ctx context.Context, u principal.User, in Create
 	r := MediaRequest{
 		UserID: u.ID, Username: u.Username, MediaType: in.MediaType, TmdbID: in.TmdbID,
 		Title: d.Title, Year: intPtr(d.Year), PosterURL: s.posterURL(d.PosterPath),
-		Seasons: []int{}, Status: overseerr.RequestStatus(created), OverseerrRequestID: &oid,
+		Seasons: []int{}, Status: requestStatus(created), OverseerrRequestID: &oid,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if in.MediaType == "tv" {
@@ -321,7 +306,7 @@ func (s *Service) DeleteRequest(ctx context.Context, u principal.User, id int64,
 		switch {
 		case err == nil:
 			err = s.os.DeleteRequest(ctx, conn, *r.OverseerrRequestID)
-			if err != nil && !apperr.Is(err, apperr.NotFound) {
+			if err != nil && !errors.Is(err, overseerr.ErrNotFound) {
 				return overseerrDown(err)
 			}
 		case apperr.Is(err, apperr.Unavailable):
@@ -367,7 +352,7 @@ func (s *Service) Decide(ctx context.Context, u principal.User, id int64, approv
 	if err != nil {
 		return MediaRequest{}, overseerrDown(err)
 	}
-	st := overseerr.RequestStatus(got)
+	st := requestStatus(got)
 	if !approve {
 		st = StatusDeclined
 	}

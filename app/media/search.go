@@ -76,7 +76,7 @@ func (s *Service) mapResults(in []overseerr.SearchResult, ours map[titleKey]bool
 			Year:         intPtr(r.Year),
 			Overview:     r.Overview,
 			PosterURL:    s.posterURL(r.PosterPath),
-			Availability: r.Availability(),
+			Availability: mediaAvailability(r.Media),
 			Requested:    ours[titleKey{r.MediaType, r.TmdbID}] || r.Requested(),
 		})
 	}
@@ -106,7 +106,7 @@ func (s *Service) Details(ctx context.Context, mediaType string, tmdbID int64) (
 		MediaResult: MediaResult{
 			MediaType: mediaType, TmdbID: tmdbID, Title: d.Title, Year: intPtr(d.Year),
 			Overview: d.Overview, PosterURL: s.posterURL(d.PosterPath),
-			Availability: d.Availability(),
+			Availability: mediaAvailability(d.Media),
 			Requested:    ours[titleKey{mediaType, tmdbID}] || d.Requested(),
 		},
 		BackdropURL: s.backdropURL(d.BackdropPath),
@@ -119,7 +119,7 @@ func (s *Service) Details(ctx context.Context, mediaType string, tmdbID int64) (
 	if mediaType == "tv" {
 		out.Seasons = make([]SeasonInfo, 0, len(d.Seasons))
 		for _, se := range d.Seasons {
-			out.Seasons = append(out.Seasons, SeasonInfo{SeasonNumber: se.SeasonNumber, EpisodeCount: se.EpisodeCount, Status: se.Availability()})
+			out.Seasons = append(out.Seasons, SeasonInfo{SeasonNumber: se.SeasonNumber, EpisodeCount: se.EpisodeCount, Status: availability(se.Status)})
 		}
 	}
 	return out, nil

@@ -62,7 +62,7 @@ func secretMatches(got, want string) bool {
 // movie that is there is there for everyone who asked), the open requests
 // for the title (tmdbId and media type) are used.
 func (s *Service) ApplyWebhook(ctx context.Context, hook overseerr.Webhook) (int, error) {
-	status, ok := hook.RequestStatus()
+	status, ok := webhookStatus(hook)
 	if !ok {
 		return 0, nil
 	}

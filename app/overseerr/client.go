@@ -5,20 +5,20 @@
 // runs, so every call takes a Conn instead of fixing them at construction.
 // Transport concerns (timeouts, retries, circuit breaker, metrics) belong to
 // the shared *upstream.Client; this package turns Overseerr's answers and
-// quirks into typed values and apperr kinds.
+// quirks into typed values and errors of its own (see Error).
 package overseerr
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -36,9 +36,13 @@ type Client struct {
 	up *upstream.Client
 }
 
-// New returns a client that sends its requests through c.
-func New(c *upstream.Client) *Client {
-	return &Client{up: c}
+// New returns a client with its own upstream client (metrics label
+// "overseerr"). Overseerr answers an unknown TMDB id with a 500; the breaker
+// is told that this is an answer, not Overseerr failing, so a user searching
+// for a title that does not exist cannot open it.
+func New(o upstream.Options) *Client {
+	o.Answer = isUnknownTitle
+	return &Client{up: upstream.New("overseerr", "Overseerr", o)}
 }
 
 const apiPrefix = "/api/v1"
@@ -47,7 +51,7 @@ const apiPrefix = "/api/v1"
 func (conn Conn) endpoint(path string, q url.Values) (string, error) {
 	base := strings.TrimRight(strings.TrimSpace(conn.URL), "/")
 	if base == "" {
-		return "", apperr.New(apperr.Unavailable, "Overseerr is not configured.")
+		return "", fail(ErrNotConfigured, nil, "Overseerr is not configured.")
 	}
 	base = strings.TrimSuffix(base, apiPrefix)
 	u := upstream.JoinURL(base, apiPrefix+path)
@@ -72,13 +76,13 @@ type call struct {
 	// asUser, when non-zero, is sent as X-API-User so the call acts as that
 	// Overseerr user instead of the API key's owner.
 	asUser int64
-	// notFound is the message of the NOT_FOUND error a 404 becomes; empty
+	// notFound is the message of the ErrNotFound error a 404 becomes; empty
 	// leaves a 404 an upstream error.
 	notFound string
 }
 
 // do sends cl and returns the status and body of a 2xx answer. Any failure
-// is mapped to an apperr kind and wrapped with "overseerr: op".
+// is an *Error or an upstream error, wrapped with "overseerr: op".
 func (c *Client) do(ctx context.Context, conn Conn, op string, cl call) (int, []byte, error) {
 	u, err := conn.endpoint(cl.path, cl.query)
 	if err != nil {
@@ -100,7 +104,7 @@ func (c *Client) do(ctx context.Context, conn Conn, op string, cl call) (int, []
 	}
 	if err != nil {
 		return 0, nil, fmt.Errorf("overseerr: %s: %w", op,
-			apperr.Wrap(apperr.InvalidURL, err, "The Overseerr URL is not valid."))
+			fail(ErrInvalidURL, err, "The Overseerr URL is not valid."))
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -119,7 +123,7 @@ func (c *Client) do(ctx context.Context, conn Conn, op string, cl call) (int, []
 	b, err := upstream.ReadBody(resp)
 	if err != nil {
 		return 0, nil, fmt.Errorf("overseerr: %s: %w", op,
-			apperr.Wrap(apperr.UpstreamError, err, "Overseerr sent an unreadable answer."))
+			upstream.Unreadable("Overseerr", "Overseerr sent an unreadable answer.", err))
 	}
 	return resp.StatusCode, b, nil
 }
@@ -133,14 +137,13 @@ func (c *Client) getJSON(ctx context.Context, conn Conn, op string, cl call, out
 	return decode(op, b, out)
 }
 
-// decode unmarshals an answer, mapping garbage to UPSTREAM_ERROR.
+// decode unmarshals an answer; garbage is upstream.ErrUnreadable.
 func decode(op string, b []byte, out any) error {
 	if out == nil || len(bytes.TrimSpace(b)) == 0 {
 		return nil
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("overseerr: %s: %w", op, apperr.Wrap(apperr.UpstreamError,
-			fmt.Errorf("decode answer: %w", err), "Overseerr sent an answer MediaNest could not read."))
+		return fmt.Errorf("overseerr: %s: %w", op, upstream.Unreadable("Overseerr", "", fmt.Errorf("decode answer: %w", err)))
 	}
 	return nil
 }
@@ -170,8 +173,8 @@ func (c *Client) Status(ctx context.Context, conn Conn) (Status, error) {
 		return Status{}, err
 	}
 	if w.Version == "" {
-		return Status{}, fmt.Errorf("overseerr: status: %w", apperr.New(apperr.UpstreamError,
-			"The service at this URL does not look like Overseerr."))
+		return Status{}, fmt.Errorf("overseerr: status: %w", upstream.Unreadable("Overseerr",
+			"The service at this URL does not look like Overseerr.", errors.New("no version in the status answer")))
 	}
 	return Status{
 		Version:         string(w.Version),

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/overseerr"
 	"medianest/app/overseerr/overseerrtest"
 	"medianest/app/upstream"
@@ -20,7 +19,7 @@ func newClient(t *testing.T, o upstream.Options) *overseerr.Client {
 	if o.Timeout == 0 {
 		o.Timeout = 5 * time.Second
 	}
-	return overseerr.New(upstream.New("overseerr", "Overseerr", o))
+	return overseerr.New(o)
 }
 
 func setup(t *testing.T) (*overseerr.Client, *overseerrtest.Server) {
@@ -28,20 +27,31 @@ func setup(t *testing.T) (*overseerr.Client, *overseerrtest.Server) {
 	return newClient(t, upstream.Options{}), overseerrtest.New(t)
 }
 
-// wantKind fails unless err carries kind k; it returns the apperr message.
-func wantKind(t *testing.T, err error, k apperr.Kind) string {
+// errStatus stands for "a *upstream.StatusError" in wantKind.
+var errStatus = errors.New("an upstream status error")
+
+// wantKind fails unless err matches target (an overseerr or upstream
+// sentinel, or errStatus); it returns the sentence users would see.
+func wantKind(t *testing.T, err error, target error) string {
 	t.Helper()
 	if err == nil {
-		t.Fatalf("err = nil, want kind %s", k.Code())
+		t.Fatalf("err = nil, want %v", target)
 	}
-	if got := apperr.KindOf(err); got != k {
-		t.Fatalf("kind = %s, want %s (err: %v)", got.Code(), k.Code(), err)
+	if target == errStatus {
+		if !errors.As(err, new(*upstream.StatusError)) {
+			t.Fatalf("error %v has no *upstream.StatusError", err)
+		}
+	} else if !errors.Is(err, target) {
+		t.Fatalf("error %v is not %v", err, target)
 	}
 	if !strings.HasPrefix(err.Error(), "overseerr: ") {
 		t.Errorf("error %q lacks the overseerr: prefix", err)
 	}
-	e, _ := apperr.As(err)
-	return e.Message
+	var m interface{ Message() string }
+	if errors.As(err, &m) {
+		return m.Message()
+	}
+	return ""
 }
 
 func TestStatusAndCheck(t *testing.T) {
@@ -69,7 +79,7 @@ func TestStatusAndCheck(t *testing.T) {
 		t.Fatalf("status with wrong key: %v", err)
 	}
 	_, err = c.Check(ctx, bad)
-	if msg := wantKind(t, err, apperr.UpstreamError); msg != "Overseerr refused the API key." {
+	if msg := wantKind(t, err, overseerr.ErrInvalidKey); msg != "Overseerr refused the API key." {
 		t.Fatalf("message = %q", msg)
 	}
 	var se *upstream.StatusError
@@ -91,7 +101,7 @@ func TestBaseURLForms(t *testing.T) {
 		}
 	}
 	_, err := c.Status(context.Background(), overseerr.Conn{})
-	if msg := wantKind(t, err, apperr.Unavailable); msg != "Overseerr is not configured." {
+	if msg := wantKind(t, err, overseerr.ErrNotConfigured); msg != "Overseerr is not configured." {
 		t.Fatalf("message = %q", msg)
 	}
 }
@@ -122,8 +132,8 @@ func TestSearch(t *testing.T) {
 		r.PosterPath != "/p1.jpg" || r.Overview == "" {
 		t.Fatalf("result = %+v", r)
 	}
-	if r.Media == nil || r.Availability() != "available" || r.Requested() {
-		t.Fatalf("media = %+v availability %s requested %v", r.Media, r.Availability(), r.Requested())
+	if r.Media == nil || r.Media.Status != overseerr.MediaAvailable || r.Requested() {
+		t.Fatalf("media = %+v availability %s requested %v", r.Media, r.Media.Status, r.Requested())
 	}
 	if got := overseerr.PosterURL(r.PosterPath); got != "https://image.tmdb.org/t/p/w500/p1.jpg" {
 		t.Fatalf("poster url = %q", got)
@@ -134,7 +144,7 @@ func TestSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(page.Results) != 1 || page.Results[0].MediaType != "tv" || page.Results[0].Title != "Example Show" ||
-		page.Results[0].Year != 2011 || page.Results[0].Media != nil || page.Results[0].Availability() != "unknown" {
+		page.Results[0].Year != 2011 || page.Results[0].Media != nil {
 		t.Fatalf("tv result = %+v", page.Results)
 	}
 
@@ -146,7 +156,7 @@ func TestSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page.Results) != 1 || !page.Results[0].Requested() || page.Results[0].Availability() != "pending" {
+	if len(page.Results) != 1 || !page.Results[0].Requested() || page.Results[0].Media.Status != overseerr.MediaPending {
 		t.Fatalf("requested result = %+v", page.Results)
 	}
 
@@ -156,7 +166,7 @@ func TestSearch(t *testing.T) {
 	}
 
 	_, err = c.Search(context.Background(), fake.Conn(), "  ", 1)
-	wantKind(t, err, apperr.Invalid)
+	wantKind(t, err, overseerr.ErrInvalidArgument)
 }
 
 func TestQueryEncoding(t *testing.T) {
@@ -181,7 +191,7 @@ func TestMovieAndTVDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m.Title != "Big Buck Bunny" || m.Year != 2008 || m.Runtime != 10 || m.BackdropPath != "/b1.jpg" ||
-		len(m.Genres) != 2 || m.Genres[0] != "Animation" || m.Seasons != nil || m.Availability() != "available" {
+		len(m.Genres) != 2 || m.Genres[0] != "Animation" || m.Seasons != nil || m.Media.Status != overseerr.MediaAvailable {
 		t.Fatalf("movie = %+v", m)
 	}
 	if m.Media == nil || m.Media.RatingKey == "" || len(m.Media.Requests) != 0 {
@@ -207,10 +217,10 @@ func TestMovieAndTVDetails(t *testing.T) {
 	if tv.Title != "Example Show" || tv.Runtime != 60 || tv.TvdbID == 0 || len(tv.Seasons) != 4 {
 		t.Fatalf("tv = %+v", tv)
 	}
-	want := map[int]string{0: "unknown", 1: "processing", 2: "pending", 3: "unknown"}
+	want := map[int]overseerr.MediaStatus{0: overseerr.MediaUnknown, 1: overseerr.MediaProcessing, 2: overseerr.MediaPending, 3: overseerr.MediaUnknown}
 	for _, s := range tv.Seasons {
-		if s.Availability() != want[s.SeasonNumber] || s.EpisodeCount == 0 {
-			t.Errorf("season %d: %s (%d episodes), want %s", s.SeasonNumber, s.Availability(), s.EpisodeCount, want[s.SeasonNumber])
+		if s.Status != want[s.SeasonNumber] || s.EpisodeCount == 0 {
+			t.Errorf("season %d: %v (%d episodes), want %v", s.SeasonNumber, s.Status, s.EpisodeCount, want[s.SeasonNumber])
 		}
 	}
 	if tv.Media == nil || len(tv.Media.Requests) != 1 || !tv.Requested() {
@@ -221,21 +231,21 @@ func TestMovieAndTVDetails(t *testing.T) {
 	}
 
 	// Overseerr answers an unknown id with a 500, not a 404; it is still
-	// "no such title", and with the Answer option it does not open the
+	// "no such title", and it does not open the
 	// breaker however often it is asked.
 	_, err = c.Movie(ctx, fake.Conn(), 999999)
-	wantKind(t, err, apperr.NotFound)
-	strict := overseerr.New(upstream.New("overseerr-answer", "Overseerr", upstream.Options{
-		Retries: -1, FailuresToOpen: 2, Answer: overseerr.IsUnknownTitle}))
+	wantKind(t, err, overseerr.ErrUnknownTitle)
+	// New sets the breaker policy itself; callers cannot forget it.
+	strict := overseerr.New(upstream.Options{Retries: -1, FailuresToOpen: 2})
 	for i := 0; i < 5; i++ {
 		_, err = strict.Movie(ctx, fake.Conn(), 999999)
-		wantKind(t, err, apperr.NotFound)
+		wantKind(t, err, overseerr.ErrUnknownTitle)
 	}
 	if _, err := strict.Search(ctx, fake.Conn(), "sintel", 1); err != nil {
 		t.Fatalf("unknown titles opened the breaker: %v", err)
 	}
 	_, err = c.TV(ctx, fake.Conn(), 0)
-	wantKind(t, err, apperr.Invalid)
+	wantKind(t, err, overseerr.ErrInvalidArgument)
 }
 
 func TestErrorMapping(t *testing.T) {
@@ -244,7 +254,7 @@ func TestErrorMapping(t *testing.T) {
 		c, fake := setup(t)
 		fake.SetDown(http.StatusInternalServerError)
 		_, err := c.Search(ctx, fake.Conn(), "x", 1)
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, errStatus)
 		var se *upstream.StatusError
 		if !errors.As(err, &se) || se.Status != 500 {
 			t.Fatalf("status error = %v", se)
@@ -263,22 +273,22 @@ func TestErrorMapping(t *testing.T) {
 		fake.SetHang(true)
 		start := time.Now()
 		_, err := c.Request(ctx, fake.Conn(), 1)
-		wantKind(t, err, apperr.UpstreamTimeout)
+		wantKind(t, err, upstream.ErrTimeout)
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("took %v", d)
 		}
 		_, err = c.CreateRequest(ctx, fake.Conn(), 0, "movie", 45745, nil, false)
-		wantKind(t, err, apperr.UpstreamTimeout)
+		wantKind(t, err, upstream.ErrTimeout)
 	})
 	t.Run("refused", func(t *testing.T) {
 		c := newClient(t, upstream.Options{Retries: -1})
 		_, err := c.Status(ctx, overseerr.Conn{URL: "http://127.0.0.1:1", APIKey: "k"})
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, upstream.ErrRefused)
 	})
 	t.Run("unknown acting user", func(t *testing.T) {
 		c, fake := setup(t)
 		_, err := c.CreateRequest(ctx, fake.Conn(), 99, "movie", 45745, nil, false)
-		msg := wantKind(t, err, apperr.UpstreamError)
+		msg := wantKind(t, err, overseerr.ErrInvalidKey)
 		if !strings.Contains(msg, "refused the API key") {
 			t.Fatalf("message = %q", msg)
 		}
@@ -290,7 +300,7 @@ func TestErrorMapping(t *testing.T) {
 		srv := garbageServer(t)
 		c := newClient(t, upstream.Options{})
 		_, err := c.Search(ctx, overseerr.Conn{URL: srv, APIKey: "k"}, "x", 1)
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, upstream.ErrUnreadable)
 	})
 }
 

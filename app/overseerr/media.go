@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -39,15 +38,6 @@ type SeasonStatus struct {
 	SeasonNumber int
 	Status       MediaStatus
 	Status4k     MediaStatus
-}
-
-// Availability is MediaNest's availability word for m; a title Overseerr
-// does not track (nil) is "unknown".
-func (m *Media) Availability() string {
-	if m == nil {
-		return MediaUnknown.Availability()
-	}
-	return m.Status.Availability()
 }
 
 // Requested reports whether a request exists for m: Overseerr lists one, or
@@ -82,9 +72,6 @@ type SearchResult struct {
 	Media *Media
 }
 
-// Availability is the title's availability (see MediaStatus.Availability).
-func (r SearchResult) Availability() string { return r.Media.Availability() }
-
 // Requested reports whether the title has been requested in Overseerr.
 func (r SearchResult) Requested() bool { return r.Media.Requested() }
 
@@ -113,7 +100,7 @@ type wireSearch struct {
 func (c *Client) Search(ctx context.Context, conn Conn, query string, page int) (SearchPage, error) {
 	query = strings.TrimSpace(query)
 	if query == "" {
-		return SearchPage{}, fmt.Errorf("overseerr: search: %w", apperr.Field("query", "is required"))
+		return SearchPage{}, fmt.Errorf("overseerr: search: %w", invalid("query", "is required"))
 	}
 	if page < 1 {
 		page = 1
@@ -172,9 +159,6 @@ type Details struct {
 	Media *Media
 }
 
-// Availability is the title's availability (see MediaStatus.Availability).
-func (d Details) Availability() string { return d.Media.Availability() }
-
 // Requested reports whether the title has been requested in Overseerr.
 func (d Details) Requested() bool { return d.Media.Requested() }
 
@@ -188,9 +172,6 @@ type Season struct {
 	// requested is MediaUnknown, one in a live request MediaPending.
 	Status MediaStatus
 }
-
-// Availability is the season's availability word.
-func (s Season) Availability() string { return s.Status.Availability() }
 
 type wireDetails struct {
 	ID             upstream.FlexInt    `json:"id"`
@@ -235,7 +216,7 @@ func (c *Client) TV(ctx context.Context, conn Conn, tmdbID int64) (Details, erro
 func (c *Client) details(ctx context.Context, conn Conn, mediaType string, tmdbID int64) (Details, error) {
 	op := mediaType + " details"
 	if tmdbID <= 0 {
-		return Details{}, fmt.Errorf("overseerr: %s: %w", op, apperr.Field("tmdbId", "must be a positive number"))
+		return Details{}, fmt.Errorf("overseerr: %s: %w", op, invalid("tmdbId", "must be a positive number"))
 	}
 	var w wireDetails
 	cl := call{method: http.MethodGet, path: "/" + mediaType + "/" + strconv.FormatInt(tmdbID, 10)}

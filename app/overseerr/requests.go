@@ -2,14 +2,14 @@ package overseerr
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"medianest/app/upstream"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-
-	"medianest/app/apperr"
 )
 
 // Request is an Overseerr media request.
@@ -98,13 +98,13 @@ func (c *Client) CreateRequest(ctx context.Context, conn Conn, asUserID int64, m
 		case len(seasons) > 0:
 			body.Seasons = seasons
 		default:
-			return Request{}, fmt.Errorf("overseerr: %s: %w", op, apperr.Field("seasons", "name the seasons to request, or all"))
+			return Request{}, fmt.Errorf("overseerr: %s: %w", op, invalid("seasons", "name the seasons to request, or all"))
 		}
 	default:
-		return Request{}, fmt.Errorf("overseerr: %s: %w", op, apperr.Field("mediaType", `must be "movie" or "tv"`))
+		return Request{}, fmt.Errorf("overseerr: %s: %w", op, invalid("mediaType", `must be "movie" or "tv"`))
 	}
 	if tmdbID <= 0 {
-		return Request{}, fmt.Errorf("overseerr: %s: %w", op, apperr.Field("tmdbId", "must be a positive number"))
+		return Request{}, fmt.Errorf("overseerr: %s: %w", op, invalid("tmdbId", "must be a positive number"))
 	}
 	status, b, err := c.do(ctx, conn, op, call{method: http.MethodPost, path: "/request", body: body, asUser: asUserID})
 	if err != nil {
@@ -118,8 +118,8 @@ func (c *Client) CreateRequest(ctx context.Context, conn Conn, asUserID int64, m
 		if isAlreadyRequested(a.Message) || status == http.StatusAccepted {
 			return Request{}, fmt.Errorf("overseerr: %s: %w", op, alreadyRequested(orDefault(a.Message, msgNoSeasons), nil))
 		}
-		return Request{}, fmt.Errorf("overseerr: %s: %w", op, apperr.New(apperr.UpstreamError,
-			"Overseerr did not create the request: %s", orDefault(a.Message, "no request in its answer.")))
+		return Request{}, fmt.Errorf("overseerr: %s: %w", op, upstream.Unreadable("Overseerr",
+			"Overseerr did not create the request: "+orDefault(a.Message, "no request in its answer."), errors.New("no request id in the answer")))
 	}
 	r := a.request()
 	if r.Media.TmdbID == 0 {
@@ -180,7 +180,7 @@ func (c *Client) Requests(ctx context.Context, conn Conn, take, skip int, filter
 	q := url.Values{"take": {strconv.Itoa(take)}, "skip": {strconv.Itoa(skip)}}
 	if filter = strings.ToLower(strings.TrimSpace(filter)); filter != "" {
 		if !isRequestFilter(filter) {
-			return RequestPage{}, fmt.Errorf("overseerr: %s: %w", op, apperr.Field("filter", "is not a known request filter"))
+			return RequestPage{}, fmt.Errorf("overseerr: %s: %w", op, invalid("filter", "is not a known request filter"))
 		}
 		q.Set("filter", filter)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"medianest/app/apperr"
 	"medianest/app/overseerr"
 	"medianest/app/overseerr/overseerrtest"
 	"medianest/app/upstream"
@@ -38,13 +37,13 @@ func TestCreateMovieRequest(t *testing.T) {
 	}
 	if r.ID == 0 || r.Status != overseerr.RequestPending || r.MediaType != "movie" || r.TmdbID() != 45745 ||
 		r.RequestedBy.ID != overseerrtest.JaneID || r.RequestedBy.Email != "jane@example.com" || r.ModifiedBy != nil ||
-		r.CreatedAt.IsZero() || overseerr.RequestStatus(r) != "pending" {
+		r.CreatedAt.IsZero() || r.Status != overseerr.RequestPending {
 		t.Fatalf("request = %+v", r)
 	}
 
 	// A second request for the movie, by anyone, is a 409.
 	_, err = c.CreateRequest(ctx, fake.Conn(), 0, "movie", 45745, nil, false)
-	msg := wantKind(t, err, apperr.AlreadyRequested)
+	msg := wantKind(t, err, overseerr.ErrAlreadyRequested)
 	if msg != "This title has already been requested." {
 		t.Fatalf("message = %q", msg)
 	}
@@ -67,7 +66,7 @@ func TestCreateMovieRequest(t *testing.T) {
 		t.Fatalf("X-API-User sent for the key owner")
 	}
 	if r2.Status != overseerr.RequestApproved || r2.ModifiedBy == nil || r2.RequestedBy.ID != overseerrtest.AdminID ||
-		r2.Media.Status != overseerr.MediaProcessing || overseerr.RequestStatus(r2) != "processing" {
+		r2.Media.Status != overseerr.MediaProcessing {
 		t.Fatalf("auto-approved request = %+v", r2)
 	}
 }
@@ -86,7 +85,7 @@ func TestCreateTVRequest(t *testing.T) {
 
 	// Asking for already-requested seasons only: Overseerr's 202.
 	_, err = c.CreateRequest(ctx, fake.Conn(), overseerrtest.JaneID, "tv", 1399, []int{2, 1}, false)
-	msg := wantKind(t, err, apperr.AlreadyRequested)
+	msg := wantKind(t, err, overseerr.ErrAlreadyRequested)
 	if !strings.Contains(msg, "Every season") {
 		t.Fatalf("message = %q", msg)
 	}
@@ -105,17 +104,17 @@ func TestCreateTVRequest(t *testing.T) {
 		t.Fatalf("all-seasons request = %+v", r2)
 	}
 	_, err = c.CreateRequest(ctx, fake.Conn(), 0, "tv", 1399, nil, true)
-	wantKind(t, err, apperr.AlreadyRequested)
+	wantKind(t, err, overseerr.ErrAlreadyRequested)
 
 	// Season 1 of the partially available show is there already.
 	_, err = c.CreateRequest(ctx, fake.Conn(), 0, "tv", 2000, []int{1}, false)
-	wantKind(t, err, apperr.AlreadyRequested)
+	wantKind(t, err, overseerr.ErrAlreadyRequested)
 	r3, err := c.CreateRequest(ctx, fake.Conn(), 0, "tv", 2000, nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(r3.SeasonNumbers(), []int{2}) || overseerr.RequestStatus(r3) != "processing" {
-		t.Fatalf("request = %+v status %s", r3, overseerr.RequestStatus(r3))
+	if !slices.Equal(r3.SeasonNumbers(), []int{2}) || r3.Status != overseerr.RequestApproved || r3.Media.Seasons[1].Status != overseerr.MediaProcessing {
+		t.Fatalf("request = %+v", r3)
 	}
 
 	// Validation before calling Overseerr.
@@ -126,7 +125,7 @@ func TestCreateTVRequest(t *testing.T) {
 		id      int64
 	}{{"tv", nil, false, 1399}, {"music", nil, false, 1}, {"movie", nil, false, 0}} {
 		_, err := c.CreateRequest(ctx, fake.Conn(), 0, tc.typ, tc.id, tc.seasons, tc.all)
-		wantKind(t, err, apperr.Invalid)
+		wantKind(t, err, overseerr.ErrInvalidArgument)
 	}
 }
 
@@ -138,18 +137,18 @@ func TestCreateRequestRefusals(t *testing.T) {
 		Permissions: overseerr.PermRequest, MovieQuota: 1})
 
 	_, err := c.CreateRequest(ctx, fake.Conn(), 7, "movie", 45745, nil, false)
-	if msg := wantKind(t, err, apperr.Forbidden); !strings.Contains(msg, "permission to make movie requests") {
+	if msg := wantKind(t, err, overseerr.ErrForbidden); !strings.Contains(msg, "permission to make movie requests") {
 		t.Fatalf("message = %q", msg)
 	}
 	if _, err := c.CreateRequest(ctx, fake.Conn(), 8, "movie", 45745, nil, false); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.CreateRequest(ctx, fake.Conn(), 8, "movie", 133701, nil, false)
-	wantKind(t, err, apperr.QuotaExceeded)
+	wantKind(t, err, overseerr.ErrQuotaExceeded)
 
 	fake.SetDown(http.StatusInternalServerError)
 	_, err = c.CreateRequest(ctx, fake.Conn(), 0, "movie", 133701, nil, false)
-	wantKind(t, err, apperr.UpstreamError)
+	wantKind(t, err, errStatus)
 }
 
 func TestGetApproveDeclineDelete(t *testing.T) {
@@ -178,12 +177,12 @@ func TestGetApproveDeclineDelete(t *testing.T) {
 		t.Fatalf("approve call = %s %s", c.Method, c.Path)
 	}
 	if approved.Status != overseerr.RequestApproved || approved.ModifiedBy == nil || approved.ModifiedBy.ID != overseerrtest.AdminID ||
-		overseerr.RequestStatus(approved) != "processing" {
+		approved.Media.Status != overseerr.MediaProcessing {
 		t.Fatalf("approved = %+v", approved)
 	}
 	fake.SetMediaStatus(45745, overseerr.MediaAvailable)
 	got, err = c.Request(ctx, fake.Conn(), created.ID)
-	if err != nil || overseerr.RequestStatus(got) != "available" {
+	if err != nil || got.Media.Status != overseerr.MediaAvailable {
 		t.Fatalf("after availability: %+v, %v", got, err)
 	}
 
@@ -191,7 +190,7 @@ func TestGetApproveDeclineDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fake.LastCall().Path != "/api/v1/request/1/decline" || overseerr.RequestStatus(declined) != "declined" {
+	if fake.LastCall().Path != "/api/v1/request/1/decline" || declined.Status != overseerr.RequestDeclined {
 		t.Fatalf("declined = %+v", declined)
 	}
 
@@ -207,14 +206,14 @@ func TestGetApproveDeclineDelete(t *testing.T) {
 
 	// Everything about a missing request is NOT_FOUND.
 	_, err = c.Request(ctx, fake.Conn(), created.ID)
-	if msg := wantKind(t, err, apperr.NotFound); msg != "Overseerr has no request 1." {
+	if msg := wantKind(t, err, overseerr.ErrNotFound); msg != "Overseerr has no request 1." {
 		t.Fatalf("message = %q", msg)
 	}
-	wantKind(t, c.DeleteRequest(ctx, fake.Conn(), 42), apperr.NotFound)
+	wantKind(t, c.DeleteRequest(ctx, fake.Conn(), 42), overseerr.ErrNotFound)
 	_, err = c.Approve(ctx, fake.Conn(), 42)
-	wantKind(t, err, apperr.NotFound)
+	wantKind(t, err, overseerr.ErrNotFound)
 	_, err = c.Decline(ctx, fake.Conn(), 42)
-	wantKind(t, err, apperr.NotFound)
+	wantKind(t, err, overseerr.ErrNotFound)
 }
 
 func TestRequestsPaging(t *testing.T) {
@@ -265,5 +264,5 @@ func TestRequestsPaging(t *testing.T) {
 		t.Fatalf("processing = %+v, %v", page.PageInfo, err)
 	}
 	_, err = c.Requests(ctx, fake.Conn(), 10, 0, "bogus")
-	wantKind(t, err, apperr.Invalid)
+	wantKind(t, err, overseerr.ErrInvalidArgument)
 }

@@ -37,23 +37,6 @@ func (s MediaStatus) String() string {
 	return "UNKNOWN"
 }
 
-// Availability is MediaNest's availability word for the status:
-// unknown, pending, processing, partially_available or available.
-func (s MediaStatus) Availability() string {
-	switch s {
-	case MediaPending:
-		return "pending"
-	case MediaProcessing:
-		return "processing"
-	case MediaPartiallyAvailable:
-		return "partially_available"
-	case MediaAvailable:
-		return "available"
-	default:
-		return "unknown"
-	}
-}
-
 // ParseMediaStatus reads a status as the webhook sends it: a name
 // ("PARTIALLY_AVAILABLE", any case, spaces allowed) or a number ("5").
 // Anything else is MediaUnknown.
@@ -86,74 +69,3 @@ const (
 	RequestFailed    ApprovalStatus = 4
 	RequestCompleted ApprovalStatus = 5
 )
-
-// MediaNest request statuses, as the API spells them.
-const (
-	StatusPending    = "pending"
-	StatusApproved   = "approved"
-	StatusDeclined   = "declined"
-	StatusProcessing = "processing"
-	StatusAvailable  = "available"
-	StatusFailed     = "failed"
-)
-
-// RequestStatus maps a request onto MediaNest's status: pending, approved,
-// declined, processing, available or failed.
-//
-// Overseerr keeps two enums: the request's approval status (pending,
-// approved, declined, failed) and the media's status (pending, processing,
-// partially available, available). Declined and failed requests stay so.
-// Otherwise the media decides: once the requested variant (4K or not) is
-// available — for a TV request, once every requested season is — the
-// request is available, even if it was never approved (the title arrived by
-// other means). An approved request whose media is being fetched (or is
-// partially there) is processing; an approved request not yet handed to
-// Radarr/Sonarr stays approved.
-func RequestStatus(r Request) string {
-	switch r.Status {
-	case RequestDeclined:
-		return StatusDeclined
-	case RequestFailed:
-		return StatusFailed
-	case RequestCompleted:
-		return StatusAvailable
-	}
-	ms := r.Media.Status
-	if r.Is4K {
-		ms = r.Media.Status4k
-	}
-	if ms == MediaAvailable || r.seasonsAvailable() {
-		return StatusAvailable
-	}
-	if r.Status != RequestApproved {
-		return StatusPending
-	}
-	switch ms {
-	case MediaProcessing, MediaPartiallyAvailable:
-		return StatusProcessing
-	default:
-		return StatusApproved
-	}
-}
-
-// seasonsAvailable reports whether r asks for seasons and the media lists
-// every one of them as available.
-func (r Request) seasonsAvailable() bool {
-	if len(r.Seasons) == 0 || len(r.Media.Seasons) == 0 {
-		return false
-	}
-	have := make(map[int]bool, len(r.Media.Seasons))
-	for _, s := range r.Media.Seasons {
-		st := s.Status
-		if r.Is4K {
-			st = s.Status4k
-		}
-		have[s.SeasonNumber] = st == MediaAvailable
-	}
-	for _, s := range r.Seasons {
-		if !have[s.SeasonNumber] {
-			return false
-		}
-	}
-	return true
-}

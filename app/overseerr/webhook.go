@@ -7,8 +7,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
-	"medianest/app/apperr"
 )
 
 // Overseerr's notification types (the webhook's notification_type).
@@ -163,17 +161,17 @@ type wireWebhookRequest struct {
 // media/request/extra may be null or missing, and the flat template
 // variables (media_tmdbid, request_id, ...) are understood too. When
 // notification_type is missing it is inferred from the event text. Only a
-// body that is not a JSON object is an error (kind VALIDATION_ERROR).
+// body that is not a JSON object is an error (ErrInvalidPayload).
 func ParseWebhook(body []byte) (Webhook, error) {
 	body = bytes.TrimSpace(body)
 	var w wireWebhook
 	if len(body) == 0 || body[0] != '{' {
 		return Webhook{}, fmt.Errorf("overseerr: parse webhook: %w",
-			apperr.New(apperr.Invalid, "The webhook body is not a JSON object."))
+			fail(ErrInvalidPayload, nil, "The webhook body is not a JSON object."))
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
 		return Webhook{}, fmt.Errorf("overseerr: parse webhook: %w",
-			apperr.Wrap(apperr.Invalid, err, "The webhook body is not valid JSON."))
+			fail(ErrInvalidPayload, err, "The webhook body is not valid JSON."))
 	}
 	out := Webhook{
 		Event:   string(w.Event),
@@ -263,27 +261,6 @@ func notificationType(sent, event, subject string) string {
 		return NotifyMediaPending
 	}
 	return ""
-}
-
-// RequestStatus says which MediaNest request status the notification
-// implies: pending (MEDIA_PENDING), approved (MEDIA_APPROVED,
-// MEDIA_AUTO_APPROVED), available (MEDIA_AVAILABLE), declined
-// (MEDIA_DECLINED) or failed (MEDIA_FAILED). Other notifications — the test
-// button, issues, auto-requests, unknown types — imply none: ok is false.
-func (w Webhook) RequestStatus() (status string, ok bool) {
-	switch w.NotificationType {
-	case NotifyMediaPending:
-		return StatusPending, true
-	case NotifyMediaApproved, NotifyMediaAutoApproved:
-		return StatusApproved, true
-	case NotifyMediaAvailable:
-		return StatusAvailable, true
-	case NotifyMediaDeclined:
-		return StatusDeclined, true
-	case NotifyMediaFailed:
-		return StatusFailed, true
-	}
-	return "", false
 }
 
 // IsTest reports whether this is the settings page's test notification.

@@ -2,6 +2,7 @@ package overseerr_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"medianest/app/apperr"
 	"medianest/app/overseerr"
 	"medianest/app/overseerr/overseerrtest"
 )
@@ -32,8 +32,6 @@ const defaultTemplateApproved = `{
 func TestParseWebhook(t *testing.T) {
 	type want struct {
 		typ     string
-		status  string
-		ok      bool
 		tmdb    int64
 		mtype   string
 		mstatus overseerr.MediaStatus
@@ -48,29 +46,29 @@ func TestParseWebhook(t *testing.T) {
 		want want
 	}{
 		{"default template, all strings", defaultTemplateApproved,
-			want{typ: "MEDIA_APPROVED", status: "approved", ok: true, tmdb: 10378, mtype: "movie",
+			want{typ: "MEDIA_APPROVED", tmdb: 10378, mtype: "movie",
 				mstatus: overseerr.MediaProcessing, reqID: 42, email: "jane@example.com"}},
 		{"test notification: null media and request",
 			`{"notification_type":"TEST_NOTIFICATION","event":"","subject":"Test Notification","message":"Check check, 1, 2, 3. Are we coming in clear?","image":"","media":null,"request":null,"issue":null,"comment":null,"extra":[]}`,
 			want{typ: "TEST_NOTIFICATION"}},
 		{"numbers as numbers", `{"notification_type":"MEDIA_AVAILABLE","media":{"media_type":"tv","tmdbId":1399,"status":5},"request":{"request_id":41},"extra":[{"name":"Requested Seasons","value":"1, 2"}]}`,
-			want{typ: "MEDIA_AVAILABLE", status: "available", ok: true, tmdb: 1399, mtype: "tv", mstatus: overseerr.MediaAvailable, reqID: 41, seasons: []int{1, 2}}},
+			want{typ: "MEDIA_AVAILABLE", tmdb: 1399, mtype: "tv", mstatus: overseerr.MediaAvailable, reqID: 41, seasons: []int{1, 2}}},
 		{"custom template missing keys", `{"notification_type":"MEDIA_DECLINED","request":{"request_id":"7"}}`,
-			want{typ: "MEDIA_DECLINED", status: "declined", ok: true, reqID: 7}},
+			want{typ: "MEDIA_DECLINED", reqID: 7}},
 		{"flat template variables", `{"type":"x","notification_type":"MEDIA_FAILED","media_tmdbid":"45745","media_type":"movie","media_status":"PROCESSING","request_id":"9","requestedBy_email":"jane@example.com"}`,
-			want{typ: "MEDIA_FAILED", status: "failed", ok: true, tmdb: 45745, mtype: "movie", mstatus: overseerr.MediaProcessing, reqID: 9, email: "jane@example.com"}},
+			want{typ: "MEDIA_FAILED", tmdb: 45745, mtype: "movie", mstatus: overseerr.MediaProcessing, reqID: 9, email: "jane@example.com"}},
 		{"type inferred from event", `{"event":"New Series Request","media":{"media_type":"tv","tmdbId":"1399"},"request":{"request_id":"3"}}`,
-			want{typ: "MEDIA_PENDING", status: "pending", ok: true, tmdb: 1399, mtype: "tv", mstatus: overseerr.MediaUnknown, reqID: 3}},
+			want{typ: "MEDIA_PENDING", tmdb: 1399, mtype: "tv", mstatus: overseerr.MediaUnknown, reqID: 3}},
 		{"auto-approved 4K", `{"notification_type":"MEDIA_AUTO_APPROVED","event":"4K Movie Request Automatically Approved","media":{"media_type":"movie","tmdbId":"10378","status":"UNKNOWN","status4k":"PROCESSING"},"request":{"request_id":"5"}}`,
-			want{typ: "MEDIA_AUTO_APPROVED", status: "approved", ok: true, tmdb: 10378, mtype: "movie", mstatus: overseerr.MediaUnknown, reqID: 5, is4k: true}},
+			want{typ: "MEDIA_AUTO_APPROVED", tmdb: 10378, mtype: "movie", mstatus: overseerr.MediaUnknown, reqID: 5, is4k: true}},
 		{"type as its bit value", `{"notification_type":"64","request":{"request_id":"11"}}`,
-			want{typ: "MEDIA_DECLINED", status: "declined", ok: true, reqID: 11}},
+			want{typ: "MEDIA_DECLINED", reqID: 11}},
 		{"empty strings for missing values", `{"notification_type":"MEDIA_PENDING","media":{"media_type":"","tmdbId":"","tvdbId":"","status":"","status4k":""},"request":{"request_id":""},"extra":""}`,
-			want{typ: "MEDIA_PENDING", status: "pending", ok: true}},
+			want{typ: "MEDIA_PENDING"}},
 		{"media as a string", `{"notification_type":"MEDIA_AVAILABLE","media":"","request":"{{request}}"}`,
-			want{typ: "MEDIA_AVAILABLE", status: "available", ok: true}},
+			want{typ: "MEDIA_AVAILABLE"}},
 		{"garbage values are dropped", `{"notification_type":"MEDIA_APPROVED","media":{"tmdbId":"abc","media_type":"movie"},"request":{"request_id":{"x":1}}}`,
-			want{typ: "MEDIA_APPROVED", status: "approved", ok: true, mtype: "movie", mstatus: overseerr.MediaUnknown}},
+			want{typ: "MEDIA_APPROVED", mtype: "movie", mstatus: overseerr.MediaUnknown}},
 		{"unknown type", `{"notification_type":"SOMETHING_NEW","request":{"request_id":"1"}}`,
 			want{typ: "SOMETHING_NEW", reqID: 1}},
 		{"issue created", `{"notification_type":"ISSUE_CREATED","media":{"media_type":"movie","tmdbId":"10378","status":"AVAILABLE"},"request":null,"issue":{"issue_id":"1"}}`,
@@ -85,11 +83,10 @@ func TestParseWebhook(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st, ok := w.RequestStatus()
-			got := want{typ: w.NotificationType, status: st, ok: ok, tmdb: w.Media.TmdbID, mtype: w.Media.MediaType,
+			got := want{typ: w.NotificationType, tmdb: w.Media.TmdbID, mtype: w.Media.MediaType,
 				mstatus: w.Media.Status, reqID: w.Request.RequestID, email: w.Request.RequestedByEmail,
 				seasons: w.RequestedSeasons(), is4k: w.Is4K}
-			if got.typ != tt.want.typ || got.status != tt.want.status || got.ok != tt.want.ok || got.tmdb != tt.want.tmdb ||
+			if got.typ != tt.want.typ || got.tmdb != tt.want.tmdb ||
 				got.mtype != tt.want.mtype || got.mstatus != tt.want.mstatus || got.reqID != tt.want.reqID ||
 				got.email != tt.want.email || !slices.Equal(got.seasons, tt.want.seasons) || got.is4k != tt.want.is4k {
 				t.Fatalf("got  %+v\nwant %+v", got, tt.want)
@@ -105,8 +102,8 @@ func TestParseWebhookGarbage(t *testing.T) {
 			t.Errorf("ParseWebhook(%q) = nil error", body)
 			continue
 		}
-		if !apperr.Is(err, apperr.Invalid) {
-			t.Errorf("ParseWebhook(%q) kind = %s", body, apperr.KindOf(err).Code())
+		if !errors.Is(err, overseerr.ErrInvalidPayload) {
+			t.Errorf("ParseWebhook(%q) = %v", body, err)
 		}
 	}
 }
@@ -171,10 +168,8 @@ func TestFakeWebhooks(t *testing.T) {
 		}
 	}
 	wantTypes := []string{"MEDIA_PENDING", "MEDIA_APPROVED", "MEDIA_AVAILABLE"}
-	wantStatus := []string{"pending", "approved", "available"}
 	for i, wh := range got {
-		st, _ := wh.RequestStatus()
-		if wh.NotificationType != wantTypes[i] || st != wantStatus[i] || wh.Request.RequestID != r.ID ||
+		if wh.NotificationType != wantTypes[i] || wh.Request.RequestID != r.ID ||
 			wh.Media.TmdbID != 1399 || wh.Media.MediaType != "tv" || wh.Request.RequestedByEmail != "jane@example.com" ||
 			!slices.Equal(wh.RequestedSeasons(), []int{1, 2}) || wh.Subject != "Example Show (2011)" {
 			t.Errorf("webhook %d = %+v", i, wh)

@@ -2,12 +2,12 @@ package plex
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -55,21 +55,21 @@ type wireAccount struct {
 	JoinedAt     upstream.FlexInt    `json:"joinedAt"`
 }
 
-// unauthorized turns plex.tv's 401 (error code 1001) into UNAUTHORIZED: the
+// unauthorized turns plex.tv's 401 (error code 1001) into ErrInvalidToken: the
 // token was revoked or never valid, and only signing in again helps.
 func unauthorized(err error) error {
 	if StatusCode(err) == http.StatusUnauthorized {
-		return apperr.Wrap(apperr.Unauthorized, err, "plex.tv did not accept the Plex sign-in; sign in with Plex again.")
+		return fail(ErrInvalidToken, err, "plex.tv did not accept the Plex sign-in; sign in with Plex again.")
 	}
 	return err
 }
 
 // User returns the account token belongs to (GET /api/v2/user, plex.tv's
-// documented token check). An invalid token is an apperr.Unauthorized error.
+// documented token check). An invalid token is an ErrInvalidToken error.
 func (t *TV) User(ctx context.Context, token string) (_ Account, err error) {
 	defer wrap(&err, "get user")
 	if token == "" {
-		return Account{}, apperr.New(apperr.Unauthorized, "No Plex token was given.")
+		return Account{}, fail(ErrInvalidToken, nil, "No Plex token was given.")
 	}
 	req, err := t.newRequest(ctx, http.MethodGet, "/api/v2/user", nil, token)
 	if err != nil {
@@ -80,7 +80,7 @@ func (t *TV) User(ctx context.Context, token string) (_ Account, err error) {
 		return Account{}, unauthorized(err)
 	}
 	if w.ID == 0 {
-		return Account{}, apperr.New(apperr.UpstreamError, "plex.tv sent an account MediaNest could not read.")
+		return Account{}, upstream.Unreadable("plex.tv", "plex.tv sent an account MediaNest could not read.", errors.New("account without id"))
 	}
 	return Account{
 		ID: int64(w.ID), UUID: string(w.UUID), Username: string(w.Username), Title: string(w.Title),
@@ -161,11 +161,11 @@ type wireResource struct {
 // includeHttps and includeRelay). It is how MediaNest decides whether a Plex
 // user may sign in: with the user's own token, no admin token is needed, and
 // a shared server comes with the access token the user browses with. An
-// invalid token is an apperr.Unauthorized error.
+// invalid token is an ErrInvalidToken error.
 func (t *TV) Resources(ctx context.Context, token string) (_ []Resource, err error) {
 	defer wrap(&err, "list resources")
 	if token == "" {
-		return nil, apperr.New(apperr.Unauthorized, "No Plex token was given.")
+		return nil, fail(ErrInvalidToken, nil, "No Plex token was given.")
 	}
 	q := url.Values{"includeHttps": {"1"}, "includeRelay": {"1"}}
 	req, err := t.newRequest(ctx, http.MethodGet, "/api/v2/resources", q, token)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"medianest/app/apperr"
 	"medianest/app/plex"
 	"medianest/app/plex/plextest"
 )
@@ -65,7 +64,7 @@ func TestSignInAndBrowse(t *testing.T) {
 		t.Fatalf("jane's sections = %+v, %v", ss, err)
 	}
 	_, _, err = pms.SectionItems(ctx, jane, "1", 0, 10, "")
-	wantKind(t, err, apperr.NotFound)
+	wantKind(t, err, plex.ErrNotFound)
 
 	if _, srv, ok := signIn("owner-plex-token"); !ok || !srv.Owned {
 		t.Errorf("owner: %+v %v", srv, ok)

@@ -1,11 +1,11 @@
 package plex_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/plex"
 	"medianest/app/plex/plextest"
 	"medianest/app/upstream"
@@ -50,13 +50,22 @@ func newPMS(t *testing.T, opts ...func(*upstream.Options)) (*plextest.PMS, *plex
 	return f, plex.NewPMS(client(t, opts...), testID), plex.Conn{URL: f.URL, Token: f.OwnerToken()}
 }
 
-func wantKind(t *testing.T, err error, k apperr.Kind) {
+// errStatus stands for "a *upstream.StatusError" in wantKind.
+var errStatus = errors.New("an upstream status error")
+
+// wantKind checks that err matches target (a plex or upstream sentinel, or
+// errStatus) and carries the "plex: " prefix.
+func wantKind(t *testing.T, err error, target error) {
 	t.Helper()
 	if err == nil {
-		t.Fatalf("got no error, want %s", k.Code())
+		t.Fatalf("got no error, want %v", target)
 	}
-	if got := apperr.KindOf(err); got != k {
-		t.Fatalf("error kind = %s, want %s (err: %v)", got.Code(), k.Code(), err)
+	if target == errStatus {
+		if !errors.As(err, new(*upstream.StatusError)) {
+			t.Fatalf("error %v has no *upstream.StatusError", err)
+		}
+	} else if !errors.Is(err, target) {
+		t.Fatalf("error %v is not %v", err, target)
 	}
 	wantPrefix(t, err)
 }

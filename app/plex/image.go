@@ -2,13 +2,13 @@ package plex
 
 import (
 	"context"
+	"errors"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -54,13 +54,13 @@ func cleanImagePath(p string) bool {
 // Image fetches the image at path (a PMS path such as an Item's Thumb)
 // scaled to width×height by the photo transcoder, and returns its bytes and
 // content type. A size <= 0 takes the default and sizes are capped at
-// MaxImageDimension. An invalid path is an apperr.Invalid error; an image in
-// a section conn.Token may not see, or a missing one, is apperr.NotFound. The
+// MaxImageDimension. An invalid path is an ErrInvalidArgument error; an image in
+// a section conn.Token may not see, or a missing one, is ErrNotFound. The
 // token travels in the header only: PMS applies it to the nested URL too.
 func (p *PMS) Image(ctx context.Context, conn Conn, path string, width, height int) (_ []byte, _ string, err error) {
 	defer wrap(&err, "image")
 	if !ValidImagePath(path) {
-		return nil, "", apperr.Field("path", "must start with /library/ and contain no '..' or '//'")
+		return nil, "", invalid("path", "must start with /library/ and contain no '..' or '//'")
 	}
 	if width <= 0 {
 		width = DefaultImageWidth
@@ -87,7 +87,7 @@ func (p *PMS) Image(ctx context.Context, conn Conn, path string, width, height i
 	ct := resp.Header.Get("Content-Type")
 	body, err := upstream.ReadBody(resp)
 	if err != nil {
-		return nil, "", apperr.Wrap(apperr.UpstreamError, err, "Plex sent an unreadable image.")
+		return nil, "", upstream.Unreadable("Plex", "Plex sent an unreadable image.", err)
 	}
 	// Only a raster image may be passed on to a browser: an HTML error page
 	// or an SVG served with 200 would otherwise run from our origin.
@@ -95,7 +95,7 @@ func (p *PMS) Image(ctx context.Context, conn Conn, path string, width, height i
 	if !rasterTypes[mt] {
 		mt = http.DetectContentType(body)
 		if !rasterTypes[mt] {
-			return nil, "", apperr.New(apperr.UpstreamError, "Plex did not send an image.")
+			return nil, "", upstream.Unreadable("Plex", "Plex did not send an image.", errors.New("answer of type "+mt))
 		}
 	}
 	return body, mt, nil

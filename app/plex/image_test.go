@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"medianest/app/apperr"
 	"medianest/app/plex"
+	"medianest/app/upstream"
 )
 
 func TestValidImagePath(t *testing.T) {
@@ -78,14 +78,14 @@ func TestImage(t *testing.T) {
 	fake.ClearRequests()
 	for _, bad := range []string{"/etc/passwd", "/library/../etc", "//evil", "/library//x", "/library/%2e%2e/x"} {
 		_, _, err := pms.Image(ctx, conn, bad, 100, 100)
-		wantKind(t, err, apperr.Invalid)
+		wantKind(t, err, plex.ErrInvalidArgument)
 	}
 	if n := len(fake.Requests()); n != 0 {
 		t.Errorf("%d requests sent for invalid paths, want none", n)
 	}
 
 	_, _, err = pms.Image(ctx, conn, "/library/metadata/424242/thumb/1", 100, 100)
-	wantKind(t, err, apperr.NotFound)
+	wantKind(t, err, plex.ErrNotFound)
 	noToken(t, err, conn.Token)
 }
 
@@ -110,6 +110,6 @@ func TestImageNotAnImage(t *testing.T) {
 			}
 			continue
 		}
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, upstream.ErrUnreadable)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -117,7 +116,7 @@ func cleanDir(p string) string {
 // sectionPath checks key and returns /library/sections/{key}{rest}.
 func sectionPath(key, rest string) (string, error) {
 	if invalidKey(key) {
-		return "", apperr.Field("key", "must be a Plex library key")
+		return "", invalid("key", "must be a Plex library key")
 	}
 	return "/library/sections/" + key + rest, nil
 }
@@ -179,7 +178,7 @@ func clampPage(offset, limit int) *page {
 // SectionCount returns how many items section key holds without listing
 // them: a page of size 0 still carries totalSize. The paging values go in
 // the query as well as the headers, as python-plexapi does for counts.
-// A section conn.Token may not see is an apperr.NotFound error.
+// A section conn.Token may not see is an ErrNotFound error.
 func (p *PMS) SectionCount(ctx context.Context, conn Conn, key string) (_ int, err error) {
 	defer wrap(&err, "count section %q", key)
 	pth, err := sectionPath(key, "/all")
@@ -198,7 +197,7 @@ func (p *PMS) SectionCount(ctx context.Context, conn Conn, key string) (_ int, e
 // a movie section, shows of a show section) and the section's total. limit
 // defaults to DefaultPageSize and is capped at MaxPageSize; sort is passed to
 // PMS as is (titleSort, addedAt:desc, year:desc, …) and omitted when empty. A
-// section conn.Token may not see is an apperr.NotFound error.
+// section conn.Token may not see is an ErrNotFound error.
 func (p *PMS) SectionItems(ctx context.Context, conn Conn, key string, offset, limit int, sort string) (_ []Item, _ int, err error) {
 	defer wrap(&err, "list section %q", key)
 	pth, err := sectionPath(key, "/all")
@@ -234,11 +233,11 @@ func (p *PMS) RecentlyAdded(ctx context.Context, conn Conn, limit int) (_ []Item
 // Metadata returns one item with its genres, directors, guids and, for a
 // show, its seasons as Children (includeChildren=1 costs no extra request).
 // An unknown item, or one in a section conn.Token may not see, is an
-// apperr.NotFound error.
+// ErrNotFound error.
 func (p *PMS) Metadata(ctx context.Context, conn Conn, ratingKey string) (_ Item, err error) {
 	defer wrap(&err, "metadata %q", ratingKey)
 	if invalidKey(ratingKey) {
-		return Item{}, apperr.Field("ratingKey", "must be a Plex rating key")
+		return Item{}, invalid("ratingKey", "must be a Plex rating key")
 	}
 	var w container
 	c := call{path: "/library/metadata/" + ratingKey, query: url.Values{"includeChildren": {"1"}}}
@@ -247,7 +246,7 @@ func (p *PMS) Metadata(ctx context.Context, conn Conn, ratingKey string) (_ Item
 	}
 	got := items(w.Metadata, int64(w.LibrarySectionID))
 	if len(got) == 0 {
-		return Item{}, apperr.New(apperr.NotFound, "The item was not found on Plex.")
+		return Item{}, fail(ErrNotFound, nil, "The item was not found on Plex.")
 	}
 	return got[0], nil
 }
@@ -255,9 +254,9 @@ func (p *PMS) Metadata(ctx context.Context, conn Conn, ratingKey string) (_ Item
 // Refresh asks PMS to scan section key. With dir set the scan is limited to
 // that folder (as the Plex server sees it), which is what a finished download
 // needs; without it the whole section is scanned. PMS answers at once and
-// scans in the background. An unknown section is an apperr.NotFound error; a
-// token that may not scan (only the owner may) is UPSTREAM_ERROR with status
-// 401.
+// scans in the background. An unknown section is an ErrNotFound error; a
+// token that may not scan (only the owner may) is an *upstream.StatusError
+// with status 401.
 func (p *PMS) Refresh(ctx context.Context, conn Conn, key, dir string) (err error) {
 	defer wrap(&err, "refresh section %q", key)
 	pth, err := sectionPath(key, "/refresh")

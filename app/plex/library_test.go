@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"medianest/app/apperr"
 	"medianest/app/plex"
 	"medianest/app/plex/plextest"
 )
@@ -82,7 +81,7 @@ func TestSearch(t *testing.T) {
 		t.Errorf("episode result = %+v", first(items))
 	}
 	_, err := pms.Search(ctx, conn, "  ", 10)
-	wantKind(t, err, apperr.Invalid)
+	wantKind(t, err, plex.ErrInvalidArgument)
 
 	fake.Grant("jane", "2")
 	items, err = pms.Search(ctx, plex.Conn{URL: conn.URL, Token: "jane"}, "bunny", 10)
@@ -148,7 +147,7 @@ func TestCollections(t *testing.T) {
 		t.Errorf("section without collections = %v, %v", none, err)
 	}
 	_, err = pms.CollectionItems(ctx, conn, "101") // a movie, not a collection
-	wantKind(t, err, apperr.NotFound)
+	wantKind(t, err, plex.ErrNotFound)
 }
 
 // TestCollectionItemsPages: a collection larger than one page is fetched
@@ -204,10 +203,10 @@ func TestRefresh(t *testing.T) {
 		}
 	}
 	err := pms.Refresh(ctx, conn, "9", "")
-	wantKind(t, err, apperr.NotFound)
+	wantKind(t, err, plex.ErrNotFound)
 	fake.Grant("jane", "1", "2")
 	err = pms.Refresh(ctx, plex.Conn{URL: conn.URL, Token: "jane"}, "1", "")
-	wantKind(t, err, apperr.UpstreamError)
+	wantKind(t, err, errStatus)
 	wantPrefix(t, err)
 	if plex.StatusCode(err) != 401 {
 		t.Errorf("status = %d, want 401", plex.StatusCode(err))

@@ -3,13 +3,13 @@ package plex
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -37,15 +37,14 @@ type Conn struct {
 // PMS is a client for Plex Media Server. It holds no server address or token
 // of its own (see Conn) and is safe for concurrent use.
 //
-// Errors: a failure is the *apperr.Error the upstream client produced
-// (UPSTREAM_ERROR, UPSTREAM_TIMEOUT, SERVICE_UNAVAILABLE), wrapped with a
-// "plex: …" prefix; a non-2xx answer keeps its *upstream.StatusError in the
-// chain (see StatusCode). Calls about one library section, item, collection or
-// image return an apperr.NotFound error when PMS answers 401, 403 or 404,
-// because that is how PMS refuses a section the token was not shared; calls
-// that are not about one object (ServerInfo, Sections, RecentlyAdded, Search)
-// leave a 401 as UPSTREAM_ERROR with status 401, which means the token itself
-// is not accepted by the server.
+// Errors: a transport failure is the *upstream.Error or *upstream.StatusError
+// the upstream client produced, wrapped with a "plex: …" prefix (see
+// StatusCode). Calls about one library section, item, collection or image
+// return an ErrNotFound *Error when PMS answers 401, 403 or 404, because that
+// is how PMS refuses a section the token was not shared; calls that are not
+// about one object (ServerInfo, Sections, RecentlyAdded, Search) leave a 401
+// a *upstream.StatusError, which means the token itself is not accepted by
+// the server.
 type PMS struct {
 	c  *upstream.Client
 	id Identity
@@ -73,11 +72,11 @@ type call struct {
 // URL, which may carry credentials.
 func baseURL(raw string) (string, error) {
 	if strings.TrimSpace(raw) == "" {
-		return "", apperr.New(apperr.Unavailable, "No Plex server is configured.")
+		return "", fail(ErrNotConfigured, nil, "No Plex server is configured.")
 	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", apperr.New(apperr.InvalidURL, "The Plex server URL is not a valid http(s) URL.")
+		return "", fail(ErrInvalidURL, nil, "The Plex server URL is not a valid http(s) URL.")
 	}
 	u.RawQuery, u.Fragment, u.User = "", "", nil
 	return strings.TrimRight(u.String(), "/"), nil
@@ -120,14 +119,14 @@ func (p *PMS) getJSON(ctx context.Context, conn Conn, c call, v any) (http.Heade
 	}
 	b, err := upstream.ReadBody(resp)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.UpstreamError, err, "Plex sent an unreadable answer.")
+		return nil, upstream.Unreadable("Plex", "Plex sent an unreadable answer.", err)
 	}
 	env := struct {
 		MediaContainer any `json:"MediaContainer"`
 	}{MediaContainer: v}
 	if len(b) > 0 {
 		if err := json.Unmarshal(b, &env); err != nil {
-			return nil, apperr.Wrap(apperr.UpstreamError, fmt.Errorf("decode %s: %w", c.path, err), "Plex sent an answer MediaNest could not read.")
+			return nil, upstream.Unreadable("Plex", "", fmt.Errorf("decode %s: %w", c.path, err))
 		}
 	}
 	return resp.Header, nil
@@ -154,7 +153,7 @@ func (p *PMS) Identity(ctx context.Context, conn Conn) (_ ServerIdentity, err er
 		return ServerIdentity{}, err
 	}
 	if w.MachineIdentifier == "" {
-		return ServerIdentity{}, apperr.New(apperr.UpstreamError, "The Plex server did not say who it is; is the URL a Plex Media Server?")
+		return ServerIdentity{}, upstream.Unreadable("Plex", "The Plex server did not say who it is; is the URL a Plex Media Server?", errors.New("no machine identifier"))
 	}
 	return ServerIdentity{MachineIdentifier: string(w.MachineIdentifier), Version: string(w.Version), Claimed: bool(w.Claimed)}, nil
 }

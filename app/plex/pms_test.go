@@ -2,15 +2,16 @@ package plex_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/plex"
 	"medianest/app/plex/plextest"
+	"medianest/app/upstream"
 )
 
 func TestIdentity(t *testing.T) {
@@ -52,7 +53,7 @@ func TestServerInfo(t *testing.T) {
 		t.Error("token must go in the header, not the URL")
 	}
 	_, err = pms.ServerInfo(context.Background(), plex.Conn{URL: fake.URL, Token: "bogus"})
-	wantKind(t, err, apperr.UpstreamError)
+	wantKind(t, err, errStatus)
 	wantPrefix(t, err)
 	noToken(t, err, "bogus")
 	if plex.StatusCode(err) != http.StatusUnauthorized {
@@ -64,14 +65,14 @@ func TestConnValidation(t *testing.T) {
 	pms := plex.NewPMS(client(t), testID)
 	tests := []struct {
 		url  string
-		want apperr.Kind
+		want error
 	}{
-		{"", apperr.Unavailable},
-		{"   ", apperr.Unavailable},
-		{"ftp://plex:32400", apperr.InvalidURL},
-		{"plex:32400", apperr.InvalidURL},
-		{"http://", apperr.InvalidURL},
-		{"http://user:secret@%zz", apperr.InvalidURL},
+		{"", plex.ErrNotConfigured},
+		{"   ", plex.ErrNotConfigured},
+		{"ftp://plex:32400", plex.ErrInvalidURL},
+		{"plex:32400", plex.ErrInvalidURL},
+		{"http://", plex.ErrInvalidURL},
+		{"http://user:secret@%zz", plex.ErrInvalidURL},
 	}
 	for _, tt := range tests {
 		_, err := pms.Identity(context.Background(), plex.Conn{URL: tt.url, Token: "t"})
@@ -113,7 +114,7 @@ func TestSections(t *testing.T) {
 		t.Errorf("section = %+v", m)
 	}
 	_, err := pms.Sections(context.Background(), plex.Conn{URL: conn.URL, Token: "unknown"})
-	if plex.StatusCode(err) != 401 || apperr.KindOf(err) != apperr.UpstreamError {
+	if plex.StatusCode(err) != 401 || errors.Is(err, plex.ErrNotFound) {
 		t.Errorf("unknown token: %v", err)
 	}
 }
@@ -252,7 +253,7 @@ func TestHiddenSections(t *testing.T) {
 			}
 			for name, call := range calls {
 				err := call()
-				wantKind(t, err, apperr.NotFound)
+				wantKind(t, err, plex.ErrNotFound)
 				wantPrefix(t, err)
 				noToken(t, err, "jane", conn.Token)
 				if s := plex.StatusCode(err); s != st && s != 404 {
@@ -271,12 +272,12 @@ func TestInvalidKeys(t *testing.T) {
 	ctx := context.Background()
 	for _, key := range []string{"", "../1", "1/refresh", "1?x=1", "%2e%2e", "1 2", "１"} {
 		_, _, err := pms.SectionItems(ctx, conn, key, 0, 1, "")
-		wantKind(t, err, apperr.Invalid)
+		wantKind(t, err, plex.ErrInvalidArgument)
 		_, err = pms.Metadata(ctx, conn, key)
-		wantKind(t, err, apperr.Invalid)
+		wantKind(t, err, plex.ErrInvalidArgument)
 		_, err = pms.CollectionItems(ctx, conn, key)
-		wantKind(t, err, apperr.Invalid)
-		wantKind(t, pms.Refresh(ctx, conn, key, ""), apperr.Invalid)
+		wantKind(t, err, plex.ErrInvalidArgument)
+		wantKind(t, pms.Refresh(ctx, conn, key, ""), plex.ErrInvalidArgument)
 	}
 }
 
@@ -285,20 +286,20 @@ func TestPMSFailures(t *testing.T) {
 		fake, pms, conn := newPMS(t)
 		fake.SetDown(http.StatusInternalServerError)
 		_, err := pms.Sections(context.Background(), conn)
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, errStatus)
 		noToken(t, err, conn.Token)
 		if plex.StatusCode(err) != 500 {
 			t.Errorf("status = %d", plex.StatusCode(err))
 		}
 		// A 5xx on an object call is not "not found".
 		_, err = pms.Metadata(context.Background(), conn, "101")
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, errStatus)
 	})
 	t.Run("retried", func(t *testing.T) {
 		fake, pms, conn := newPMS(t, retries(2))
 		fake.SetDown(http.StatusBadGateway)
 		_, _, err := pms.SectionItems(context.Background(), conn, "1", 0, 10, "")
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, errStatus)
 		reqs := fake.RequestsTo("/library/sections/1/all")
 		if len(reqs) != 3 {
 			t.Fatalf("sent %d times, want 3", len(reqs))
@@ -321,7 +322,7 @@ func TestPMSFailures(t *testing.T) {
 		_, _, err = pms.Image(ctx, conn, "/library/metadata/101/thumb/1", 10, 10)
 		errs = append(errs, err)
 		for _, err := range errs {
-			wantKind(t, err, apperr.UpstreamTimeout)
+			wantKind(t, err, upstream.ErrTimeout)
 			wantPrefix(t, err)
 			noToken(t, err, conn.Token)
 		}
@@ -330,6 +331,6 @@ func TestPMSFailures(t *testing.T) {
 		fake, pms, conn := newPMS(t)
 		fake.Close()
 		_, err := pms.Identity(context.Background(), conn)
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, upstream.ErrRefused)
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -31,7 +30,7 @@ func (p *PMS) Search(ctx context.Context, conn Conn, query string, limit int) (_
 	defer wrap(&err, "search")
 	query = strings.TrimSpace(query)
 	if query == "" {
-		return nil, apperr.Field("query", "is required")
+		return nil, invalid("query", "is required")
 	}
 	if limit <= 0 {
 		limit = DefaultSearchLimit
@@ -75,7 +74,7 @@ func (p *PMS) Search(ctx context.Context, conn Conn, query string, limit int) (_
 // Collections lists the collections of section key (GET
 // /library/sections/{key}/collections, paged until complete). Their
 // ChildCount is how many items each holds. A section conn.Token may not see
-// is an apperr.NotFound error.
+// is an ErrNotFound error.
 func (p *PMS) Collections(ctx context.Context, conn Conn, sectionKey string) (_ []Item, err error) {
 	defer wrap(&err, "list collections of section %q", sectionKey)
 	pth, err := sectionPath(sectionKey, "/collections")
@@ -92,11 +91,11 @@ func (p *PMS) Collections(ctx context.Context, conn Conn, sectionKey string) (_ 
 // CollectionItems returns the items of collection ratingKey in the
 // collection's own order (GET /library/collections/{key}/children, paged
 // until complete). An unknown collection, or one in a section conn.Token may
-// not see, is an apperr.NotFound error.
+// not see, is an ErrNotFound error.
 func (p *PMS) CollectionItems(ctx context.Context, conn Conn, ratingKey string) (_ []Item, err error) {
 	defer wrap(&err, "list collection %q", ratingKey)
 	if invalidKey(ratingKey) {
-		return nil, apperr.Field("ratingKey", "must be a Plex rating key")
+		return nil, invalid("ratingKey", "must be a Plex rating key")
 	}
 	got, err := p.listAll(ctx, conn, call{path: "/library/collections/" + ratingKey + "/children"})
 	if err != nil {

@@ -2,6 +2,7 @@ package plex
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -108,14 +108,14 @@ func (t *TV) CreatePIN(ctx context.Context) (_ PIN, err error) {
 	}
 	p := w.pin()
 	if p.ID == 0 || p.Code == "" {
-		return PIN{}, apperr.New(apperr.UpstreamError, "plex.tv sent a sign-in code MediaNest could not read.")
+		return PIN{}, upstream.Unreadable("plex.tv", "plex.tv sent a sign-in code MediaNest could not read.", errors.New("pin without id or code"))
 	}
 	return p, nil
 }
 
 // CheckPIN polls PIN id. plex.tv forgets a PIN when it expires and then
 // answers 404 (error code 1020); that, and a PIN that is still listed but past
-// its expiry without a token, is an apperr.PinExpired error. A pending PIN
+// its expiry without a token, is an ErrPINExpired error. A pending PIN
 // comes back with an empty AuthToken.
 func (t *TV) CheckPIN(ctx context.Context, id int64) (_ PIN, err error) {
 	defer wrap(&err, "check pin %d", id)
@@ -126,7 +126,7 @@ func (t *TV) CheckPIN(ctx context.Context, id int64) (_ PIN, err error) {
 	var w wirePIN
 	if err := t.c.DoJSON(req, &w); err != nil {
 		if StatusCode(err) == http.StatusNotFound {
-			return PIN{}, apperr.Wrap(apperr.PinExpired, err, "%s", pinExpiredMsg)
+			return PIN{}, fail(ErrPINExpired, err, pinExpiredMsg)
 		}
 		return PIN{}, err
 	}
@@ -137,7 +137,7 @@ func (t *TV) CheckPIN(ctx context.Context, id int64) (_ PIN, err error) {
 			lapsed = true
 		}
 		if lapsed {
-			return PIN{}, apperr.New(apperr.PinExpired, "%s", pinExpiredMsg)
+			return PIN{}, fail(ErrPINExpired, nil, pinExpiredMsg)
 		}
 	}
 	if p.ID == 0 {

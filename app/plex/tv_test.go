@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/plex"
 	"medianest/app/plex/plextest"
 	"medianest/app/upstream"
@@ -74,16 +73,16 @@ func TestCheckPIN(t *testing.T) {
 		act       func(f *plextest.TV, id int64)
 		pinID     func(id int64) int64
 		wantToken string
-		wantKind  apperr.Kind
+		wantKind  error
 		wantCode  int // upstream status in the chain
 	}{
 		{name: "pending", act: func(*plextest.TV, int64) {}},
 		{name: "approved", act: func(f *plextest.TV, id int64) { f.Approve(id, "user-token") }, wantToken: "user-token"},
 		{name: "expired answers 404 code 1020", act: func(f *plextest.TV, id int64) { f.Expire(id) },
-			wantKind: apperr.PinExpired, wantCode: 404},
-		{name: "lapsed without token", act: func(f *plextest.TV, id int64) { f.Lapse(id) }, wantKind: apperr.PinExpired},
+			wantKind: plex.ErrPINExpired, wantCode: 404},
+		{name: "lapsed without token", act: func(f *plextest.TV, id int64) { f.Lapse(id) }, wantKind: plex.ErrPINExpired},
 		{name: "unknown id", act: func(*plextest.TV, int64) {}, pinID: func(id int64) int64 { return id + 1000 },
-			wantKind: apperr.PinExpired, wantCode: 404},
+			wantKind: plex.ErrPINExpired, wantCode: 404},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,10 +97,10 @@ func TestCheckPIN(t *testing.T) {
 				id = tt.pinID(id)
 			}
 			got, err := tv.CheckPIN(context.Background(), id)
-			if tt.wantKind != apperr.Internal {
+			if tt.wantKind != nil {
 				wantKind(t, err, tt.wantKind)
-				if e, _ := apperr.As(err); e.Message != "The Plex sign-in code expired; start again." {
-					t.Errorf("message = %q", e.Message)
+				if e, _ := errors.AsType[*plex.Error](err); e == nil || e.Message() != "The Plex sign-in code expired; start again." {
+					t.Errorf("error = %v", err)
 				}
 				if plex.StatusCode(err) != tt.wantCode {
 					t.Errorf("status = %d, want %d", plex.StatusCode(err), tt.wantCode)
@@ -137,7 +136,7 @@ func TestCheckPINOtherClient(t *testing.T) {
 	other := testID
 	other.ClientID = "another-install"
 	_, err = plex.NewTV(fake.URL, other, client(t)).CheckPIN(context.Background(), pin.ID)
-	wantKind(t, err, apperr.PinExpired)
+	wantKind(t, err, plex.ErrPINExpired)
 }
 
 // TestCheckPINClock covers a PIN whose expiresAt passed while plex.tv still
@@ -156,14 +155,14 @@ func TestCheckPINClock(t *testing.T) {
 	}
 	after := func() time.Time { return time.Date(2026, 3, 1, 10, 31, 0, 0, time.UTC) }
 	_, err = tv.WithClock(after).CheckPIN(context.Background(), 77)
-	wantKind(t, err, apperr.PinExpired)
+	wantKind(t, err, plex.ErrPINExpired)
 }
 
 func TestMissingClientIdentifier(t *testing.T) {
 	fake := plextest.NewTV(t)
 	tv := plex.NewTV(fake.URL, plex.Identity{Product: "MediaNest"}, client(t))
 	_, err := tv.CreatePIN(context.Background())
-	wantKind(t, err, apperr.UpstreamError)
+	wantKind(t, err, errStatus)
 	wantPrefix(t, err)
 	if plex.StatusCode(err) != http.StatusBadRequest {
 		t.Fatalf("status = %d, want 400", plex.StatusCode(err))
@@ -223,7 +222,7 @@ func TestUser(t *testing.T) {
 	}
 	for _, tok := range []string{"wrong-token", ""} {
 		_, err = tv.User(context.Background(), tok)
-		wantKind(t, err, apperr.Unauthorized)
+		wantKind(t, err, plex.ErrInvalidToken)
 		noToken(t, err, "wrong-token")
 	}
 }
@@ -271,7 +270,7 @@ func TestResourcesAndFindServer(t *testing.T) {
 		})
 	}
 	_, err := tv.Resources(context.Background(), "revoked")
-	wantKind(t, err, apperr.Unauthorized)
+	wantKind(t, err, plex.ErrInvalidToken)
 	wantPrefix(t, err)
 }
 
@@ -334,7 +333,7 @@ func TestTVQuirks(t *testing.T) {
 	}
 	bodies["/api/v2/user"] = `<user id="1"/>`
 	_, err = tv.User(context.Background(), "tok")
-	wantKind(t, err, apperr.UpstreamError)
+	wantKind(t, err, upstream.ErrUnreadable)
 }
 
 func TestTVFailures(t *testing.T) {
@@ -342,7 +341,7 @@ func TestTVFailures(t *testing.T) {
 		fake, tv := newTV(t, retries(1))
 		fake.SetDown(http.StatusServiceUnavailable)
 		_, err := tv.CheckPIN(context.Background(), 1)
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, errStatus)
 		if plex.StatusCode(err) != 503 {
 			t.Errorf("status = %d", plex.StatusCode(err))
 		}
@@ -351,7 +350,7 @@ func TestTVFailures(t *testing.T) {
 		}
 		fake.ClearRequests()
 		_, err = tv.CreatePIN(context.Background())
-		wantKind(t, err, apperr.UpstreamError)
+		wantKind(t, err, errStatus)
 		if n := len(fake.Requests()); n != 1 {
 			t.Errorf("a PIN create was sent %d times; a POST must not be retried", n)
 		}
@@ -366,7 +365,7 @@ func TestTVFailures(t *testing.T) {
 		fake.Hang()
 		start := time.Now()
 		_, err := tv.User(context.Background(), "slow-token")
-		wantKind(t, err, apperr.UpstreamTimeout)
+		wantKind(t, err, upstream.ErrTimeout)
 		wantPrefix(t, err)
 		noToken(t, err, "slow-token")
 		if d := time.Since(start); d > 2*time.Second {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"medianest/app/notice"
 	"medianest/app/principal"
 	"medianest/app/youtube"
 
@@ -51,8 +52,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	plexTimeout := upstream.Options{Timeout: cfg.Plex.Timeout.D()}
 	tv := plex.NewTV(cfg.Plex.PlexTVURL, identity, upstream.New("plex_tv", "plex.tv", plexTimeout))
 	pms := plex.NewPMS(upstream.New("plex", "Plex", plexTimeout), identity)
-	ovr := overseerr.New(upstream.New("overseerr", "Overseerr", upstream.Options{
-		Timeout: cfg.Overseerr.Timeout.D(), Answer: overseerr.IsUnknownTitle}))
+	ovr := overseerr.New(upstream.Options{Timeout: cfg.Overseerr.Timeout.D()})
 
 	rec := audit.New(s.db, now).WithLogger(s.log)
 	hub := events.NewHub(s.log)
@@ -100,9 +100,10 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	poller := status.New(status.Deps{
 		Services: store, Plex: pms, Overseerr: ovr, Kuma: kumaClient,
 		YtdlpPath: cfg.YouTube.YtdlpPath, YouTubeEnabled: cfg.YouTube.Enabled,
-		Config: cfg.Status, Events: hub, DB: s.db, Audit: rec, Logger: s.log, Now: now,
+		Config: cfg.Status, Events: hub, DB: s.db, Logger: s.log, Now: now,
 	})
 	poller.Routes(mux, authSvc)
+	notice.New(notice.Deps{DB: s.db, Events: hub, Audit: rec, Now: now}).Routes(mux, authSvc)
 	s.workers = append(s.workers, Worker{Name: "status poller", Run: loop(poller.Run)})
 	s.workers = append(s.workers, retention{log: s.log, now: now, jobs: []retentionJob{
 		{table: "audit_log", keep: cfg.Audit.Retention.D(), p: rec},
@@ -113,7 +114,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	services.NewHandlers(services.HandlerDeps{
 		Store:  store,
 		Audit:  rec,
-		Tester: status.NewTester(status.TesterDeps{Plex: pms, Overseerr: ovr, Kuma: kumaClient}),
+		Tester: services.NewConnTester(services.ConnTesterDeps{Plex: pms, Overseerr: ovr, Kuma: kumaClient}),
 	}).Routes(mux, authSvc)
 
 	// An unknown API path is 404 to a signed-in caller and 401 to anyone

@@ -28,7 +28,7 @@ type TestResult struct {
 }
 
 // Tester tries a service's settings: that the URL answers as the right kind
-// of service and that the key or token is accepted. status.NewTester is the
+// of service and that the key or token is accepted. NewConnTester is the
 // implementation; it never returns an error, only a result that says what
 // went wrong.
 type Tester interface {

@@ -86,7 +86,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	opts := upstream.Options{Timeout: 2 * time.Second, Retries: -1, FailuresToOpen: 2, OpenFor: time.Hour}
 	e.plexC = upstream.New("plex", "Plex", opts)
 	e.pmsC = plex.NewPMS(e.plexC, plex.Identity{ClientID: "status-test", Product: "MediaNest"})
-	e.ovrC = overseerr.New(upstream.New("overseerr", "Overseerr", opts))
+	e.ovrC = overseerr.New(opts)
 	e.kumaC = kuma.New(upstream.New("uptime_kuma", "Uptime Kuma", opts))
 
 	ctx := context.Background()
@@ -119,7 +119,6 @@ func newEnv(t *testing.T, o envOptions) *env {
 			HistoryDays: 30},
 		Events: e.hub,
 		DB:     e.db,
-		Audit:  e.audit,
 	})
 	mux := http.NewServeMux()
 	e.poller.Routes(mux, admit{})

@@ -2,6 +2,7 @@ package status
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -34,10 +35,10 @@ func (p *Poller) kumaResult(ctx context.Context, svc services.Service, start tim
 	page, err := p.kuma.StatusPage(ctx, svc.URL, slug)
 	elapsed := time.Since(start)
 	switch {
-	case apperr.Is(err, apperr.NotFound):
-		return result{status: StatusDegraded, elapsed: elapsed, measured: true, message: Message(err, "Uptime Kuma")}
+	case errors.Is(err, kuma.ErrNotFound):
+		return result{status: StatusDegraded, elapsed: elapsed, measured: true, message: message(err, "Uptime Kuma")}
 	case err != nil:
-		return result{status: StatusDown, elapsed: elapsed, measured: true, message: Message(err, "Uptime Kuma")}
+		return result{status: StatusDown, elapsed: elapsed, measured: true, message: message(err, "Uptime Kuma")}
 	}
 	return p.answered(elapsed, fmt.Sprintf("Status page %q.", page.Title))
 }
@@ -90,7 +91,7 @@ func (p *Poller) Monitors(ctx context.Context) ([]MonitorView, error) {
 
 	ms, err := p.kuma.Monitors(ctx, svc.URL, slug)
 	if err != nil {
-		return nil, err
+		return nil, upstreamError(err)
 	}
 	list := make([]MonitorView, 0, len(ms))
 	for _, m := range ms {

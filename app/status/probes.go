@@ -1,21 +1,18 @@
 package status
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/overseerr"
 	"medianest/app/plex"
 	"medianest/app/services"
 	"medianest/app/upstream"
+	"medianest/app/ytdlp"
 )
 
 // probe runs the check of one service.
@@ -59,7 +56,7 @@ func (p *Poller) probe(ctx context.Context, name string) result {
 	}
 	elapsed := time.Since(start)
 	if err != nil {
-		return result{status: StatusDown, elapsed: elapsed, measured: true, message: Message(err, displayNames[name])}
+		return result{status: StatusDown, elapsed: elapsed, measured: true, message: message(err, displayNames[name])}
 	}
 	return p.answered(elapsed, versionMessage(version))
 }
@@ -94,19 +91,6 @@ func versionMessage(v string) string {
 		return "Answering."
 	}
 	return "Version " + v + "."
-}
-
-// Message is the text shown for a failed check or test: the user-facing
-// message of an apperr error (which names the service but never its URL or
-// key), or a generic sentence for anything else.
-func Message(err error, display string) string {
-	if e, ok := apperr.As(err); ok && e.Kind != apperr.Internal && e.Message != "" {
-		return e.Message
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return display + " did not answer in time."
-	}
-	return display + " could not be reached."
 }
 
 // ytdlpRecheck is how long a good `yt-dlp --version` answer is reused while
@@ -150,7 +134,7 @@ func (p *Poller) ytdlpResult(ctx context.Context) result {
 	y.mu.Unlock()
 
 	start := time.Now()
-	version, err := RunVersion(ctx, file, "--version")
+	version, err := ytdlp.Version(ctx, file)
 	elapsed := time.Since(start)
 	if err != nil {
 		return result{status: StatusDown, elapsed: elapsed, measured: true, message: "yt-dlp " + err.Error() + "."}
@@ -161,46 +145,4 @@ func (p *Poller) ytdlpResult(ctx context.Context) result {
 	// Starting Python is slow on small machines; that is not the service
 	// being unwell, so yt-dlp is never "degraded" for taking its time.
 	return result{status: StatusUp, elapsed: elapsed, measured: true, message: "Version " + version + "."}
-}
-
-// RunVersion runs a tool's version command (yt-dlp --version, ffmpeg
-// -version) and returns the first line it printed. The error says in a few
-// words what went wrong ("--version did not finish in time").
-func RunVersion(ctx context.Context, file string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, file, args...)
-	// A child that keeps the pipe open must not hold the check past its
-	// timeout.
-	cmd.WaitDelay = time.Second
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	err := cmd.Run()
-	version := strings.TrimSpace(firstLine(out.String()))
-	what := strings.Join(args, " ")
-	switch {
-	case ctx.Err() != nil:
-		return "", fmt.Errorf("%s did not finish in time", what)
-	case err != nil:
-		msg := strings.TrimSpace(firstLine(stderr.String()))
-		if msg == "" {
-			msg = err.Error()
-		}
-		return "", fmt.Errorf("%s failed: %s", what, truncate(msg, 200))
-	case version == "":
-		return "", fmt.Errorf("%s printed nothing", what)
-	}
-	return version, nil
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -3,8 +3,7 @@
 // schedule, keeps the results in service_checks, computes the 24-hour uptime
 // from that history, pushes a service.status event when a status changes,
 // and feeds the readiness probe. The package also serves the dashboard's
-// status and Uptime Kuma monitor views, the admin's notice banner, and the
-// connection tests behind the admin "test" button.
+// status and Uptime Kuma monitor views.
 package status
 
 import (
@@ -100,7 +99,6 @@ type Deps struct {
 	CheckTimeout time.Duration
 	Events       Publisher
 	DB           *db.DB
-	Audit        Auditor
 	Logger       *slog.Logger
 	Now          func() time.Time
 }
@@ -119,7 +117,6 @@ type Poller struct {
 	checkTimeout time.Duration
 	pub          Publisher
 	db           *db.DB
-	audit        Auditor
 	log          *slog.Logger
 	now          func() time.Time
 
@@ -135,7 +132,6 @@ type Poller struct {
 	loaded   map[string]bool
 	lastPrun time.Time
 
-	notice   noticeCache
 	monitors monitorCache
 }
 
@@ -179,7 +175,6 @@ func New(d Deps) *Poller {
 		checkTimeout: timeout,
 		pub:          d.Events,
 		db:           d.DB,
-		audit:        d.Audit,
 		log:          d.Logger,
 		now:          d.Now,
 		kick:         map[string]chan struct{}{},

@@ -19,26 +19,11 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/sony/gobreaker/v2"
-
-	"medianest/app/apperr"
 )
 
 // MaxBody bounds what is read from an upstream answer; a misbehaving server
 // must not make us buffer gigabytes.
 const MaxBody = 16 << 20
-
-// StatusError is an upstream's non-2xx answer. Clients inspect it (errors.As)
-// to turn well-known statuses into domain errors, e.g. a 404 PIN into
-// PIN_EXPIRED.
-type StatusError struct {
-	Service string
-	Status  int
-	Body    []byte
-}
-
-func (e *StatusError) Error() string {
-	return fmt.Sprintf("%s answered HTTP %d", e.Service, e.Status)
-}
 
 // Options configure a Client.
 type Options struct {
@@ -164,10 +149,9 @@ func Probe(ctx context.Context) context.Context {
 }
 
 // Do sends req and returns the response of a 2xx answer with its body still
-// to be read (and closed) by the caller. Any other answer is an error whose
-// kind is UPSTREAM_ERROR and whose chain holds a *StatusError; a timeout is
-// UPSTREAM_TIMEOUT; an open breaker or a refused connection that persists is
-// SERVICE_UNAVAILABLE or UPSTREAM_ERROR. Requests with a body are sent once;
+// to be read (and closed) by the caller. Any other answer is a *StatusError;
+// a failure to get an answer is an *Error (ErrTimeout, ErrUnavailable,
+// ErrRefused, ErrUnreachable). Requests with a body are sent once;
 // GETs and HEADs are retried.
 func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
@@ -282,24 +266,25 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// mapErr turns a transport-level failure into the API's error kinds, with a
-// message that names the service but never its URL or credentials.
+// mapErr turns a transport-level failure into an *Error of this service;
+// a *StatusError and a cancelled caller pass through.
 func (c *Client) mapErr(err error) error {
-	var se *StatusError
+	var kind error
 	switch {
-	case errors.As(err, &se):
-		return apperr.Wrap(apperr.UpstreamError, err, "%s answered with an error (HTTP %d).", c.display, se.Status)
+	case errors.As(err, new(*StatusError)):
+		return err
 	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
-		return apperr.Wrap(apperr.Unavailable, err, "%s is unavailable after repeated failures; trying again shortly.", c.display)
+		kind = ErrUnavailable
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("upstream: %s: %w", c.name, err)
 	case isTimeout(err):
-		return apperr.Wrap(apperr.UpstreamTimeout, err, "%s did not answer in time.", c.display)
+		kind = ErrTimeout
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return apperr.Wrap(apperr.UpstreamError, err, "%s refused the connection; is it running?", c.display)
+		kind = ErrRefused
 	default:
-		return apperr.Wrap(apperr.UpstreamError, err, "%s could not be reached.", c.display)
+		kind = ErrUnreachable
 	}
+	return &Error{Service: c.display, Kind: kind, Err: err}
 }
 
 // ReadBody reads a response body up to MaxBody and closes it.

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"medianest/app/apperr"
 	"medianest/app/upstream"
 )
 
@@ -39,7 +38,7 @@ func TestRetriesIdempotentOnly(t *testing.T) {
 	n.Store(0)
 	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{}`))
 	err := c.DoJSON(req, nil)
-	if n.Load() != 1 || apperr.KindOf(err) != apperr.UpstreamError {
+	if n.Load() != 1 {
 		t.Fatalf("POST was retried (%d tries) or mis-mapped: %v", n.Load(), err)
 	}
 	var se *upstream.StatusError
@@ -57,19 +56,22 @@ func TestErrorKinds(t *testing.T) {
 	}))
 	defer slow.Close()
 	c := upstream.New("t2", "Slow", upstream.Options{Timeout: 100 * time.Millisecond, Retries: -1})
-	if err := get(t, context.Background(), c, slow.URL); apperr.KindOf(err) != apperr.UpstreamTimeout {
+	if err := get(t, context.Background(), c, slow.URL); !errors.Is(err, upstream.ErrTimeout) || !upstream.Transient(err) {
 		t.Fatalf("timeout: %v", err)
 	}
 	closed := httptest.NewServer(http.NotFoundHandler())
 	url := closed.URL
 	closed.Close()
 	err := get(t, context.Background(), c, url)
-	if apperr.KindOf(err) != apperr.UpstreamError || !strings.Contains(err.Error(), "Slow") {
+	if !errors.Is(err, upstream.ErrRefused) || !upstream.Transient(err) || !strings.Contains(err.Error(), "Slow") {
+		t.Fatalf("refused: %v", err)
+	}
+	if ue, ok := errors.AsType[*upstream.Error](err); !ok || ue.Message() != "Slow refused the connection; is it running?" {
 		t.Fatalf("refused: %v", err)
 	}
 	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>")) }))
 	defer garbage.Close()
-	if err := get(t, context.Background(), c, garbage.URL); apperr.KindOf(err) != apperr.UpstreamError {
+	if err := get(t, context.Background(), c, garbage.URL); !errors.Is(err, upstream.ErrUnreadable) || upstream.Transient(err) {
 		t.Fatalf("undecodable answer: %v", err)
 	}
 }
@@ -96,7 +98,7 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 	}
 	before := hits.Load()
 	err := get(t, ctx, c, srv.URL)
-	if apperr.KindOf(err) != apperr.Unavailable || hits.Load() != before {
+	if !errors.Is(err, upstream.ErrUnavailable) || !upstream.Transient(err) || hits.Load() != before {
 		t.Fatalf("open breaker: %v, upstream hit %d times", err, hits.Load()-before)
 	}
 	// The status poller's probe is never held back by the breaker.

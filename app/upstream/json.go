@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-
-	"medianest/app/apperr"
 )
 
 // DoJSON sends req, expects a 2xx JSON answer and decodes it into v (which
@@ -20,13 +18,13 @@ func (c *Client) DoJSON(req *http.Request, v any) error {
 	}
 	b, err := ReadBody(resp)
 	if err != nil {
-		return apperr.Wrap(apperr.UpstreamError, err, "%s sent an unreadable answer.", c.display)
+		return &Error{Service: c.display, Kind: ErrUnreadable, Reason: c.display + " sent an unreadable answer.", Err: err}
 	}
 	if v == nil || len(b) == 0 {
 		return nil
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return apperr.Wrap(apperr.UpstreamError, fmt.Errorf("decode %s answer: %w", c.name, err), "%s sent an answer MediaNest could not read.", c.display)
+		return &Error{Service: c.display, Kind: ErrUnreadable, Err: fmt.Errorf("decode %s answer: %w", c.name, err)}
 	}
 	return nil
 }

@@ -1,14 +1,14 @@
-package status
+package services
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"medianest/app/kuma"
 	"medianest/app/overseerr"
 	"medianest/app/plex"
-	"medianest/app/services"
 	"medianest/app/upstream"
 )
 
@@ -29,57 +29,57 @@ type KumaTester interface {
 	StatusPage(ctx context.Context, baseURL, slug string) (kuma.Page, error)
 }
 
-// TesterDeps are the clients the tests call; a nil client makes its
+// ConnTesterDeps are the clients the tests call; a nil client makes its
 // service's test say it cannot be tested.
-type TesterDeps struct {
+type ConnTesterDeps struct {
 	Plex      PlexTester
 	Overseerr OverseerrTester
 	Kuma      KumaTester
 }
 
-// Tester runs the admin "test" button (services.Tester): it tries a
-// service's settings, including the key, and says in one sentence what
-// works or what does not.
-type Tester struct {
-	d TesterDeps
+// ConnTester runs the admin "test" button (a Tester over the real clients):
+// it tries a service's settings, including the key, and says in one
+// sentence what works or what does not.
+type ConnTester struct {
+	d ConnTesterDeps
 }
 
-var _ services.Tester = (*Tester)(nil)
+var _ Tester = (*ConnTester)(nil)
 
-// NewTester returns a tester over the given clients.
-func NewTester(d TesterDeps) *Tester { return &Tester{d: d} }
+// NewConnTester returns a tester over the given clients.
+func NewConnTester(d ConnTesterDeps) *ConnTester { return &ConnTester{d: d} }
 
 // Test tries svc. It never fails: the result's OK and Message say how it
 // went. Calls bypass the circuit breaker, since the point is to see whether
 // the (possibly new) settings work right now.
-func (t *Tester) Test(ctx context.Context, svc services.Service) services.TestResult {
+func (t *ConnTester) Test(ctx context.Context, svc Service) TestResult {
 	ctx = upstream.Probe(ctx)
 	start := time.Now()
-	var res services.TestResult
+	var res TestResult
 	switch svc.Name {
-	case services.Plex:
+	case Plex:
 		res = t.plex(ctx, svc)
-	case services.Overseerr:
+	case Overseerr:
 		res = t.overseerr(ctx, svc)
-	case services.UptimeKuma:
+	case UptimeKuma:
 		res = t.kuma(ctx, svc)
 	default:
-		res = services.TestResult{Message: fmt.Sprintf("%s cannot be tested.", svc.Name)}
+		res = TestResult{Message: fmt.Sprintf("%s cannot be tested.", svc.Name)}
 	}
 	res.LatencyMs = time.Since(start).Milliseconds()
 	return res
 }
 
-func (t *Tester) plex(ctx context.Context, svc services.Service) services.TestResult {
+func (t *ConnTester) plex(ctx context.Context, svc Service) TestResult {
 	if t.d.Plex == nil {
-		return services.TestResult{Message: "Plex cannot be tested here."}
+		return TestResult{Message: "Plex cannot be tested here."}
 	}
 	conn := plex.Conn{URL: svc.URL, Token: svc.APIKey}
 	id, err := t.d.Plex.Identity(ctx, conn)
 	if err != nil {
-		return services.TestResult{Message: Message(err, "Plex")}
+		return TestResult{Message: testMessage(err, "Plex")}
 	}
-	res := services.TestResult{Version: id.Version}
+	res := TestResult{Version: id.Version}
 	if svc.APIKey == "" {
 		res.Message = "Plex Media Server answers, but no token is set: MediaNest needs the server owner's Plex token."
 		return res
@@ -90,7 +90,7 @@ func (t *Tester) plex(ctx context.Context, svc services.Service) services.TestRe
 		res.Message = "Plex Media Server answers, but did not accept the token."
 		return res
 	case err != nil:
-		res.Message = Message(err, "Plex")
+		res.Message = testMessage(err, "Plex")
 		return res
 	}
 	res.OK = true
@@ -102,17 +102,17 @@ func (t *Tester) plex(ctx context.Context, svc services.Service) services.TestRe
 	return res
 }
 
-func (t *Tester) overseerr(ctx context.Context, svc services.Service) services.TestResult {
+func (t *ConnTester) overseerr(ctx context.Context, svc Service) TestResult {
 	if t.d.Overseerr == nil {
-		return services.TestResult{Message: "Overseerr cannot be tested here."}
+		return TestResult{Message: "Overseerr cannot be tested here."}
 	}
 	st, err := t.d.Overseerr.Check(ctx, overseerr.Conn{URL: svc.URL, APIKey: svc.APIKey})
-	res := services.TestResult{Version: st.Version}
+	res := TestResult{Version: st.Version}
 	switch {
 	case err != nil && st.Version != "" && svc.APIKey == "":
 		res.Message = "Overseerr answers, but no API key is set (Settings → General → API Key in Overseerr)."
 	case err != nil:
-		res.Message = Message(err, "Overseerr")
+		res.Message = testMessage(err, "Overseerr")
 	default:
 		res.OK = true
 		res.Message = fmt.Sprintf("Connected to Overseerr %s; the API key works.", st.Version)
@@ -120,21 +120,35 @@ func (t *Tester) overseerr(ctx context.Context, svc services.Service) services.T
 	return res
 }
 
-func (t *Tester) kuma(ctx context.Context, svc services.Service) services.TestResult {
+func (t *ConnTester) kuma(ctx context.Context, svc Service) TestResult {
 	if t.d.Kuma == nil {
-		return services.TestResult{Message: "Uptime Kuma cannot be tested here."}
+		return TestResult{Message: "Uptime Kuma cannot be tested here."}
 	}
-	slug := statusPage(svc)
+	slug := svc.Options["statusPage"]
 	if slug == "" {
-		return services.TestResult{Message: "Set the status page (options.statusPage) to the slug of an Uptime Kuma status page."}
+		return TestResult{Message: "Set the status page (options.statusPage) to the slug of an Uptime Kuma status page."}
 	}
 	page, err := t.d.Kuma.StatusPage(ctx, svc.URL, slug)
 	if err != nil {
-		return services.TestResult{Message: Message(err, "Uptime Kuma")}
+		return TestResult{Message: testMessage(err, "Uptime Kuma")}
 	}
 	n := 0
 	for _, g := range page.Groups {
 		n += len(g.Monitors)
 	}
-	return services.TestResult{OK: true, Message: fmt.Sprintf("Found the status page %q with %d monitors.", page.Title, n)}
+	return TestResult{OK: true, Message: fmt.Sprintf("Found the status page %q with %d monitors.", page.Title, n)}
+}
+
+// testMessage is the one place a test turns a client's failure into words:
+// the sentence of the plex, overseerr, kuma or upstream error, which names
+// the service but never its URL or key, or a generic one naming display.
+func testMessage(err error, display string) string {
+	var m interface{ Message() string }
+	if errors.As(err, &m) && m.Message() != "" {
+		return m.Message()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return display + " did not answer in time."
+	}
+	return display + " could not be reached."
 }

@@ -1,4 +1,4 @@
-package overseerr_test
+package media
 
 import (
 	"testing"
@@ -57,8 +57,8 @@ func TestRequestStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := overseerr.RequestStatus(tt.req); got != tt.want {
-				t.Fatalf("RequestStatus = %q, want %q", got, tt.want)
+			if got := requestStatus(tt.req); got != tt.want {
+				t.Fatalf("requestStatus = %q, want %q", got, tt.want)
 			}
 		})
 	}
@@ -85,15 +85,41 @@ func TestMediaStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got := overseerr.ParseMediaStatus(tt.in)
-		if got != tt.want || got.Availability() != tt.avail {
-			t.Errorf("ParseMediaStatus(%q) = %v (%s), want %v (%s)", tt.in, got, got.Availability(), tt.want, tt.avail)
+		if got != tt.want || availability(got) != tt.avail {
+			t.Errorf("ParseMediaStatus(%q) = %v (%s), want %v (%s)", tt.in, got, availability(got), tt.want, tt.avail)
 		}
 	}
-	if overseerr.MediaPartiallyAvailable.String() != "PARTIALLY_AVAILABLE" || overseerr.MediaStatus(0).Availability() != "unknown" {
+	if overseerr.MediaPartiallyAvailable.String() != "PARTIALLY_AVAILABLE" || availability(overseerr.MediaStatus(0)) != "unknown" {
 		t.Fatal("names")
 	}
 	var none *overseerr.Media
-	if none.Availability() != "unknown" || none.Requested() {
+	if mediaAvailability(none) != "unknown" || none.Requested() {
 		t.Fatal("nil media")
+	}
+}
+
+func TestWebhookStatus(t *testing.T) {
+	tests := []struct {
+		typ  string
+		want string
+		ok   bool
+	}{
+		{overseerr.NotifyMediaPending, StatusPending, true},
+		{overseerr.NotifyMediaApproved, StatusApproved, true},
+		{overseerr.NotifyMediaAutoApproved, StatusApproved, true},
+		{overseerr.NotifyMediaAvailable, StatusAvailable, true},
+		{overseerr.NotifyMediaDeclined, StatusDeclined, true},
+		{overseerr.NotifyMediaFailed, StatusFailed, true},
+		{overseerr.NotifyTest, "", false},
+		{"MEDIA_AUTO_REQUESTED", "", false},
+		{"ISSUE_CREATED", "", false},
+		{"SOMETHING_NEW", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := webhookStatus(overseerr.Webhook{NotificationType: tt.typ})
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("webhookStatus(%q) = %q, %v; want %q, %v", tt.typ, got, ok, tt.want, tt.ok)
+		}
 	}
 }
