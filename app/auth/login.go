@@ -38,8 +38,8 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 	if len(fields) > 0 {
 		return principal.User{}, "", "", apperr.Validation(fields...)
 	}
-	ip := httpx.ClientIP(r)
-	if retry, ok := s.loginLimit.allow(ip, s.now()); !ok {
+	attempt, retry, ok := s.loginLimit.take(httpx.ClientIP(r), s.now())
+	if !ok {
 		return principal.User{}, "", "", rateLimited(retry, "failed sign-ins")
 	}
 	u, hash, err := userByName(ctx, s.db.R, username)
@@ -59,7 +59,7 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 		s.record(ctx, e)
 		return principal.User{}, "", "", errBadCredentials
 	}
-	s.loginLimit.refund(ip, s.now())
+	attempt.refund()
 	if !u.Active() {
 		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "local: account disabled"))
 		return principal.User{}, "", "", errDisabled
@@ -125,15 +125,15 @@ func (s *Service) changePassword(ctx context.Context, r *http.Request, u *princi
 	if err := checkPassword("newPassword", next); err != nil {
 		return err
 	}
-	ip := httpx.ClientIP(r)
-	if retry, ok := s.loginLimit.allow(ip, s.now()); !ok {
+	attempt, retry, ok := s.loginLimit.take(httpx.ClientIP(r), s.now())
+	if !ok {
 		return rateLimited(retry, "failed password checks")
 	}
 	_, hash, err := userByName(ctx, s.db.R, u.Username)
 	if err != nil {
 		return err
 	}
-	ok := false
+	ok = false
 	if len(current) <= maxPasswordLength {
 		if ok, _, err = s.hasher.Verify(ctx, current, hash); err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Service) changePassword(ctx context.Context, r *http.Request, u *princi
 	if !ok {
 		return apperr.Field("currentPassword", "is not your current password")
 	}
-	s.loginLimit.refund(ip, s.now())
+	attempt.refund()
 	return s.setPassword(ctx, u.ID, next, keepSession)
 }
 

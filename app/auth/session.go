@@ -42,7 +42,7 @@ var secretLen = base64.RawURLEncoding.EncodedLen(32)
 
 // entry is what a session or API token proves, as cached. user is a copy
 // taken when the entry was loaded; every change to a user evicts that
-// user's entries, and the LRU's expire-after-write TTL bounds how stale a
+// user's entries, and the cache TTL (counted from filled) bounds how stale a
 // copy can get when another process changed the row.
 type entry struct {
 	kind     uint8 // 0 only for contexts made by principal.WithUser
@@ -54,6 +54,9 @@ type entry struct {
 	// expires); seen is when last_seen_at/last_used_at was last written.
 	expires atomic.Int64
 	seen    atomic.Int64
+	// filled is when the entry was put in the cache (unix milliseconds),
+	// set before it is shared.
+	filled int64
 }
 
 func newSecret() string {
@@ -86,7 +89,7 @@ func (s *Service) ttl(remember bool) time.Duration {
 func (s *Service) lookup(ctx context.Context, kind uint8, secret string, now time.Time) (e *entry, ok bool, err error) {
 	h := hashSecret(secret)
 	nowMs := now.UnixMilli()
-	if e, hit := s.cache.Get(h); hit && e.kind == kind {
+	if e, hit := s.cache.Get(h); hit && e.kind == kind && s.fresh(e, nowMs) {
 		cacheHits.Inc()
 		if exp := e.expires.Load(); (exp != 0 && exp <= nowMs) || !e.user.Active() {
 			s.cache.Remove(h)
@@ -105,12 +108,28 @@ func (s *Service) lookup(ctx context.Context, kind uint8, secret string, now tim
 	if exp := e.expires.Load(); (exp != 0 && exp <= nowMs) || !e.user.Active() {
 		return nil, false, nil
 	}
+	s.fill(gen, e, nowMs)
+	return e, true, nil
+}
+
+// fresh reports whether a cached entry is younger than the cache TTL. An
+// older one is dropped: the caller reads the database instead.
+func (s *Service) fresh(e *entry, nowMs int64) bool {
+	if nowMs >= e.filled && nowMs-e.filled < s.cacheTTL.Milliseconds() {
+		return true
+	}
+	s.cache.Remove(e.h)
+	return false
+}
+
+// fill caches e, read at generation gen, unless a revocation happened since.
+func (s *Service) fill(gen uint64, e *entry, nowMs int64) {
+	e.filled = nowMs
 	s.fillMu.Lock()
 	if s.gen == gen {
-		s.cache.Add(h, e)
+		s.cache.Add(e.h, e)
 	}
 	s.fillMu.Unlock()
-	return e, true, nil
 }
 
 // load reads a session or token and its user from the read pool; nil when
@@ -225,11 +244,7 @@ func (s *Service) createSession(ctx context.Context, r *http.Request, remember b
 	}
 	e.expires.Store(exp.UnixMilli())
 	e.seen.Store(now.UnixMilli())
-	s.fillMu.Lock()
-	if s.gen == gen {
-		s.cache.Add(h, e)
-	}
-	s.fillMu.Unlock()
+	s.fill(gen, e, now.UnixMilli())
 	return secret, e, nil
 }
 
