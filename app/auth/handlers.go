@@ -45,7 +45,7 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		return s.stampLogin(ctx, tx, u.ID, checkedHash, newHash)
 	})
 	if apperr.Is(err, apperr.AccountDisabled) {
-		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "local: account disabled"))
+		s.record(ctx, actorEntry(r, &u, "auth.login_failed", UserTarget(u.ID), "local: account disabled"))
 	}
 	return err
 }
@@ -66,7 +66,7 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request, remember bool, 
 	}
 	s.setCookie(w, r, secret, s.ttl(remember))
 	u := e.user
-	s.record(ctx, actorEntry(r, &u, "auth.login", userTarget(u.ID), method))
+	s.record(ctx, actorEntry(r, &u, "auth.login", UserTarget(u.ID), method))
 	httpx.OK(w, userOut{User: &u})
 	return nil
 }
@@ -117,7 +117,7 @@ func (s *Service) handlePlexVerify(w http.ResponseWriter, r *http.Request) error
 	// been disabled since plexSignIn saved it.
 	err = s.signIn(w, r, in.RememberMe, "plex", func(tx *sql.Tx) (principal.User, error) { return activeUser(ctx, tx, u.ID) })
 	if apperr.Is(err, apperr.AccountDisabled) {
-		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "plex: account disabled"))
+		s.record(ctx, actorEntry(r, &u, "auth.login_failed", UserTarget(u.ID), "plex: account disabled"))
 	}
 	return err
 }
@@ -148,7 +148,7 @@ func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	s.record(ctx, actorEntry(r, &u, "auth.logout", userTarget(u.ID), details))
+	s.record(ctx, actorEntry(r, &u, "auth.logout", UserTarget(u.ID), details))
 	httpx.OK(w, struct{}{})
 	return nil
 }
@@ -270,7 +270,7 @@ func (s *Service) handlePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.changePassword(ctx, r, &u, keep, in.CurrentPassword, in.NewPassword); err != nil {
 		return err
 	}
-	s.record(ctx, actorEntry(r, &u, "user.update", userTarget(u.ID), "password changed"))
+	s.record(ctx, actorEntry(r, &u, "user.update", UserTarget(u.ID), "password changed"))
 	httpx.OK(w, struct{}{})
 	return nil
 }

@@ -61,7 +61,7 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 	}
 	attempt.refund()
 	if !u.Active() {
-		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "local: account disabled"))
+		s.record(ctx, actorEntry(r, &u, "auth.login_failed", UserTarget(u.ID), "local: account disabled"))
 		return principal.User{}, "", "", errDisabled
 	}
 	newHash := ""

@@ -1,8 +1,8 @@
 // Package auth is MediaNest's accounts and sign-in: users, sessions (an
 // in-process LRU in front of SQLite), API tokens, passwords, Plex PIN
 // sign-in, the middleware every other package puts in front of its handlers
-// (RequireUser, RequireAdmin, Identify), the /api/v1/auth and
-// /api/v1/admin/users handlers, and the user operations the CLI runs.
+// (RequireUser, RequireAdmin, Identify), the /api/v1/auth handlers, and the
+// user operations the admin API and the CLI run.
 //
 // Revocation: every change that must end sessions (logout everywhere,
 // password, role or status change, deletion) deletes the rows first and

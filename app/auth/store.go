@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"medianest/app/principal"
@@ -159,4 +160,78 @@ func bumpEpoch(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
 // readEpoch returns the current auth epoch (0 before the first bump).
 func readEpoch(ctx context.Context, q querier) (int64, error) {
 	return settings.Int(ctx, q, settingEpoch)
+}
+
+// searchUsers returns one page of users matching f, oldest first, and the
+// total number that match.
+func searchUsers(ctx context.Context, q querier, f UserFilter) ([]principal.User, int64, error) {
+	var where []string
+	var args []any
+	if f.Search != "" {
+		like := "%" + escapeLike(f.Search) + "%"
+		where = append(where, `(u.username LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
+	}
+	if f.Role != "" {
+		where = append(where, `u.role = ?`)
+		args = append(args, f.Role)
+	}
+	if f.Status != "" {
+		where = append(where, `u.status = ?`)
+		args = append(args, f.Status)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int64
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("auth: count users: %w", err)
+	}
+	list, err := scanUsers(q.QueryContext(ctx, `SELECT `+userCols+` FROM users u`+cond+` ORDER BY u.id LIMIT ? OFFSET ?`,
+		append(args, f.PageSize, (f.Page-1)*f.PageSize)...))
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, total, nil
+}
+
+// allUsers returns every account, oldest first.
+func allUsers(ctx context.Context, q querier) ([]principal.User, error) {
+	return scanUsers(q.QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.id`))
+}
+
+// scanUsers reads the users a query of userCols returned.
+func scanUsers(rows *sql.Rows, err error) ([]principal.User, error) {
+	if err != nil {
+		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	defer rows.Close()
+	out := []principal.User{}
+	for rows.Next() {
+		var r userRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, fmt.Errorf("auth: list users: %w", err)
+		}
+		out = append(out, r.user())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	return out, nil
+}
+
+// countUsers counts every account, and those signed in since activeSince.
+func countUsers(ctx context.Context, q querier, activeSince time.Time) (UserCounts, error) {
+	var c UserCounts
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE last_login_at >= ?) FROM users`,
+		db.Millis(activeSince)).Scan(&c.Total, &c.Active30d)
+	if err != nil {
+		return UserCounts{}, fmt.Errorf("auth: count users: %w", err)
+	}
+	return c, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -36,7 +36,7 @@ func (s *Service) CreateLocalUser(ctx context.Context, username, password, email
 
 // cliEntry is an audit entry for a change made outside the web API.
 func cliEntry(action string, u *principal.User, details string) audit.Entry {
-	return audit.Entry{ActorName: "cli", Action: action, Target: userTarget(u.ID), Details: u.Username + ": " + details}
+	return audit.Entry{ActorName: "cli", Action: action, Target: UserTarget(u.ID), Details: u.Username + ": " + details}
 }
 
 func (s *Service) createLocalUser(ctx context.Context, username, password, email, role string) (*principal.User, error) {
@@ -79,23 +79,7 @@ func (s *Service) createLocalUser(ctx context.Context, username, password, email
 
 // ListUsers returns every account, oldest first.
 func (s *Service) ListUsers(ctx context.Context) ([]principal.User, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.id`)
-	if err != nil {
-		return nil, fmt.Errorf("auth: list users: %w", err)
-	}
-	defer rows.Close()
-	out := []principal.User{}
-	for rows.Next() {
-		var r userRow
-		if err := rows.Scan(r.dest()...); err != nil {
-			return nil, fmt.Errorf("auth: list users: %w", err)
-		}
-		out = append(out, r.user())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("auth: list users: %w", err)
-	}
-	return out, nil
+	return allUsers(ctx, s.db.R)
 }
 
 // GetUser returns one account; NOT_FOUND when there is none.
@@ -138,7 +122,7 @@ func (s *Service) SetRole(ctx context.Context, username, role string) error {
 	if err != nil {
 		return err
 	}
-	if _, err = s.updateUser(ctx, u.ID, userPatch{Role: &role}); err != nil {
+	if _, err = s.updateUser(ctx, u.ID, UserPatch{Role: &role}); err != nil {
 		return err
 	}
 	s.record(ctx, cliEntry("user.update", &u, "role="+role))
@@ -152,21 +136,21 @@ func (s *Service) SetStatus(ctx context.Context, username, status string) error 
 	if err != nil {
 		return err
 	}
-	if _, err = s.updateUser(ctx, u.ID, userPatch{Status: &status}); err != nil {
+	if _, err = s.updateUser(ctx, u.ID, UserPatch{Status: &status}); err != nil {
 		return err
 	}
 	s.record(ctx, cliEntry("user.update", &u, "status="+status))
 	return nil
 }
 
-// optInt is a JSON field that may be absent (Set false), null (Set, nil:
+// OptInt is a JSON field that may be absent (Set false), null (Set, nil:
 // back to the default) or a number.
-type optInt struct {
+type OptInt struct {
 	Set   bool
 	Value *int
 }
 
-func (o *optInt) UnmarshalJSON(b []byte) error {
+func (o *OptInt) UnmarshalJSON(b []byte) error {
 	o.Set = true
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		o.Value = nil
@@ -180,15 +164,16 @@ func (o *optInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// userPatch is a change to an account; nil / unset fields stay as they are.
-type userPatch struct {
+// UserPatch is a change to an account (the body of PATCH
+// /admin/users/{id}); nil / unset fields stay as they are.
+type UserPatch struct {
 	Role          *string `json:"role"`
 	Status        *string `json:"status"`
-	RequestQuota  optInt  `json:"requestQuota"`
-	DownloadQuota optInt  `json:"downloadQuota"`
+	RequestQuota  OptInt  `json:"requestQuota"`
+	DownloadQuota OptInt  `json:"downloadQuota"`
 }
 
-func (p userPatch) validate() error {
+func (p UserPatch) validate() error {
 	var errs []apperr.FieldError
 	add := func(err error) {
 		if e, ok := apperr.As(err); ok {
@@ -203,7 +188,7 @@ func (p userPatch) validate() error {
 	}
 	for _, q := range []struct {
 		name string
-		v    optInt
+		v    OptInt
 	}{{"requestQuota", p.RequestQuota}, {"downloadQuota", p.DownloadQuota}} {
 		if q.v.Value != nil && (*q.v.Value < 0 || *q.v.Value > 1_000_000) {
 			errs = append(errs, apperr.FieldError{Field: q.name, Message: "must be a whole number from 0 to 1000000, or null for the default"})
@@ -218,7 +203,7 @@ func (p userPatch) validate() error {
 // updateUser applies p to user id. A role or status change ends the user's
 // sessions at once (database first, then this process's cache; the epoch
 // tells other processes). It returns the updated user and what changed.
-func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (principal.User, error) {
+func (s *Service) updateUser(ctx context.Context, id int64, p UserPatch) (principal.User, error) {
 	if err := p.validate(); err != nil {
 		return principal.User{}, err
 	}
@@ -300,91 +285,5 @@ func (s *Service) deleteUser(ctx context.Context, id int64) (principal.User, err
 	return u, nil
 }
 
-// AdminUser is a user as the admin listing shows it: with usage counts and
-// the quota overrides (null: the configured default applies).
-type AdminUser struct {
-	principal.User
-	RequestCount  int64 `json:"requestCount"`
-	DownloadCount int64 `json:"downloadCount"`
-	RequestQuota  *int  `json:"requestQuota"`
-	DownloadQuota *int  `json:"downloadQuota"`
-}
-
-// UserFilter selects users for the admin listing.
-type UserFilter struct {
-	Search   string // in username, e-mail or display name
-	Role     string
-	Status   string
-	Page     int
-	PageSize int
-}
-
-// SearchUsers returns one page of users matching f, oldest first, and the
-// total number that match.
-func (s *Service) SearchUsers(ctx context.Context, f UserFilter) ([]AdminUser, int64, error) {
-	var where []string
-	var args []any
-	if f.Search != "" {
-		like := "%" + escapeLike(f.Search) + "%"
-		where = append(where, `(u.username LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\')`)
-		args = append(args, like, like, like)
-	}
-	if f.Role != "" {
-		where = append(where, `u.role = ?`)
-		args = append(args, f.Role)
-	}
-	if f.Status != "" {
-		where = append(where, `u.status = ?`)
-		args = append(args, f.Status)
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	var total int64
-	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("auth: count users: %w", err)
-	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userCols+`,
-			(SELECT COUNT(*) FROM media_requests m WHERE m.user_id = u.id),
-			(SELECT COUNT(*) FROM downloads d WHERE d.user_id = u.id)
-		FROM users u`+cond+` ORDER BY u.id LIMIT ? OFFSET ?`,
-		append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("auth: list users: %w", err)
-	}
-	defer rows.Close()
-	out := []AdminUser{}
-	for rows.Next() {
-		var r userRow
-		var a AdminUser
-		if err := rows.Scan(r.dest(&a.RequestCount, &a.DownloadCount)...); err != nil {
-			return nil, 0, fmt.Errorf("auth: list users: %w", err)
-		}
-		a.User = r.user()
-		a.RequestQuota, a.DownloadQuota = a.User.RequestQuota, a.User.DownloadQuota
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("auth: list users: %w", err)
-	}
-	return out, total, nil
-}
-
-// adminUser returns one user as the admin listing shows it.
-func (s *Service) adminUser(ctx context.Context, u principal.User) (AdminUser, error) {
-	a := AdminUser{User: u, RequestQuota: u.RequestQuota, DownloadQuota: u.DownloadQuota}
-	err := s.db.R.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM media_requests WHERE user_id = ?), (SELECT COUNT(*) FROM downloads WHERE user_id = ?)`,
-		u.ID, u.ID).Scan(&a.RequestCount, &a.DownloadCount)
-	if err != nil {
-		return AdminUser{}, fmt.Errorf("auth: count user activity: %w", err)
-	}
-	return a, nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-func userTarget(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
+// UserTarget is how the audit log names a user.
+func UserTarget(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
