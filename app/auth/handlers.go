@@ -11,7 +11,6 @@ import (
 
 	"medianest/app/apperr"
 	"medianest/app/httpx"
-	"medianest/db"
 )
 
 type userOut struct {
@@ -200,26 +199,12 @@ func (s *Service) handleSessions(w http.ResponseWriter, r *http.Request) error {
 	if p.viaCookie() {
 		current = p.id
 	}
-	rows, err := s.db.R.QueryContext(ctx, `
-		SELECT id, created_at, last_seen_at, expires_at, user_agent, ip FROM sessions
-		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC, id DESC`, p.user.ID, db.Millis(s.now()))
+	out, err := listSessions(ctx, s.db.R, p.user.ID, s.now())
 	if err != nil {
-		return fmt.Errorf("auth: list sessions: %w", err)
+		return err
 	}
-	defer rows.Close()
-	out := []SessionInfo{}
-	for rows.Next() {
-		var si SessionInfo
-		var created, seen, exp int64
-		if err := rows.Scan(&si.ID, &created, &seen, &exp, &si.UserAgent, &si.IP); err != nil {
-			return fmt.Errorf("auth: list sessions: %w", err)
-		}
-		si.CreatedAt, si.LastSeenAt, si.ExpiresAt = db.Time(created), db.Time(seen), db.Time(exp)
-		si.Current = si.ID == current
-		out = append(out, si)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("auth: list sessions: %w", err)
+	for i := range out {
+		out[i].Current = out[i].ID == current
 	}
 	httpx.OK(w, out)
 	return nil
@@ -233,8 +218,9 @@ func (s *Service) handleDeleteSession(w http.ResponseWriter, r *http.Request) er
 	ctx := r.Context()
 	p, _ := principalFrom(ctx)
 	var h []byte
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ? RETURNING token_hash`, id, p.user.ID).Scan(&h)
+	err = s.db.Write(ctx, func(tx *sql.Tx) (err error) {
+		h, err = deleteOwnSession(ctx, tx, id, p.user.ID)
+		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.New(apperr.NotFound, "No such session.")

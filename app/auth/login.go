@@ -3,15 +3,12 @@ package auth
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"net/http"
 
 	"medianest/app/principal"
 
 	"medianest/app/apperr"
 	"medianest/app/httpx"
-	"medianest/db"
 )
 
 var errBadCredentials = apperr.New(apperr.InvalidCredentials, "The username or password is wrong.")
@@ -78,25 +75,15 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 // localSignIn checked checkedHash, then sets last_login_at (and a rehashed
 // password) and returns the fresh user.
 func (s *Service) stampLogin(ctx context.Context, tx *sql.Tx, id int64, checkedHash, newHash string) (principal.User, error) {
-	var cur sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, id).Scan(&cur); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return principal.User{}, errBadCredentials
-		}
-		return principal.User{}, fmt.Errorf("auth: record sign-in: %w", err)
+	cur, found, err := passwordHash(ctx, tx, id)
+	if err != nil {
+		return principal.User{}, err
 	}
-	if cur.String != checkedHash {
+	if !found || cur != checkedHash {
 		return principal.User{}, errBadCredentials
 	}
-	now := db.Millis(s.now())
-	var err error
-	if newHash != "" {
-		_, err = tx.ExecContext(ctx, `UPDATE users SET last_login_at = ?, password_hash = ? WHERE id = ?`, now, newHash, id)
-	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now, id)
-	}
-	if err != nil {
-		return principal.User{}, fmt.Errorf("auth: record sign-in: %w", err)
+	if err := stampLastLogin(ctx, tx, id, s.now(), newHash); err != nil {
+		return principal.User{}, err
 	}
 	return activeUser(ctx, tx, id)
 }
@@ -156,8 +143,8 @@ func (s *Service) setPassword(ctx context.Context, id int64, password string, ke
 	now := s.now()
 	var epoch int64
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, db.Millis(now), id); err != nil {
-			return fmt.Errorf("auth: set password: %w", err)
+		if err := setPasswordHash(ctx, tx, id, hash, now); err != nil {
+			return err
 		}
 		epoch, err = deleteSessions(ctx, tx, id, keepSession, now)
 		return err

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -13,7 +12,6 @@ import (
 
 	"medianest/app/apperr"
 	"medianest/app/audit"
-	"medianest/db"
 )
 
 // The operations below are shared by the admin API and the CLI
@@ -228,11 +226,8 @@ func (s *Service) updateUser(ctx context.Context, id int64, p UserPatch) (princi
 		if p.DownloadQuota.Set {
 			next.DownloadQuota = p.DownloadQuota.Value
 		}
-		_, err = tx.ExecContext(ctx, `
-			UPDATE users SET role = ?, status = ?, request_quota = ?, download_quota = ?, updated_at = ? WHERE id = ?`,
-			next.Role, next.Status, intOrNull(next.RequestQuota), intOrNull(next.DownloadQuota), db.Millis(now), id)
-		if err != nil {
-			return fmt.Errorf("auth: update user: %w", err)
+		if err := updateUserRow(ctx, tx, next, now); err != nil {
+			return err
 		}
 		if next.Role != cur.Role || next.Status != cur.Status {
 			if epoch, err = deleteSessions(ctx, tx, id, 0, now); err != nil {
@@ -242,8 +237,8 @@ func (s *Service) updateUser(ctx context.Context, id int64, p UserPatch) (princi
 		// Disabling signs the account out everywhere for good: its API
 		// tokens go too, so re-enabling it revives nothing.
 		if next.Status == principal.StatusDisabled && cur.Status != principal.StatusDisabled {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
-				return fmt.Errorf("auth: revoke tokens: %w", err)
+			if err := deleteUserTokens(ctx, tx, id); err != nil {
+				return err
 			}
 		}
 		u, err = userByID(ctx, tx, id)
@@ -270,8 +265,8 @@ func (s *Service) deleteUser(ctx context.Context, id int64) (principal.User, err
 		if u, err = userByID(ctx, tx, id); err != nil {
 			return err
 		}
-		if _, err = tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("auth: delete user: %w", err)
+		if err = deleteUserRow(ctx, tx, id); err != nil {
+			return err
 		}
 		epoch, err = bumpEpoch(ctx, tx, s.now())
 		return err
