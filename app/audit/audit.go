@@ -1,6 +1,6 @@
 // Package audit keeps the audit log: who did what to which object, from
 // where and when. Any package records into it; admins read it through
-// GET /api/v1/admin/audit.
+// GET /api/v1/admin/audit, which app/admin serves over List.
 package audit
 
 import (

@@ -1,95 +1,89 @@
 package auth
 
 import (
+	"context"
 	"fmt"
-	"net/http"
 	"strings"
-
-	"medianest/app/principal"
+	"time"
 
 	"medianest/app/apperr"
-	"medianest/app/httpx"
+	"medianest/app/principal"
 )
 
-func (s *Service) handleAdminListUsers(w http.ResponseWriter, r *http.Request) error {
-	page, pageSize, err := httpx.Paging(r)
-	if err != nil {
-		return err
+// The operations below are what the admin API (app/admin) does with
+// accounts. They take the acting admin from ctx and record nothing: the
+// handler records the audit entry, since it knows the request's address.
+
+// AddLocalUser creates a local account for an admin. It is CreateLocalUser
+// without the CLI's audit entry.
+func (s *Service) AddLocalUser(ctx context.Context, username, password, email, role string) (*principal.User, error) {
+	return s.createLocalUser(ctx, username, password, email, role)
+}
+
+// UpdateUser applies p to user id for the admin in ctx, who may neither
+// demote nor disable themself. A role or status change ends the user's
+// sessions at once.
+func (s *Service) UpdateUser(ctx context.Context, id int64, p UserPatch) (principal.User, error) {
+	if admin, ok := principal.UserFrom(ctx); ok && admin.ID == id {
+		if p.Role != nil && *p.Role != principal.RoleAdmin {
+			return principal.User{}, apperr.Field("role", "you cannot remove your own admin role; ask another admin")
+		}
+		if p.Status != nil && *p.Status != principal.StatusActive {
+			return principal.User{}, apperr.Field("status", "you cannot disable your own account")
+		}
 	}
-	q := r.URL.Query()
-	f := UserFilter{Search: strings.TrimSpace(q.Get("search")), Role: q.Get("role"), Status: q.Get("status"), Page: page, PageSize: pageSize}
+	return s.updateUser(ctx, id, p)
+}
+
+// DeleteUser deletes account id for the admin in ctx, who cannot delete
+// themself.
+func (s *Service) DeleteUser(ctx context.Context, id int64) (principal.User, error) {
+	if admin, ok := principal.UserFrom(ctx); ok && admin.ID == id {
+		return principal.User{}, apperr.New(apperr.Invalid, "You cannot delete your own account.")
+	}
+	return s.deleteUser(ctx, id)
+}
+
+// UserFilter selects users for the admin listing.
+type UserFilter struct {
+	Search   string // in username, e-mail or display name
+	Role     string
+	Status   string
+	Page     int
+	PageSize int
+}
+
+// SearchUsers returns one page of users matching f, oldest first, and the
+// total number that match. A bad role or status is VALIDATION_ERROR.
+func (s *Service) SearchUsers(ctx context.Context, f UserFilter) ([]principal.User, int64, error) {
+	f.Search = strings.TrimSpace(f.Search)
 	if f.Role != "" {
 		if err := checkRole("role", f.Role); err != nil {
-			return err
+			return nil, 0, err
 		}
 	}
 	if f.Status != "" {
 		if err := checkStatus("status", f.Status); err != nil {
-			return err
+			return nil, 0, err
 		}
 	}
-	list, total, err := s.SearchUsers(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	httpx.List(w, list, httpx.Page(page, pageSize, total))
-	return nil
+	return searchUsers(ctx, s.db.R, f)
 }
 
-func (s *Service) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-		Role     string `json:"role"`
-		Email    string `json:"email"`
-	}
-	if err := httpx.Decode(r, &in); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	u, err := s.createLocalUser(ctx, in.Username, in.Password, in.Email, in.Role)
-	if err != nil {
-		return err
-	}
-	admin, _ := principal.UserFrom(ctx)
-	s.record(ctx, actorEntry(r, &admin, "user.create", userTarget(u.ID), fmt.Sprintf("local account %s, role %s", u.Username, u.Role)))
-	httpx.Created(w, u)
-	return nil
+// UserCounts are the totals the admin stats page shows.
+type UserCounts struct {
+	Total int64 `json:"total"`
+	// Active30d is how many signed in within the last 30 days.
+	Active30d int64 `json:"active30d"`
 }
 
-func (s *Service) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := httpx.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var p userPatch
-	if err := httpx.Decode(r, &p); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	admin, _ := principal.UserFrom(ctx)
-	if id == admin.ID {
-		if p.Role != nil && *p.Role != principal.RoleAdmin {
-			return apperr.Field("role", "you cannot remove your own admin role; ask another admin")
-		}
-		if p.Status != nil && *p.Status != principal.StatusActive {
-			return apperr.Field("status", "you cannot disable your own account")
-		}
-	}
-	u, err := s.updateUser(ctx, id, p)
-	if err != nil {
-		return err
-	}
-	s.record(ctx, actorEntry(r, &admin, "user.update", userTarget(u.ID), patchDetails(u.Username, p)))
-	out, err := s.adminUser(ctx, u)
-	if err != nil {
-		return err
-	}
-	httpx.OK(w, out)
-	return nil
+// CountUsers counts every account and those signed in within 30 days.
+func (s *Service) CountUsers(ctx context.Context) (UserCounts, error) {
+	return countUsers(ctx, s.db.R, s.now().Add(-30*24*time.Hour))
 }
 
-func patchDetails(name string, p userPatch) string {
+// PatchDetails is the audit note of a change: "name: role=admin quota=…".
+func PatchDetails(name string, p UserPatch) string {
 	parts := []string{name + ":"}
 	if p.Role != nil {
 		parts = append(parts, "role="+*p.Role)
@@ -97,7 +91,7 @@ func patchDetails(name string, p userPatch) string {
 	if p.Status != nil {
 		parts = append(parts, "status="+*p.Status)
 	}
-	quota := func(k string, o optInt) {
+	quota := func(k string, o OptInt) {
 		switch {
 		case !o.Set:
 		case o.Value == nil:
@@ -109,23 +103,4 @@ func patchDetails(name string, p userPatch) string {
 	quota("requestQuota", p.RequestQuota)
 	quota("downloadQuota", p.DownloadQuota)
 	return strings.Join(parts, " ")
-}
-
-func (s *Service) handleAdminDeleteUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := httpx.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	admin, _ := principal.UserFrom(ctx)
-	if id == admin.ID {
-		return apperr.New(apperr.Invalid, "You cannot delete your own account.")
-	}
-	u, err := s.deleteUser(ctx, id)
-	if err != nil {
-		return err
-	}
-	s.record(ctx, actorEntry(r, &admin, "user.delete", userTarget(id), u.Username))
-	httpx.NoContent(w)
-	return nil
 }

@@ -33,11 +33,6 @@ var routes = []struct {
 	{"GET", "/api/v1/auth/tokens", "user"},
 	{"POST", "/api/v1/auth/tokens", "user"},
 	{"DELETE", "/api/v1/auth/tokens/{id}", "user"},
-	{"GET", "/api/v1/admin/users", "admin"},
-	{"POST", "/api/v1/admin/users", "admin"},
-	{"PATCH", "/api/v1/admin/users/{id}", "admin"},
-	{"DELETE", "/api/v1/admin/users/{id}", "admin"},
-	{"GET", "/api/v1/admin/audit", "admin"},
 }
 
 func TestAuthzWalk(t *testing.T) {
@@ -58,8 +53,8 @@ func TestAuthzWalk(t *testing.T) {
 		}
 	}
 	src, _ := os.ReadFile(filepath.Join(".", "routes.go"))
-	if n := strings.Count(string(src), "mux.Handle("); n+1 != len(routes) {
-		t.Errorf("routes.go registers %d routes, the walk knows %d", n, len(routes)-1)
+	if n := strings.Count(string(src), "mux.Handle("); n != len(routes) {
+		t.Errorf("routes.go registers %d routes, the walk knows %d", n, len(routes))
 	}
 
 	for _, rt := range routes {

@@ -11,7 +11,6 @@ import (
 
 	"medianest/app/apperr"
 	"medianest/app/httpx"
-	"medianest/db"
 )
 
 type userOut struct {
@@ -45,7 +44,7 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		return s.stampLogin(ctx, tx, u.ID, checkedHash, newHash)
 	})
 	if apperr.Is(err, apperr.AccountDisabled) {
-		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "local: account disabled"))
+		s.record(ctx, actorEntry(r, &u, "auth.login_failed", UserTarget(u.ID), "local: account disabled"))
 	}
 	return err
 }
@@ -66,7 +65,7 @@ func (s *Service) signIn(w http.ResponseWriter, r *http.Request, remember bool, 
 	}
 	s.setCookie(w, r, secret, s.ttl(remember))
 	u := e.user
-	s.record(ctx, actorEntry(r, &u, "auth.login", userTarget(u.ID), method))
+	s.record(ctx, actorEntry(r, &u, "auth.login", UserTarget(u.ID), method))
 	httpx.OK(w, userOut{User: &u})
 	return nil
 }
@@ -78,7 +77,7 @@ func (s *Service) handlePlexPin(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(r, &in); err != nil {
 		return err
 	}
-	if retry, ok := s.pinLimit.allow(httpx.ClientIP(r), s.now()); !ok {
+	if _, retry, ok := s.pinLimit.take(httpx.ClientIP(r), s.now()); !ok {
 		return rateLimited(retry, "Plex sign-in attempts")
 	}
 	p, err := s.startPlexSignIn(r.Context(), w, r, in.ForwardURL)
@@ -100,7 +99,7 @@ func (s *Service) handlePlexVerify(w http.ResponseWriter, r *http.Request) error
 	if in.PinID <= 0 {
 		return apperr.Field("pinId", "is required: the id POST /auth/plex/pin returned")
 	}
-	if retry, ok := s.pinLimit.allow(httpx.ClientIP(r), s.now()); !ok {
+	if _, retry, ok := s.pinLimit.take(httpx.ClientIP(r), s.now()); !ok {
 		return rateLimited(retry, "Plex sign-in attempts")
 	}
 	u, pending, err := s.plexSignIn(r.Context(), r, in.PinID)
@@ -117,7 +116,7 @@ func (s *Service) handlePlexVerify(w http.ResponseWriter, r *http.Request) error
 	// been disabled since plexSignIn saved it.
 	err = s.signIn(w, r, in.RememberMe, "plex", func(tx *sql.Tx) (principal.User, error) { return activeUser(ctx, tx, u.ID) })
 	if apperr.Is(err, apperr.AccountDisabled) {
-		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "plex: account disabled"))
+		s.record(ctx, actorEntry(r, &u, "auth.login_failed", UserTarget(u.ID), "plex: account disabled"))
 	}
 	return err
 }
@@ -148,7 +147,7 @@ func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	s.record(ctx, actorEntry(r, &u, "auth.logout", userTarget(u.ID), details))
+	s.record(ctx, actorEntry(r, &u, "auth.logout", UserTarget(u.ID), details))
 	httpx.OK(w, struct{}{})
 	return nil
 }
@@ -200,26 +199,12 @@ func (s *Service) handleSessions(w http.ResponseWriter, r *http.Request) error {
 	if p.viaCookie() {
 		current = p.id
 	}
-	rows, err := s.db.R.QueryContext(ctx, `
-		SELECT id, created_at, last_seen_at, expires_at, user_agent, ip FROM sessions
-		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC, id DESC`, p.user.ID, db.Millis(s.now()))
+	out, err := listSessions(ctx, s.db.R, p.user.ID, s.now())
 	if err != nil {
-		return fmt.Errorf("auth: list sessions: %w", err)
+		return err
 	}
-	defer rows.Close()
-	out := []SessionInfo{}
-	for rows.Next() {
-		var si SessionInfo
-		var created, seen, exp int64
-		if err := rows.Scan(&si.ID, &created, &seen, &exp, &si.UserAgent, &si.IP); err != nil {
-			return fmt.Errorf("auth: list sessions: %w", err)
-		}
-		si.CreatedAt, si.LastSeenAt, si.ExpiresAt = db.Time(created), db.Time(seen), db.Time(exp)
-		si.Current = si.ID == current
-		out = append(out, si)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("auth: list sessions: %w", err)
+	for i := range out {
+		out[i].Current = out[i].ID == current
 	}
 	httpx.OK(w, out)
 	return nil
@@ -233,8 +218,9 @@ func (s *Service) handleDeleteSession(w http.ResponseWriter, r *http.Request) er
 	ctx := r.Context()
 	p, _ := principalFrom(ctx)
 	var h []byte
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ? RETURNING token_hash`, id, p.user.ID).Scan(&h)
+	err = s.db.Write(ctx, func(tx *sql.Tx) (err error) {
+		h, err = deleteOwnSession(ctx, tx, id, p.user.ID)
+		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.New(apperr.NotFound, "No such session.")
@@ -270,7 +256,7 @@ func (s *Service) handlePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.changePassword(ctx, r, &u, keep, in.CurrentPassword, in.NewPassword); err != nil {
 		return err
 	}
-	s.record(ctx, actorEntry(r, &u, "user.update", userTarget(u.ID), "password changed"))
+	s.record(ctx, actorEntry(r, &u, "user.update", UserTarget(u.ID), "password changed"))
 	httpx.OK(w, struct{}{})
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"medianest/app/admin"
 	"medianest/app/audit"
 	"medianest/app/auth"
 	"medianest/app/config"
@@ -23,6 +24,7 @@ import (
 	"medianest/app/secret"
 	"medianest/app/services"
 	"medianest/app/upstream"
+	"medianest/app/youtube"
 	"medianest/db"
 	"medianest/db/dbtest"
 )
@@ -150,6 +152,10 @@ func newEnv(t testing.TB, o envOpts) *env {
 	}
 	mux := http.NewServeMux()
 	e.svc.Routes(mux)
+	admin.New(admin.Deps{
+		Users: e.svc, Requests: requestCounts{e.db}, Downloads: youtube.NewStore(e.db), Audit: e.audit,
+		DB: e.db, Now: e.clock.Now,
+	}).Routes(mux, e.svc)
 	e.handler = httpx.Wrap(mux, httpx.Options{Logger: logger})
 	return e
 }
@@ -329,4 +335,26 @@ func (c *client) plexSignIn(token string) *response {
 	c.verify(p.ID).want(c.e.t, 202)
 	c.e.tv.Approve(p.ID, token)
 	return c.verify(p.ID)
+}
+
+// requestCounts counts media_requests for the admin listing as the media
+// service does, without building one (it needs Overseerr and Plex).
+type requestCounts struct{ db *db.DB }
+
+func (c requestCounts) RequestStatusCounts(ctx context.Context, userID int64) (map[string]int64, error) {
+	return db.Counts[string](ctx, c.db.R, `SELECT status, count(*) FROM media_requests WHERE ? IN (0, user_id) GROUP BY status`, userID)
+}
+
+func (c requestCounts) RequestCountsByUser(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	all, err := db.Counts[int64](ctx, c.db.R, `SELECT user_id, count(*) FROM media_requests GROUP BY user_id`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]int64{}
+	for _, id := range ids {
+		if n, ok := all[id]; ok {
+			out[id] = n
+		}
+	}
+	return out, nil
 }

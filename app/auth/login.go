@@ -3,15 +3,12 @@ package auth
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"net/http"
 
 	"medianest/app/principal"
 
 	"medianest/app/apperr"
 	"medianest/app/httpx"
-	"medianest/db"
 )
 
 var errBadCredentials = apperr.New(apperr.InvalidCredentials, "The username or password is wrong.")
@@ -38,8 +35,8 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 	if len(fields) > 0 {
 		return principal.User{}, "", "", apperr.Validation(fields...)
 	}
-	ip := httpx.ClientIP(r)
-	if retry, ok := s.loginLimit.allow(ip, s.now()); !ok {
+	attempt, retry, ok := s.loginLimit.take(httpx.ClientIP(r), s.now())
+	if !ok {
 		return principal.User{}, "", "", rateLimited(retry, "failed sign-ins")
 	}
 	u, hash, err := userByName(ctx, s.db.R, username)
@@ -59,9 +56,9 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 		s.record(ctx, e)
 		return principal.User{}, "", "", errBadCredentials
 	}
-	s.loginLimit.refund(ip, s.now())
+	attempt.refund()
 	if !u.Active() {
-		s.record(ctx, actorEntry(r, &u, "auth.login_failed", userTarget(u.ID), "local: account disabled"))
+		s.record(ctx, actorEntry(r, &u, "auth.login_failed", UserTarget(u.ID), "local: account disabled"))
 		return principal.User{}, "", "", errDisabled
 	}
 	newHash := ""
@@ -78,25 +75,15 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 // localSignIn checked checkedHash, then sets last_login_at (and a rehashed
 // password) and returns the fresh user.
 func (s *Service) stampLogin(ctx context.Context, tx *sql.Tx, id int64, checkedHash, newHash string) (principal.User, error) {
-	var cur sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, id).Scan(&cur); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return principal.User{}, errBadCredentials
-		}
-		return principal.User{}, fmt.Errorf("auth: record sign-in: %w", err)
+	cur, found, err := passwordHash(ctx, tx, id)
+	if err != nil {
+		return principal.User{}, err
 	}
-	if cur.String != checkedHash {
+	if !found || cur != checkedHash {
 		return principal.User{}, errBadCredentials
 	}
-	now := db.Millis(s.now())
-	var err error
-	if newHash != "" {
-		_, err = tx.ExecContext(ctx, `UPDATE users SET last_login_at = ?, password_hash = ? WHERE id = ?`, now, newHash, id)
-	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, now, id)
-	}
-	if err != nil {
-		return principal.User{}, fmt.Errorf("auth: record sign-in: %w", err)
+	if err := stampLastLogin(ctx, tx, id, s.now(), newHash); err != nil {
+		return principal.User{}, err
 	}
 	return activeUser(ctx, tx, id)
 }
@@ -125,15 +112,15 @@ func (s *Service) changePassword(ctx context.Context, r *http.Request, u *princi
 	if err := checkPassword("newPassword", next); err != nil {
 		return err
 	}
-	ip := httpx.ClientIP(r)
-	if retry, ok := s.loginLimit.allow(ip, s.now()); !ok {
+	attempt, retry, ok := s.loginLimit.take(httpx.ClientIP(r), s.now())
+	if !ok {
 		return rateLimited(retry, "failed password checks")
 	}
 	_, hash, err := userByName(ctx, s.db.R, u.Username)
 	if err != nil {
 		return err
 	}
-	ok := false
+	ok = false
 	if len(current) <= maxPasswordLength {
 		if ok, _, err = s.hasher.Verify(ctx, current, hash); err != nil {
 			return err
@@ -142,7 +129,7 @@ func (s *Service) changePassword(ctx context.Context, r *http.Request, u *princi
 	if !ok {
 		return apperr.Field("currentPassword", "is not your current password")
 	}
-	s.loginLimit.refund(ip, s.now())
+	attempt.refund()
 	return s.setPassword(ctx, u.ID, next, keepSession)
 }
 
@@ -156,8 +143,8 @@ func (s *Service) setPassword(ctx context.Context, id int64, password string, ke
 	now := s.now()
 	var epoch int64
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, db.Millis(now), id); err != nil {
-			return fmt.Errorf("auth: set password: %w", err)
+		if err := setPasswordHash(ctx, tx, id, hash, now); err != nil {
+			return err
 		}
 		epoch, err = deleteSessions(ctx, tx, id, keepSession, now)
 		return err

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -18,7 +17,6 @@ import (
 	"medianest/app/httpx"
 	"medianest/app/plex"
 	"medianest/app/services"
-	"medianest/db"
 )
 
 // pollInterval is how often the UI is told to poll a PIN.
@@ -212,8 +210,11 @@ func (s *Service) machineID(ctx context.Context, svc services.Service) (string, 
 // username when free; a local account with the same name is never merged
 // with it.
 func (s *Service) savePlexUser(ctx context.Context, acct plex.Account, token string, server plex.Resource) (principal.User, error) {
-	now := db.Millis(s.now())
-	sealedToken, sealedServer := s.box.Seal(token), s.box.Seal(server.AccessToken)
+	now := s.now()
+	profile := plexProfile{
+		email: acct.Email, displayName: acct.DisplayName(), avatarURL: acct.Thumb, uuid: acct.UUID,
+		sealedToken: s.box.Seal(token), sealedServerToken: s.box.Seal(server.AccessToken),
+	}
 	var u principal.User
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		cur, found, err := userByPlexID(ctx, tx, acct.ID)
@@ -225,12 +226,8 @@ func (s *Service) savePlexUser(ctx context.Context, acct plex.Account, token str
 			if !cur.Active() {
 				return errDisabled
 			}
-			_, err = tx.ExecContext(ctx, `
-				UPDATE users SET email = ?, display_name = ?, avatar_url = ?, plex_uuid = ?, plex_token = ?,
-					plex_server_token = ?, last_login_at = ?, updated_at = ? WHERE id = ?`,
-				acct.Email, acct.DisplayName(), acct.Thumb, acct.UUID, sealedToken, sealedServer, now, now, id)
-			if err != nil {
-				return fmt.Errorf("auth: update plex user: %w", err)
+			if err := updatePlexUser(ctx, tx, id, profile, now); err != nil {
+				return err
 			}
 		} else {
 			name, err := freeUsername(ctx, tx, acct)
@@ -241,16 +238,7 @@ func (s *Service) savePlexUser(ctx context.Context, acct plex.Account, token str
 			if server.Owned {
 				role = principal.RoleAdmin
 			}
-			res, err := tx.ExecContext(ctx, `
-				INSERT INTO users (username, email, display_name, avatar_url, role, status, provider, plex_id, plex_uuid,
-					plex_token, plex_server_token, created_at, updated_at, last_login_at)
-				VALUES (?, ?, ?, ?, ?, 'active', 'plex', ?, ?, ?, ?, ?, ?, ?)`,
-				name, acct.Email, acct.DisplayName(), acct.Thumb, role, acct.ID, acct.UUID,
-				sealedToken, sealedServer, now, now, now)
-			if err != nil {
-				return fmt.Errorf("auth: create plex user: %w", err)
-			}
-			if id, err = res.LastInsertId(); err != nil {
+			if id, err = insertPlexUser(ctx, tx, name, role, acct.ID, profile, now); err != nil {
 				return err
 			}
 		}
@@ -294,14 +282,9 @@ func freeUsername(ctx context.Context, tx *sql.Tx, acct plex.Account) (string, e
 // caller must not hand such a user (unless an admin) the server's own
 // token, but ask them to sign in with Plex again.
 func (s *Service) PlexServerToken(ctx context.Context, userID int64) (string, error) {
-	var provider string
-	var sealed []byte
-	err := s.db.R.QueryRowContext(ctx, `SELECT provider, plex_server_token FROM users WHERE id = ?`, userID).Scan(&provider, &sealed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", userNotFound("with id " + strconv.FormatInt(userID, 10))
-	}
+	provider, sealed, err := sealedServerToken(ctx, s.db.R, userID)
 	if err != nil {
-		return "", fmt.Errorf("auth: load plex server token: %w", err)
+		return "", err
 	}
 	if provider != principal.ProviderPlex {
 		return "", nil

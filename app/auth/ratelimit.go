@@ -6,7 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/expirable"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/time/rate"
 
 	"medianest/app/apperr"
 )
@@ -19,43 +20,32 @@ const (
 	pinBurst = 60
 )
 
-// limiter keeps one token bucket per client (see clientKey) in a bounded
-// LRU, so a flood of addresses costs at most limiterSize buckets. Every use
-// of an entry renews its expiry, so an entry is forgotten only after it went
-// unused for ttl, which is longer than an empty bucket takes to fill up
-// again: a forgotten bucket was full anyway, and the sustained rate of a
-// busy client is the configured one.
+// limiter keeps one token bucket (a rate.Limiter) per client (see
+// clientKey) in a bounded LRU, so a flood of addresses costs at most
+// limiterSize buckets. A bucket computes its tokens when asked, so one left
+// alone is simply full when next used, and a forgotten bucket (pushed out by
+// limiterSize busier clients) was most likely full anyway.
 //
-// A bucket is taken from before the work it guards and may be given back
-// afterwards (refund), so concurrent requests cannot all pass a check made
-// before any of them counted.
+// A token is taken before the work it guards and may be given back
+// afterwards (grant.refund), so concurrent requests cannot all pass a check
+// made before any of them counted.
 type limiter struct {
-	mu    sync.Mutex // guards every bucket
-	lru   *expirable.LRU[netip.Prefix, *bucket]
-	rate  float64 // tokens added a second
-	burst float64
-}
-
-// bucket is a token bucket: tokens as of last.
-type bucket struct {
-	tokens float64
-	last   time.Time
+	// mu makes "is there a token? then take it" one step, and the
+	// get-or-create of a client's bucket.
+	mu    sync.Mutex
+	lru   *lru.Cache[netip.Prefix, *rate.Limiter]
+	rate  rate.Limit
+	burst int
 }
 
 const limiterSize = 50_000
 
-func newLimiter(perSecond float64, burst int) *limiter {
-	// Longer than an empty bucket takes to fill up again.
-	ttl := time.Duration(float64(burst)/perSecond*float64(time.Second)) + time.Minute
-	return newLimiterTTL(perSecond, burst, ttl)
-}
-
-func newLimiterTTL(perSecond float64, burst int, ttl time.Duration) *limiter {
-	return &limiter{
-		lru:   expirable.NewLRU[netip.Prefix, *bucket](limiterSize, nil, ttl),
-		rate:  perSecond,
-		burst: float64(burst),
+func newLimiter(perSecond rate.Limit, burst int) *limiter {
+	c, err := lru.New[netip.Prefix, *rate.Limiter](limiterSize)
+	if err != nil {
+		panic(err) // only for a size <= 0
 	}
+	return &limiter{lru: c, rate: perSecond, burst: burst}
 }
 
 // clientKey is what per-address limits count by: an IPv4 address itself,
@@ -70,43 +60,37 @@ func clientKey(ip netip.Addr) netip.Prefix {
 	return netip.PrefixFrom(ip, ip.BitLen())
 }
 
-// fill adds the tokens earned since b.last.
-func (b *bucket) fill(now time.Time, rate, burst float64) {
-	if now.After(b.last) {
-		b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*rate)
-		b.last = now
+// grant is a token taken from a client's bucket.
+type grant struct {
+	r  *rate.Reservation
+	at time.Time
+}
+
+// refund gives the token back, for an attempt that turned out not to count
+// (a correct password). A bucket never rises past its burst.
+func (g grant) refund() {
+	if g.r != nil {
+		// Cancelled as of when it was taken: a reservation already acted on
+		// by the time given is not restored.
+		g.r.CancelAt(g.at)
 	}
 }
 
-// allow takes one token for ip's client and reports whether there was one;
-// when not, how long until there is.
-func (l *limiter) allow(ip netip.Addr, now time.Time) (time.Duration, bool) {
+// take takes one token for ip's client; when there is none it takes nothing
+// and says how long until there is one.
+func (l *limiter) take(ip netip.Addr, now time.Time) (grant, time.Duration, bool) {
 	k := clientKey(ip)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, ok := l.lru.Get(k)
 	if !ok {
-		b = &bucket{tokens: l.burst, last: now}
+		b = rate.NewLimiter(l.rate, l.burst)
+		l.lru.Add(k, b)
 	}
-	// Adding an existing key renews its expiry.
-	l.lru.Add(k, b)
-	b.fill(now, l.rate, l.burst)
-	if b.tokens >= 1 {
-		b.tokens--
-		return 0, true
+	if tokens := b.TokensAt(now); tokens < 1 {
+		return grant{}, wait(1-tokens, float64(l.rate)), false
 	}
-	return wait(1-b.tokens, l.rate), false
-}
-
-// refund gives back a token allow took, for an attempt that turned out not
-// to count (a correct password).
-func (l *limiter) refund(ip netip.Addr, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if b, ok := l.lru.Peek(clientKey(ip)); ok {
-		b.fill(now, l.rate, l.burst)
-		b.tokens = min(l.burst, b.tokens+1)
-	}
+	return grant{r: b.ReserveN(now, 1), at: now}, 0, true
 }
 
 func wait(tokens, rate float64) time.Duration {

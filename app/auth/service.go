@@ -1,8 +1,8 @@
 // Package auth is MediaNest's accounts and sign-in: users, sessions (an
 // in-process LRU in front of SQLite), API tokens, passwords, Plex PIN
 // sign-in, the middleware every other package puts in front of its handlers
-// (RequireUser, RequireAdmin, Identify), the /api/v1/auth and
-// /api/v1/admin/users handlers, and the user operations the CLI runs.
+// (RequireUser, RequireAdmin, Identify), the /api/v1/auth handlers, and the
+// user operations the admin API and the CLI run.
 //
 // Revocation: every change that must end sessions (logout everywhere,
 // password, role or status change, deletion) deletes the rows first and
@@ -11,8 +11,8 @@
 // disable` while the server runs) cannot reach this cache; it bumps the
 // auth_epoch setting in the same transaction, and Run, polling it every
 // EpochPoll (5 s), drops the whole cache when it moves. Independently, a
-// cached copy never outlives auth.session_cache_ttl (the LRU expires entries
-// after write), and a session whose row is gone ends at its next activity
+// cached copy never outlives auth.session_cache_ttl (a read of an older
+// entry drops it and goes to the database), and a session whose row is gone ends at its next activity
 // write (at most a minute of use later).
 package auth
 
@@ -27,9 +27,11 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"medianest/app/principal"
 
-	"github.com/hashicorp/golang-lru/v2/expirable"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"medianest/app/apperr"
 	"medianest/app/audit"
@@ -106,9 +108,12 @@ type Service struct {
 	// fillMu orders cache fills after a database read against revocations,
 	// and gen (guarded by fillMu) changes on every revocation, so a fill that
 	// raced a revocation is dropped instead of resurrecting the session.
-	cache  *expirable.LRU[[32]byte, *entry]
-	fillMu sync.Mutex
-	gen    uint64
+	// Entries expire cacheTTL after they were filled; expiry is checked on
+	// read, so the cache needs no sweeper goroutine.
+	cache    *lru.Cache[[32]byte, *entry]
+	cacheTTL time.Duration
+	fillMu   sync.Mutex
+	gen      uint64
 
 	epochMu   sync.Mutex
 	epoch     int64 // the auth_epoch this process's cache is in step with
@@ -128,8 +133,8 @@ type Service struct {
 	machineIDs map[string]string // Plex server URL -> last known machine identifier
 }
 
-// New builds the service. It creates the session cache (whose sweeper
-// goroutine lives as long as the process) and reads the current auth epoch.
+// New builds the service and reads the current auth epoch. It starts no
+// goroutine: background work happens only in Run.
 func New(d Deps) (*Service, error) {
 	if d.DB == nil || d.Box == nil {
 		return nil, errors.New("auth: a database and a secret box are required")
@@ -159,14 +164,19 @@ func New(d Deps) (*Service, error) {
 	if a.LoginRateLimit <= 0 {
 		a.LoginRateLimit = 10
 	}
+	cache, err := lru.New[[32]byte, *entry](a.SessionCacheSize)
+	if err != nil {
+		return nil, fmt.Errorf("auth: session cache: %w", err)
+	}
 	s := &Service{
 		db: d.DB, box: d.Box, cfg: a, plexCfg: d.Config.Plex, srvCfg: d.Config.Server,
 		services: d.Services, tv: d.TV, pms: d.PMS, audit: d.Audit, log: d.Logger, now: d.Now,
 		hasher:     newHasher(),
-		cache:      expirable.NewLRU[[32]byte, *entry](a.SessionCacheSize, nil, a.SessionCacheTTL.D()),
+		cache:      cache,
+		cacheTTL:   a.SessionCacheTTL.D(),
 		epochPoll:  d.EpochPoll,
 		pins:       newPinStore(),
-		loginLimit: newLimiter(float64(a.LoginRateLimit)/60, a.LoginRateLimit),
+		loginLimit: newLimiter(rate.Limit(float64(a.LoginRateLimit)/60), a.LoginRateLimit),
 		pinLimit:   newLimiter(pinRate, pinBurst),
 		machineIDs: map[string]string{},
 
@@ -263,7 +273,7 @@ func (s *Service) noteEpoch(v int64) {
 }
 
 // SessionsCached is how many sessions and tokens the cache holds (expired
-// ones not yet swept included), for the admin system page.
+// ones not read since included), for the admin system page.
 func (s *Service) SessionsCached() int { return s.cache.Len() }
 
 // Providers is what GET /auth/providers answers.

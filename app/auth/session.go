@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -17,7 +16,6 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"medianest/app/httpx"
-	"medianest/db"
 )
 
 var (
@@ -42,7 +40,7 @@ var secretLen = base64.RawURLEncoding.EncodedLen(32)
 
 // entry is what a session or API token proves, as cached. user is a copy
 // taken when the entry was loaded; every change to a user evicts that
-// user's entries, and the LRU's expire-after-write TTL bounds how stale a
+// user's entries, and the cache TTL (counted from filled) bounds how stale a
 // copy can get when another process changed the row.
 type entry struct {
 	kind     uint8 // 0 only for contexts made by principal.WithUser
@@ -54,6 +52,9 @@ type entry struct {
 	// expires); seen is when last_seen_at/last_used_at was last written.
 	expires atomic.Int64
 	seen    atomic.Int64
+	// filled is when the entry was put in the cache (unix milliseconds),
+	// set before it is shared.
+	filled int64
 }
 
 func newSecret() string {
@@ -86,7 +87,7 @@ func (s *Service) ttl(remember bool) time.Duration {
 func (s *Service) lookup(ctx context.Context, kind uint8, secret string, now time.Time) (e *entry, ok bool, err error) {
 	h := hashSecret(secret)
 	nowMs := now.UnixMilli()
-	if e, hit := s.cache.Get(h); hit && e.kind == kind {
+	if e, hit := s.cache.Get(h); hit && e.kind == kind && s.fresh(e, nowMs) {
 		cacheHits.Inc()
 		if exp := e.expires.Load(); (exp != 0 && exp <= nowMs) || !e.user.Active() {
 			s.cache.Remove(h)
@@ -105,42 +106,34 @@ func (s *Service) lookup(ctx context.Context, kind uint8, secret string, now tim
 	if exp := e.expires.Load(); (exp != 0 && exp <= nowMs) || !e.user.Active() {
 		return nil, false, nil
 	}
+	s.fill(gen, e, nowMs)
+	return e, true, nil
+}
+
+// fresh reports whether a cached entry is younger than the cache TTL. An
+// older one is dropped: the caller reads the database instead.
+func (s *Service) fresh(e *entry, nowMs int64) bool {
+	if nowMs >= e.filled && nowMs-e.filled < s.cacheTTL.Milliseconds() {
+		return true
+	}
+	s.cache.Remove(e.h)
+	return false
+}
+
+// fill caches e, read at generation gen, unless a revocation happened since.
+func (s *Service) fill(gen uint64, e *entry, nowMs int64) {
+	e.filled = nowMs
 	s.fillMu.Lock()
 	if s.gen == gen {
-		s.cache.Add(h, e)
+		s.cache.Add(e.h, e)
 	}
 	s.fillMu.Unlock()
-	return e, true, nil
 }
 
 // load reads a session or token and its user from the read pool; nil when
 // there is no such credential.
 func (s *Service) load(ctx context.Context, kind uint8, h [32]byte) (*entry, error) {
-	var r userRow
-	e := &entry{kind: kind, h: h}
-	var exp sql.NullInt64
-	var seen sql.NullInt64
-	var q string
-	dest := []any{&e.id, &exp, &seen}
-	if kind == kindSession {
-		q = `SELECT s.id, s.expires_at, s.last_seen_at, s.remember, ` + userCols + `
-			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`
-		dest = append(dest, &e.remember)
-	} else {
-		q = `SELECT t.id, t.expires_at, t.last_used_at, ` + userCols + `
-			FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`
-	}
-	err := s.db.R.QueryRowContext(ctx, q, h[:]).Scan(append(dest, r.dest()...)...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("auth: load session: %w", err)
-	}
-	e.user = r.user()
-	e.expires.Store(exp.Int64)
-	e.seen.Store(seen.Int64)
-	return e, nil
+	return loadCredential(ctx, s.db.R, kind, h)
 }
 
 // touch writes last_seen_at and the sliding expiry of a session (or
@@ -155,19 +148,13 @@ func (s *Service) touch(ctx context.Context, e *entry, now time.Time) (refreshed
 	ctx = context.WithoutCancel(ctx)
 	var n int64
 	var exp int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		var res sql.Result
-		var err error
+	err := s.db.Write(ctx, func(tx *sql.Tx) (err error) {
 		if e.kind == kindSession {
 			exp = now.Add(s.ttl(e.remember)).UnixMilli()
-			res, err = tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?`, nowMs, exp, e.id)
+			n, err = touchSession(ctx, tx, e.id, nowMs, exp)
 		} else {
-			res, err = tx.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, nowMs, e.id)
+			n, err = touchToken(ctx, tx, e.id, nowMs)
 		}
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
 		return err
 	})
 	if err != nil {
@@ -210,14 +197,7 @@ func (s *Service) createSession(ctx context.Context, r *http.Request, remember b
 			return err
 		}
 		e.user = u
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO sessions (token_hash, user_id, remember, user_agent, ip, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			h[:], u.ID, remember, ua, httpx.ClientIP(r).String(), db.Millis(now), db.Millis(now), db.Millis(exp))
-		if err != nil {
-			return fmt.Errorf("auth: create session: %w", err)
-		}
-		e.id, err = res.LastInsertId()
+		e.id, err = insertSession(ctx, tx, h, u.ID, remember, ua, httpx.ClientIP(r).String(), now, exp)
 		return err
 	})
 	if err != nil {
@@ -225,11 +205,7 @@ func (s *Service) createSession(ctx context.Context, r *http.Request, remember b
 	}
 	e.expires.Store(exp.UnixMilli())
 	e.seen.Store(now.UnixMilli())
-	s.fillMu.Lock()
-	if s.gen == gen {
-		s.cache.Add(h, e)
-	}
-	s.fillMu.Unlock()
+	s.fill(gen, e, now.UnixMilli())
 	return secret, e, nil
 }
 
@@ -270,10 +246,7 @@ func (s *Service) purgeCache() {
 
 // revokeSession deletes one session by its secret's hash.
 func (s *Service) revokeSession(ctx context.Context, h [32]byte) error {
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, h[:])
-		return err
-	})
+	err := s.db.Write(ctx, func(tx *sql.Tx) error { return deleteSessionByHash(ctx, tx, h) })
 	if err != nil {
 		return fmt.Errorf("auth: end session: %w", err)
 	}
@@ -285,7 +258,7 @@ func (s *Service) revokeSession(ctx context.Context, h [32]byte) error {
 // (0 keeps none), and bumps the auth epoch so other processes notice. The
 // caller evicts the user from the cache after the commit.
 func deleteSessions(ctx context.Context, tx *sql.Tx, userID, exceptID int64, now time.Time) (int64, error) {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id != ?`, userID, exceptID); err != nil {
+	if err := deleteUserSessions(ctx, tx, userID, exceptID); err != nil {
 		return 0, fmt.Errorf("auth: end sessions: %w", err)
 	}
 	return bumpEpoch(ctx, tx, now)
@@ -296,20 +269,9 @@ func deleteSessions(ctx context.Context, tx *sql.Tx, userID, exceptID int64, now
 func (s *Service) CleanupExpired(ctx context.Context) (int64, error) {
 	now := s.now()
 	var n int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, db.Millis(now))
-		if err != nil {
-			return err
-		}
-		a, _ := res.RowsAffected()
-		res, err = tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?`,
-			db.Millis(now.Add(-30*24*time.Hour)))
-		if err != nil {
-			return err
-		}
-		b, _ := res.RowsAffected()
-		n = a + b
-		return nil
+	err := s.db.Write(ctx, func(tx *sql.Tx) (err error) {
+		n, err = deleteExpired(ctx, tx, now, now.Add(-30*24*time.Hour))
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("auth: delete expired sessions: %w", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"medianest/app/auth"
+	"medianest/app/config"
 	"medianest/app/principal"
 	"medianest/db"
 )
@@ -275,4 +276,36 @@ func TestCrossOriginProtection(t *testing.T) {
 	anon.do("POST", "/api/v1/auth/login", map[string]any{"username": "alice", "password": "pw-alice-0123456789"}, evil...).want(t, 403, "CROSS_ORIGIN")
 	anon.do("POST", "/api/v1/auth/plex/pin", map[string]any{}, evil...).want(t, 403, "CROSS_ORIGIN")
 	anon.do("POST", "/api/v1/auth/plex/verify", map[string]any{"pinId": 1}, evil...).want(t, 403, "CROSS_ORIGIN")
+}
+
+// A cached session is read again from the database once it is older than
+// auth.session_cache_ttl, so a change another process made without
+// revoking (here a new display name) is seen within that time.
+func TestSessionCacheTTL(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{config: func(c *setCfg) { c.Auth.SessionCacheTTL = config.Duration(5 * time.Minute) }})
+	c, u := e.signedIn("alice", "user")
+	name := func() string {
+		t.Helper()
+		var out struct {
+			User principal.User `json:"user"`
+		}
+		c.do("GET", "/api/v1/auth/session", nil).want(t, 200).decode(t, &out)
+		return out.User.DisplayName
+	}
+	if _, err := e.db.W.Exec(`UPDATE users SET display_name = 'Alice B.' WHERE id = ?`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(4 * time.Minute)
+	if got := name(); got != "alice" {
+		t.Errorf("within the ttl: %q, want the cached name", got)
+	}
+	cached := e.svc.SessionsCached()
+	e.clock.Advance(time.Minute)
+	if got := name(); got != "Alice B." {
+		t.Errorf("after the ttl: %q, want the new name", got)
+	}
+	if got := e.svc.SessionsCached(); got != cached {
+		t.Errorf("the expired entry was not replaced: %d cached, was %d", got, cached)
+	}
 }

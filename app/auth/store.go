@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"medianest/app/principal"
@@ -159,4 +160,183 @@ func bumpEpoch(ctx context.Context, tx *sql.Tx, now time.Time) (int64, error) {
 // readEpoch returns the current auth epoch (0 before the first bump).
 func readEpoch(ctx context.Context, q querier) (int64, error) {
 	return settings.Int(ctx, q, settingEpoch)
+}
+
+// searchUsers returns one page of users matching f, oldest first, and the
+// total number that match.
+func searchUsers(ctx context.Context, q querier, f UserFilter) ([]principal.User, int64, error) {
+	var where []string
+	var args []any
+	if f.Search != "" {
+		like := "%" + escapeLike(f.Search) + "%"
+		where = append(where, `(u.username LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
+	}
+	if f.Role != "" {
+		where = append(where, `u.role = ?`)
+		args = append(args, f.Role)
+	}
+	if f.Status != "" {
+		where = append(where, `u.status = ?`)
+		args = append(args, f.Status)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int64
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("auth: count users: %w", err)
+	}
+	list, err := scanUsers(q.QueryContext(ctx, `SELECT `+userCols+` FROM users u`+cond+` ORDER BY u.id LIMIT ? OFFSET ?`,
+		append(args, f.PageSize, (f.Page-1)*f.PageSize)...))
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, total, nil
+}
+
+// allUsers returns every account, oldest first.
+func allUsers(ctx context.Context, q querier) ([]principal.User, error) {
+	return scanUsers(q.QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.id`))
+}
+
+// scanUsers reads the users a query of userCols returned.
+func scanUsers(rows *sql.Rows, err error) ([]principal.User, error) {
+	if err != nil {
+		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	defer rows.Close()
+	out := []principal.User{}
+	for rows.Next() {
+		var r userRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, fmt.Errorf("auth: list users: %w", err)
+		}
+		out = append(out, r.user())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("auth: list users: %w", err)
+	}
+	return out, nil
+}
+
+// countUsers counts every account, and those signed in since activeSince.
+func countUsers(ctx context.Context, q querier, activeSince time.Time) (UserCounts, error) {
+	var c UserCounts
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE last_login_at >= ?) FROM users`,
+		db.Millis(activeSince)).Scan(&c.Total, &c.Active30d)
+	if err != nil {
+		return UserCounts{}, fmt.Errorf("auth: count users: %w", err)
+	}
+	return c, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// passwordHash reads a user's password hash ("" for none); found is false
+// when the user is gone.
+func passwordHash(ctx context.Context, q querier, id int64) (hash string, found bool, err error) {
+	var cur sql.NullString
+	err = q.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, id).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("auth: read password: %w", err)
+	}
+	return cur.String, true, nil
+}
+
+// stampLastLogin sets last_login_at, and the password hash when newHash is
+// not "" (a rehash with current parameters).
+func stampLastLogin(ctx context.Context, tx *sql.Tx, id int64, now time.Time, newHash string) error {
+	var err error
+	if newHash != "" {
+		_, err = tx.ExecContext(ctx, `UPDATE users SET last_login_at = ?, password_hash = ? WHERE id = ?`, db.Millis(now), newHash, id)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE users SET last_login_at = ? WHERE id = ?`, db.Millis(now), id)
+	}
+	if err != nil {
+		return fmt.Errorf("auth: record sign-in: %w", err)
+	}
+	return nil
+}
+
+// setPasswordHash stores a new password hash.
+func setPasswordHash(ctx context.Context, tx *sql.Tx, id int64, hash string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, db.Millis(now), id); err != nil {
+		return fmt.Errorf("auth: set password: %w", err)
+	}
+	return nil
+}
+
+// updateUserRow writes u's role, status and quota overrides.
+func updateUserRow(ctx context.Context, tx *sql.Tx, u principal.User, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `
+		UPDATE users SET role = ?, status = ?, request_quota = ?, download_quota = ?, updated_at = ? WHERE id = ?`,
+		u.Role, u.Status, intOrNull(u.RequestQuota), intOrNull(u.DownloadQuota), db.Millis(now), u.ID)
+	if err != nil {
+		return fmt.Errorf("auth: update user: %w", err)
+	}
+	return nil
+}
+
+// deleteUserRow deletes a user; the foreign keys take their sessions,
+// tokens, requests and downloads with it.
+func deleteUserRow(ctx context.Context, tx *sql.Tx, id int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("auth: delete user: %w", err)
+	}
+	return nil
+}
+
+// plexProfile is what a Plex sign-in stores about the account, its tokens
+// sealed.
+type plexProfile struct {
+	email, displayName, avatarURL, uuid string
+	sealedToken, sealedServerToken      []byte
+}
+
+// updatePlexUser refreshes a Plex account's profile and tokens at sign-in.
+func updatePlexUser(ctx context.Context, tx *sql.Tx, id int64, p plexProfile, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `
+		UPDATE users SET email = ?, display_name = ?, avatar_url = ?, plex_uuid = ?, plex_token = ?,
+			plex_server_token = ?, last_login_at = ?, updated_at = ? WHERE id = ?`,
+		p.email, p.displayName, p.avatarURL, p.uuid, p.sealedToken, p.sealedServerToken, db.Millis(now), db.Millis(now), id)
+	if err != nil {
+		return fmt.Errorf("auth: update plex user: %w", err)
+	}
+	return nil
+}
+
+// insertPlexUser creates the account of a Plex user signing in for the
+// first time and returns its id.
+func insertPlexUser(ctx context.Context, tx *sql.Tx, username, role string, plexID int64, p plexProfile, now time.Time) (int64, error) {
+	ms := db.Millis(now)
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO users (username, email, display_name, avatar_url, role, status, provider, plex_id, plex_uuid,
+			plex_token, plex_server_token, created_at, updated_at, last_login_at)
+		VALUES (?, ?, ?, ?, ?, 'active', 'plex', ?, ?, ?, ?, ?, ?, ?)`,
+		username, p.email, p.displayName, p.avatarURL, role, plexID, p.uuid,
+		p.sealedToken, p.sealedServerToken, ms, ms, ms)
+	if err != nil {
+		return 0, fmt.Errorf("auth: create plex user: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// sealedServerToken reads a user's provider and sealed Plex server token;
+// NOT_FOUND when there is no such user.
+func sealedServerToken(ctx context.Context, q querier, id int64) (provider string, sealed []byte, err error) {
+	err = q.QueryRowContext(ctx, `SELECT provider, plex_server_token FROM users WHERE id = ?`, id).Scan(&provider, &sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, userNotFound("with id " + strconv.FormatInt(id, 10))
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("auth: load plex server token: %w", err)
+	}
+	return provider, sealed, nil
 }

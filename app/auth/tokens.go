@@ -55,20 +55,14 @@ func (s *Service) CreateToken(ctx context.Context, u *principal.User, name strin
 	secret := tokenPrefix + newSecret()
 	h := hashSecret(secret)
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_tokens WHERE user_id = ?`, u.ID).Scan(&n); err != nil {
+		n, err := countTokens(ctx, tx, u.ID)
+		if err != nil {
 			return err
 		}
 		if n >= maxTokensPerUser {
 			return apperr.New(apperr.Conflict, "You have %d API tokens, the most allowed; delete one first.", n)
 		}
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			u.ID, name, h[:], db.Millis(now), db.NullMillis(t.ExpiresAt))
-		if err != nil {
-			return err
-		}
-		t.ID, err = res.LastInsertId()
+		t.ID, err = insertToken(ctx, tx, u.ID, name, h, now, t.ExpiresAt)
 		return err
 	})
 	if err != nil {
@@ -82,36 +76,16 @@ func (s *Service) CreateToken(ctx context.Context, u *principal.User, name strin
 
 // ListTokens returns a user's API tokens, newest first.
 func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error) {
-	rows, err := s.db.R.QueryContext(ctx, `
-		SELECT id, name, created_at, expires_at, last_used_at FROM api_tokens
-		WHERE user_id = ? ORDER BY created_at DESC, id DESC`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("auth: list tokens: %w", err)
-	}
-	defer rows.Close()
-	out := []Token{}
-	for rows.Next() {
-		var t Token
-		var created int64
-		var exp, used sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.Name, &created, &exp, &used); err != nil {
-			return nil, fmt.Errorf("auth: list tokens: %w", err)
-		}
-		t.CreatedAt, t.ExpiresAt, t.LastUsedAt = db.Time(created), db.NullTime(exp), db.NullTime(used)
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("auth: list tokens: %w", err)
-	}
-	return out, nil
+	return listTokens(ctx, s.db.R, userID)
 }
 
 // DeleteToken deletes one of a user's API tokens; NOT_FOUND when the token
 // is not that user's, so nobody learns which ids exist.
 func (s *Service) DeleteToken(ctx context.Context, userID, id int64) error {
 	var h []byte
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `DELETE FROM api_tokens WHERE id = ? AND user_id = ? RETURNING token_hash`, id, userID).Scan(&h)
+	err := s.db.Write(ctx, func(tx *sql.Tx) (err error) {
+		h, err = deleteOwnToken(ctx, tx, id, userID)
+		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return apperr.New(apperr.NotFound, "No such token.")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -13,7 +12,6 @@ import (
 
 	"medianest/app/apperr"
 	"medianest/app/audit"
-	"medianest/db"
 )
 
 // The operations below are shared by the admin API and the CLI
@@ -36,7 +34,7 @@ func (s *Service) CreateLocalUser(ctx context.Context, username, password, email
 
 // cliEntry is an audit entry for a change made outside the web API.
 func cliEntry(action string, u *principal.User, details string) audit.Entry {
-	return audit.Entry{ActorName: "cli", Action: action, Target: userTarget(u.ID), Details: u.Username + ": " + details}
+	return audit.Entry{ActorName: "cli", Action: action, Target: UserTarget(u.ID), Details: u.Username + ": " + details}
 }
 
 func (s *Service) createLocalUser(ctx context.Context, username, password, email, role string) (*principal.User, error) {
@@ -79,23 +77,7 @@ func (s *Service) createLocalUser(ctx context.Context, username, password, email
 
 // ListUsers returns every account, oldest first.
 func (s *Service) ListUsers(ctx context.Context) ([]principal.User, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.id`)
-	if err != nil {
-		return nil, fmt.Errorf("auth: list users: %w", err)
-	}
-	defer rows.Close()
-	out := []principal.User{}
-	for rows.Next() {
-		var r userRow
-		if err := rows.Scan(r.dest()...); err != nil {
-			return nil, fmt.Errorf("auth: list users: %w", err)
-		}
-		out = append(out, r.user())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("auth: list users: %w", err)
-	}
-	return out, nil
+	return allUsers(ctx, s.db.R)
 }
 
 // GetUser returns one account; NOT_FOUND when there is none.
@@ -138,7 +120,7 @@ func (s *Service) SetRole(ctx context.Context, username, role string) error {
 	if err != nil {
 		return err
 	}
-	if _, err = s.updateUser(ctx, u.ID, userPatch{Role: &role}); err != nil {
+	if _, err = s.updateUser(ctx, u.ID, UserPatch{Role: &role}); err != nil {
 		return err
 	}
 	s.record(ctx, cliEntry("user.update", &u, "role="+role))
@@ -152,21 +134,21 @@ func (s *Service) SetStatus(ctx context.Context, username, status string) error 
 	if err != nil {
 		return err
 	}
-	if _, err = s.updateUser(ctx, u.ID, userPatch{Status: &status}); err != nil {
+	if _, err = s.updateUser(ctx, u.ID, UserPatch{Status: &status}); err != nil {
 		return err
 	}
 	s.record(ctx, cliEntry("user.update", &u, "status="+status))
 	return nil
 }
 
-// optInt is a JSON field that may be absent (Set false), null (Set, nil:
+// OptInt is a JSON field that may be absent (Set false), null (Set, nil:
 // back to the default) or a number.
-type optInt struct {
+type OptInt struct {
 	Set   bool
 	Value *int
 }
 
-func (o *optInt) UnmarshalJSON(b []byte) error {
+func (o *OptInt) UnmarshalJSON(b []byte) error {
 	o.Set = true
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		o.Value = nil
@@ -180,15 +162,16 @@ func (o *optInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// userPatch is a change to an account; nil / unset fields stay as they are.
-type userPatch struct {
+// UserPatch is a change to an account (the body of PATCH
+// /admin/users/{id}); nil / unset fields stay as they are.
+type UserPatch struct {
 	Role          *string `json:"role"`
 	Status        *string `json:"status"`
-	RequestQuota  optInt  `json:"requestQuota"`
-	DownloadQuota optInt  `json:"downloadQuota"`
+	RequestQuota  OptInt  `json:"requestQuota"`
+	DownloadQuota OptInt  `json:"downloadQuota"`
 }
 
-func (p userPatch) validate() error {
+func (p UserPatch) validate() error {
 	var errs []apperr.FieldError
 	add := func(err error) {
 		if e, ok := apperr.As(err); ok {
@@ -203,7 +186,7 @@ func (p userPatch) validate() error {
 	}
 	for _, q := range []struct {
 		name string
-		v    optInt
+		v    OptInt
 	}{{"requestQuota", p.RequestQuota}, {"downloadQuota", p.DownloadQuota}} {
 		if q.v.Value != nil && (*q.v.Value < 0 || *q.v.Value > 1_000_000) {
 			errs = append(errs, apperr.FieldError{Field: q.name, Message: "must be a whole number from 0 to 1000000, or null for the default"})
@@ -218,7 +201,7 @@ func (p userPatch) validate() error {
 // updateUser applies p to user id. A role or status change ends the user's
 // sessions at once (database first, then this process's cache; the epoch
 // tells other processes). It returns the updated user and what changed.
-func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (principal.User, error) {
+func (s *Service) updateUser(ctx context.Context, id int64, p UserPatch) (principal.User, error) {
 	if err := p.validate(); err != nil {
 		return principal.User{}, err
 	}
@@ -243,11 +226,8 @@ func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (princi
 		if p.DownloadQuota.Set {
 			next.DownloadQuota = p.DownloadQuota.Value
 		}
-		_, err = tx.ExecContext(ctx, `
-			UPDATE users SET role = ?, status = ?, request_quota = ?, download_quota = ?, updated_at = ? WHERE id = ?`,
-			next.Role, next.Status, intOrNull(next.RequestQuota), intOrNull(next.DownloadQuota), db.Millis(now), id)
-		if err != nil {
-			return fmt.Errorf("auth: update user: %w", err)
+		if err := updateUserRow(ctx, tx, next, now); err != nil {
+			return err
 		}
 		if next.Role != cur.Role || next.Status != cur.Status {
 			if epoch, err = deleteSessions(ctx, tx, id, 0, now); err != nil {
@@ -257,8 +237,8 @@ func (s *Service) updateUser(ctx context.Context, id int64, p userPatch) (princi
 		// Disabling signs the account out everywhere for good: its API
 		// tokens go too, so re-enabling it revives nothing.
 		if next.Status == principal.StatusDisabled && cur.Status != principal.StatusDisabled {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = ?`, id); err != nil {
-				return fmt.Errorf("auth: revoke tokens: %w", err)
+			if err := deleteUserTokens(ctx, tx, id); err != nil {
+				return err
 			}
 		}
 		u, err = userByID(ctx, tx, id)
@@ -285,8 +265,8 @@ func (s *Service) deleteUser(ctx context.Context, id int64) (principal.User, err
 		if u, err = userByID(ctx, tx, id); err != nil {
 			return err
 		}
-		if _, err = tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("auth: delete user: %w", err)
+		if err = deleteUserRow(ctx, tx, id); err != nil {
+			return err
 		}
 		epoch, err = bumpEpoch(ctx, tx, s.now())
 		return err
@@ -300,91 +280,5 @@ func (s *Service) deleteUser(ctx context.Context, id int64) (principal.User, err
 	return u, nil
 }
 
-// AdminUser is a user as the admin listing shows it: with usage counts and
-// the quota overrides (null: the configured default applies).
-type AdminUser struct {
-	principal.User
-	RequestCount  int64 `json:"requestCount"`
-	DownloadCount int64 `json:"downloadCount"`
-	RequestQuota  *int  `json:"requestQuota"`
-	DownloadQuota *int  `json:"downloadQuota"`
-}
-
-// UserFilter selects users for the admin listing.
-type UserFilter struct {
-	Search   string // in username, e-mail or display name
-	Role     string
-	Status   string
-	Page     int
-	PageSize int
-}
-
-// SearchUsers returns one page of users matching f, oldest first, and the
-// total number that match.
-func (s *Service) SearchUsers(ctx context.Context, f UserFilter) ([]AdminUser, int64, error) {
-	var where []string
-	var args []any
-	if f.Search != "" {
-		like := "%" + escapeLike(f.Search) + "%"
-		where = append(where, `(u.username LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\')`)
-		args = append(args, like, like, like)
-	}
-	if f.Role != "" {
-		where = append(where, `u.role = ?`)
-		args = append(args, f.Role)
-	}
-	if f.Status != "" {
-		where = append(where, `u.status = ?`)
-		args = append(args, f.Status)
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
-	var total int64
-	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("auth: count users: %w", err)
-	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userCols+`,
-			(SELECT COUNT(*) FROM media_requests m WHERE m.user_id = u.id),
-			(SELECT COUNT(*) FROM downloads d WHERE d.user_id = u.id)
-		FROM users u`+cond+` ORDER BY u.id LIMIT ? OFFSET ?`,
-		append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("auth: list users: %w", err)
-	}
-	defer rows.Close()
-	out := []AdminUser{}
-	for rows.Next() {
-		var r userRow
-		var a AdminUser
-		if err := rows.Scan(r.dest(&a.RequestCount, &a.DownloadCount)...); err != nil {
-			return nil, 0, fmt.Errorf("auth: list users: %w", err)
-		}
-		a.User = r.user()
-		a.RequestQuota, a.DownloadQuota = a.User.RequestQuota, a.User.DownloadQuota
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("auth: list users: %w", err)
-	}
-	return out, total, nil
-}
-
-// adminUser returns one user as the admin listing shows it.
-func (s *Service) adminUser(ctx context.Context, u principal.User) (AdminUser, error) {
-	a := AdminUser{User: u, RequestQuota: u.RequestQuota, DownloadQuota: u.DownloadQuota}
-	err := s.db.R.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM media_requests WHERE user_id = ?), (SELECT COUNT(*) FROM downloads WHERE user_id = ?)`,
-		u.ID, u.ID).Scan(&a.RequestCount, &a.DownloadCount)
-	if err != nil {
-		return AdminUser{}, fmt.Errorf("auth: count user activity: %w", err)
-	}
-	return a, nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-func userTarget(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
+// UserTarget is how the audit log names a user.
+func UserTarget(id int64) string { return "user:" + strconv.FormatInt(id, 10) }

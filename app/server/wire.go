@@ -10,6 +10,7 @@ import (
 	"medianest/app/principal"
 	"medianest/app/youtube"
 
+	"medianest/app/admin"
 	"medianest/app/apperr"
 	"medianest/app/audit"
 	"medianest/app/auth"
@@ -93,6 +94,10 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 		return err
 	}
 	med.Routes(mux, authSvc)
+	admin.New(admin.Deps{
+		Users: authSvc, Requests: med, Downloads: youtube.NewStore(s.db), Audit: rec,
+		DB: s.db, Version: s.version, Started: s.started, Now: now,
+	}).Routes(mux, authSvc)
 	store.OnChange(med.OnServiceChange)
 	s.workers = append(s.workers, Worker{Name: "request reconciler", Run: loop(med.RunReconcile)})
 
