@@ -146,7 +146,8 @@ func (s *syncBuffer) String() string {
 type env struct {
 	t      *testing.T
 	db     *db.DB
-	svc    *Service
+	req    *Requests
+	lib    *Library
 	h      http.Handler
 	os     *overseerrtest.Server
 	pms    *plextest.PMS
@@ -159,7 +160,8 @@ type env struct {
 	tmdb   *fakeTMDB
 }
 
-type envOpt func(*Deps)
+// envOpt changes the services' dependencies before they are built.
+type envOpt func(*RequestsDeps, *LibraryDeps)
 
 func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Helper()
@@ -184,33 +186,42 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 		return upstream.New(name, name, upstream.Options{Timeout: 5 * time.Second, Retries: -1, FailuresToOpen: 1000})
 	}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	deps := Deps{
+	lib := LibraryDeps{
+		Services: e.svcs,
+		PMS:      plex.NewPMS(up("plex"), plex.Identity{ClientID: "medianest-test", Product: "MediaNest"}),
+		Tokens:   fakeTokens{alice.ID: aliceToken, bob.ID: bobToken},
+		BasePath: "/medianest",
+		ImageDir: t.TempDir(),
+		// The fake TMDB serves under a path, as TMDB does under /t/p.
+		TMDBImageBase: e.tmdb.URL + "/t/p/",
+		TMDB:          up("tmdb"),
+	}
+	req := RequestsDeps{
 		DB: d, Services: e.svcs, Downloads: youtube.NewStore(d),
 		Overseerr: overseerr.New(upstream.Options{Timeout: 5 * time.Second, Retries: -1, FailuresToOpen: 1000}),
-		PMS:       plex.NewPMS(up("plex"), plex.Identity{ClientID: "medianest-test", Product: "MediaNest"}),
-		Tokens:    fakeTokens{alice.ID: aliceToken, bob.ID: bobToken},
 		Notifier:  notify.New(d, e.rec, nil),
 		Events:    e.rec,
 		Audit:     e.rec,
 		Config:    Config{WebhookSecret: secret, ReconcileInterval: time.Minute, RequestQuota: 10, RequestQuotaDays: 7},
 		BasePath:  "/medianest",
-		ImageDir:  t.TempDir(),
-		// The fake TMDB serves under a path, as TMDB does under /t/p.
-		TMDBImageBase: e.tmdb.URL + "/t/p/",
-		TMDB:          up("tmdb"),
-		Logger:        logger,
+		Logger:    logger,
 	}
 	for _, o := range opts {
-		o(&deps)
+		o(&req, &lib)
 	}
-	e.imgDir = deps.ImageDir
-	svc, err := New(deps)
-	if err != nil {
+	e.imgDir = lib.ImageDir
+	var err error
+	if e.lib, err = NewLibrary(lib); err != nil {
 		t.Fatal(err)
 	}
-	e.svc = svc
+	req.Library = e.lib
+	if e.req, err = NewRequests(req); err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
-	svc.Routes(mux, fakeGuard{users: map[int64]principal.User{alice.ID: alice, bob.ID: bob, carol.ID: carol, admin.ID: admin}})
+	guard := fakeGuard{users: map[int64]principal.User{alice.ID: alice, bob.ID: bob, carol.ID: carol, admin.ID: admin}}
+	e.req.Routes(mux, guard)
+	e.lib.Routes(mux, guard)
 	e.h = httpx.Wrap(mux, httpx.Options{Logger: logger})
 	return e
 }
