@@ -136,7 +136,7 @@ func BenchmarkListUserRequests(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			d := dbtest.New(b)
 			fill(b, d, 100_000, c.users)
-			s := &Requests{db: d}
+			s := &Requests{db: d, users: &dbUsernames{db: d}}
 			mux := http.NewServeMux()
 			u := principal.User{ID: 1, Username: "user1", Role: principal.RoleAdmin}
 			s.Routes(mux, fakeGuard{users: map[int64]principal.User{1: u}})

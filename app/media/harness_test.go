@@ -3,7 +3,6 @@ package media
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,6 +95,39 @@ type fakeTokens map[int64]string
 
 func (f fakeTokens) PlexServerToken(_ context.Context, id int64) (string, error) { return f[id], nil }
 
+// dbUsernames answers Usernames from the users table as auth does, and
+// counts the lookups.
+type dbUsernames struct {
+	db    *db.DB
+	calls atomic.Int64
+}
+
+func (u *dbUsernames) Usernames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	u.calls.Add(1)
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := u.db.R.QueryContext(ctx, `SELECT id, username FROM users WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
 type recorder struct {
 	mu     sync.Mutex
 	events []events.Event
@@ -158,6 +191,8 @@ type env struct {
 	bodyMu sync.Mutex
 	imgDir string
 	tmdb   *fakeTMDB
+	users  *dbUsernames
+	guard  fakeGuard
 }
 
 // envOpt changes the services' dependencies before they are built.
@@ -174,7 +209,8 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 			t.Fatal(err)
 		}
 	}
-	e := &env{t: t, db: d, os: overseerrtest.New(t), pms: plextest.NewPMS(t), tmdb: newFakeTMDB(t), rec: &recorder{}, logs: &syncBuffer{}}
+	e := &env{t: t, db: d, os: overseerrtest.New(t), pms: plextest.NewPMS(t), tmdb: newFakeTMDB(t), rec: &recorder{}, logs: &syncBuffer{},
+		users: &dbUsernames{db: d}}
 	e.pms.Seed()
 	e.pms.Grant(aliceToken, "1")
 	e.pms.Grant(bobToken, "1", "2")
@@ -197,7 +233,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 		TMDB:          up("tmdb"),
 	}
 	req := RequestsDeps{
-		DB: d, Services: e.svcs, Downloads: youtube.NewStore(d),
+		DB: d, Services: e.svcs, Users: e.users, Downloads: youtube.NewStore(d),
 		Overseerr: overseerr.New(upstream.Options{Timeout: 5 * time.Second, Retries: -1, FailuresToOpen: 1000}),
 		Notifier:  notify.New(d, e.rec, nil),
 		Events:    e.rec,
@@ -219,9 +255,9 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	guard := fakeGuard{users: map[int64]principal.User{alice.ID: alice, bob.ID: bob, carol.ID: carol, admin.ID: admin}}
-	e.req.Routes(mux, guard)
-	e.lib.Routes(mux, guard)
+	e.guard = fakeGuard{users: map[int64]principal.User{alice.ID: alice, bob.ID: bob, carol.ID: carol, admin.ID: admin}}
+	e.req.Routes(mux, e.guard)
+	e.lib.Routes(mux, e.guard)
 	e.h = httpx.Wrap(mux, httpx.Options{Logger: logger})
 	return e
 }
@@ -334,13 +370,11 @@ func (e *env) create(u principal.User, body any) MediaRequest {
 	return mr
 }
 
+// setQuota gives u's account its own request quota, as auth loads it with
+// the signed-in user.
 func (e *env) setQuota(u principal.User, q int) {
 	e.t.Helper()
-	err := e.db.Write(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`UPDATE users SET request_quota = ? WHERE id = ?`, q, u.ID)
-		return err
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	u = e.guard.users[u.ID]
+	u.RequestQuota = &q
+	e.guard.users[u.ID] = u
 }

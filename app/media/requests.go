@@ -80,17 +80,15 @@ func parseCreate(in CreateInput) (seasons []int, all bool, err error) {
 	return seasons, all, nil
 }
 
-// checkQuota refuses a request over the user's quota: their own override,
+// checkQuota refuses a request over u's quota: their own override (loaded
+// with the account by auth, whose cache drops an account an admin changes),
 // else overseerr.request_quota, per request_quota_days (0 = unlimited).
 // Declined requests do not count. Retry-After says when one frees up.
-func (s *Requests) checkQuota(ctx context.Context, userID int64) error {
+func (s *Requests) checkQuota(ctx context.Context, u principal.User) error {
+	userID := u.ID
 	limit := s.cfg.RequestQuota
-	override, err := s.quotaOverride(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if override != nil {
-		limit = *override
+	if u.RequestQuota != nil {
+		limit = *u.RequestQuota
 	}
 	if limit <= 0 {
 		return nil
@@ -208,7 +206,7 @@ func (s *Requests) CreateRequest(ctx context.Context, u principal.User, in Creat
 	// both pass the quota and duplicate checks.
 	unlock := s.createLock.Lock(u.ID)
 	defer unlock()
-	if err := s.checkQuota(ctx, u.ID); err != nil {
+	if err := s.checkQuota(ctx, u); err != nil {
 		return MediaRequest{}, err
 	}
 	if err := s.checkDuplicate(ctx, in.MediaType, in.TmdbID, seasons, all); err != nil {
@@ -261,6 +259,7 @@ func (s *Requests) CreateRequest(ctx context.Context, u principal.User, in Creat
 			return err
 		}
 		r, err = s.getRequestTx(ctx, tx, id)
+		r.Username = u.Username
 		return err
 	})
 	s.counts.invalidate()

@@ -51,6 +51,13 @@ type Downloads interface {
 	StatusCounts(ctx context.Context, userID int64) (map[string]int64, error)
 }
 
+// Usernames gives the usernames of accounts by id (*auth.Service): the
+// users table is auth's, and request listings show their owners' names.
+// An id without an account is absent from the answer.
+type Usernames interface {
+	Usernames(ctx context.Context, ids []int64) (map[int64]string, error)
+}
+
 // Recent gives the newest items of the libraries a user can see
 // (*Library); the dashboard shows them beside the user's numbers.
 type Recent interface {
@@ -71,12 +78,13 @@ type Config struct {
 	RequestQuotaDays int
 }
 
-// RequestsDeps are what the requests are built from. DB, Services and
-// Overseerr are required; the others may be nil in tests.
+// RequestsDeps are what the requests are built from. DB, Services,
+// Overseerr and Users are required; the others may be nil in tests.
 type RequestsDeps struct {
 	DB        *db.DB
 	Services  ServiceStore
 	Overseerr Overseerr
+	Users     Usernames
 	Notifier  Notifier
 	Events    Publisher
 	Audit     Auditor
@@ -101,6 +109,7 @@ type Requests struct {
 	db        *db.DB
 	svcs      ServiceStore
 	os        Overseerr
+	users     Usernames
 	notifier  Notifier
 	pub       Publisher
 	audit     Auditor
@@ -130,8 +139,8 @@ func newSearchCache() *expirable.LRU[searchKey, overseerr.SearchPage] {
 
 // NewRequests builds the requests service.
 func NewRequests(d RequestsDeps) (*Requests, error) {
-	if d.DB == nil || d.Services == nil || d.Overseerr == nil {
-		return nil, errors.New("media: DB, Services and Overseerr are required")
+	if d.DB == nil || d.Services == nil || d.Overseerr == nil || d.Users == nil {
+		return nil, errors.New("media: DB, Services, Overseerr and Users are required")
 	}
 	if d.Now == nil {
 		d.Now = time.Now
@@ -144,7 +153,7 @@ func NewRequests(d RequestsDeps) (*Requests, error) {
 	}
 	return &Requests{
 		links: newLinks(d.BasePath),
-		db:    d.DB, svcs: d.Services, os: d.Overseerr,
+		db:    d.DB, svcs: d.Services, os: d.Overseerr, users: d.Users,
 		notifier: d.Notifier, pub: d.Events, audit: d.Audit, downloads: d.Downloads, library: d.Library,
 		cfg: d.Config, log: d.Logger, now: d.Now,
 		searches: newSearchCache(),

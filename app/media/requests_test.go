@@ -449,3 +449,50 @@ func TestWebhookTooLargeChunked(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
+
+// The owners' usernames come from the Usernames lookup, once per listed
+// page however many owners it shows, and with every single request and
+// request.updated event.
+func TestRequestUsernames(t *testing.T) {
+	e := newEnv(t)
+	a := e.create(alice, map[string]any{"mediaType": "movie", "tmdbId": 45745})
+	e.create(bob, map[string]any{"mediaType": "movie", "tmdbId": 133701})
+	e.create(alice, map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": []int{1}})
+
+	before := e.users.calls.Load()
+	var list []MediaRequest
+	e.do(admin, "GET", "/api/v1/admin/requests", nil).data(t, &list)
+	if n := e.users.calls.Load() - before; n != 1 {
+		t.Fatalf("%d username lookups for one page, want 1", n)
+	}
+	if len(list) != 3 {
+		t.Fatalf("%d requests", len(list))
+	}
+	for _, r := range list {
+		want := map[int64]string{alice.ID: "alice", bob.ID: "bob"}[r.UserID]
+		if r.Username != want {
+			t.Errorf("request %d of user %d: username %q, want %q", r.ID, r.UserID, r.Username, want)
+		}
+	}
+
+	var got MediaRequest
+	e.do(admin, "GET", "/api/v1/media/requests/"+strconv.FormatInt(a.ID, 10), nil).data(t, &got)
+	if got.Username != "alice" {
+		t.Fatalf("single request: username %q", got.Username)
+	}
+	e.do(admin, "POST", "/api/v1/admin/requests/"+strconv.FormatInt(a.ID, 10)+"/approve", nil).data(t, &got)
+	if got.Username != "alice" {
+		t.Fatalf("approved request: username %q", got.Username)
+	}
+	evs := e.rec.eventsOf(events.RequestUpdated)
+	if last := evs[len(evs)-1].Data.(MediaRequest); last.ID != a.ID || last.Username != "alice" {
+		t.Fatalf("request.updated: %+v", last)
+	}
+
+	// No lookup for an empty page.
+	before = e.users.calls.Load()
+	e.do(carol, "GET", "/api/v1/media/requests", nil).data(t, &list)
+	if n := e.users.calls.Load() - before; n != 0 || len(list) != 0 {
+		t.Fatalf("%d lookups for an empty page", n)
+	}
+}

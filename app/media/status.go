@@ -62,6 +62,9 @@ func (s *Requests) setStatus(ctx context.Context, id int64, status string) (r Me
 	if err != nil {
 		return MediaRequest{}, false, fmt.Errorf("media: set status of request %d: %w", id, err)
 	}
+	if r, err = s.withUsername(ctx, r); err != nil {
+		return MediaRequest{}, false, err
+	}
 	if changed {
 		s.counts.invalidate()
 		countStatus(status)

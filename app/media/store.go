@@ -14,23 +14,25 @@ import (
 )
 
 // requestColumns are read by scanRequest, in this order.
-const requestColumns = `r.id, r.user_id, coalesce(u.username, ''), r.media_type, r.tmdb_id, r.title, r.year,
+// The owner's username is not among them: users are auth's table, and
+// withUsernames asks auth for a whole page's names at once.
+const requestColumns = `r.id, r.user_id, r.media_type, r.tmdb_id, r.title, r.year,
 	r.poster_url, r.seasons, r.status, r.overseerr_request_id, r.created_at, r.updated_at, r.completed_at`
 
-const requestFrom = ` FROM media_requests r LEFT JOIN users u ON u.id = r.user_id`
+const requestFrom = ` FROM media_requests r`
 
 type scanner interface {
 	Scan(dest ...any) error
 }
 
-// scanRequest reads one row; the poster URL comes out in its current form
-// (see storedPosterURL).
+// scanRequest reads one row, without the owner's username; the poster URL
+// comes out in its current form (see storedPosterURL).
 func (s *Requests) scanRequest(sc scanner) (MediaRequest, error) {
 	var r MediaRequest
 	var year, oid, completed sql.NullInt64
 	var seasons string
 	var created, updated int64
-	err := sc.Scan(&r.ID, &r.UserID, &r.Username, &r.MediaType, &r.TmdbID, &r.Title, &year,
+	err := sc.Scan(&r.ID, &r.UserID, &r.MediaType, &r.TmdbID, &r.Title, &year,
 		&r.PosterURL, &seasons, &r.Status, &oid, &created, &updated, &completed)
 	if err != nil {
 		return MediaRequest{}, err
@@ -73,6 +75,37 @@ func encodeSeasons(s []int) string {
 // the caller may not see; the two are answered alike.
 func errNoRequest() error { return apperr.New(apperr.NotFound, "No such request.") }
 
+// withUsernames fills in the owners' usernames of rs with one lookup for
+// all of them. An owner without an account (deleted meanwhile) keeps "".
+func (s *Requests) withUsernames(ctx context.Context, rs []MediaRequest) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(rs))
+	seen := make(map[int64]bool, len(rs))
+	for _, r := range rs {
+		if !seen[r.UserID] {
+			seen[r.UserID] = true
+			ids = append(ids, r.UserID)
+		}
+	}
+	names, err := s.users.Usernames(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("media: usernames: %w", err)
+	}
+	for i := range rs {
+		rs[i].Username = names[rs[i].UserID]
+	}
+	return nil
+}
+
+// withUsername is withUsernames for one request.
+func (s *Requests) withUsername(ctx context.Context, r MediaRequest) (MediaRequest, error) {
+	rs := []MediaRequest{r}
+	err := s.withUsernames(ctx, rs)
+	return rs[0], err
+}
+
 // getRequest reads one request.
 func (s *Requests) getRequest(ctx context.Context, id int64) (MediaRequest, error) {
 	row := s.db.R.QueryRowContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.id = ?`, id)
@@ -83,10 +116,11 @@ func (s *Requests) getRequest(ctx context.Context, id int64) (MediaRequest, erro
 	if err != nil {
 		return MediaRequest{}, fmt.Errorf("media: get request %d: %w", id, err)
 	}
-	return r, nil
+	return s.withUsername(ctx, r)
 }
 
-// getRequestTx reads one request inside a write transaction.
+// getRequestTx reads one request inside a write transaction, without the
+// owner's username (see withUsername).
 func (s *Requests) getRequestTx(ctx context.Context, tx *sql.Tx, id int64) (MediaRequest, error) {
 	r, err := s.scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -168,6 +202,9 @@ func (s *Requests) ListRequests(ctx context.Context, f Filter) ([]MediaRequest, 
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("media: list requests: %w", err)
 	}
+	if err := s.withUsernames(ctx, out); err != nil {
+		return nil, 0, err
+	}
 	return out, total, nil
 }
 
@@ -243,22 +280,6 @@ func (s *Requests) quotaUse(ctx context.Context, userID int64, since time.Time) 
 		return n, time.Time{}, nil
 	}
 	return n, db.Time(oldest.Int64), nil
-}
-
-// quotaOverride reads the user's own request quota (nil: the default).
-// It is read here rather than from the session's cached user so that an
-// admin's change applies at once.
-func (s *Requests) quotaOverride(ctx context.Context, userID int64) (*int, error) {
-	var q sql.NullInt64
-	err := s.db.R.QueryRowContext(ctx, `SELECT request_quota FROM users WHERE id = ?`, userID).Scan(&q)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !q.Valid) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("media: read quota: %w", err)
-	}
-	n := int(q.Int64)
-	return &n, nil
 }
 
 // insertRequest stores a new request and returns its id.

@@ -87,7 +87,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	lib.Routes(mux, authSvc)
 	store.OnChange(lib.OnServiceChange)
 	reqs, err := media.NewRequests(media.RequestsDeps{
-		DB: s.db, Services: store, Overseerr: ovr, Library: lib,
+		DB: s.db, Services: store, Overseerr: ovr, Users: authSvc, Library: lib,
 		Notifier: ntf, Events: hub, Audit: rec, Downloads: youtube.NewStore(s.db),
 		Config: media.Config{
 			WebhookSecret:     cfg.Overseerr.WebhookSecret,
