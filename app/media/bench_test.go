@@ -56,7 +56,7 @@ func BenchmarkSearchCached(b *testing.B) {
 	d := dbtest.New(b)
 	fill(b, d, 100_000, 1000)
 	s := &Requests{db: d}
-	s.searches = newSearchCache()
+	s.searches = newSearchCache(time.Now)
 	sp := searchPage()
 	s.searches.Add(searchKey{"movie", 1}, sp)
 	ctx := context.Background()

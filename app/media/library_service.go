@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/expirable"
-
 	"medianest/app/plex"
 	"medianest/app/services"
 )
@@ -64,7 +62,7 @@ type Library struct {
 	tokens TokenSource
 	now    func() time.Time
 
-	plexCache *expirable.LRU[string, any]
+	plexCache *ttlCache[string, any]
 	images    *imageCache
 	tmdb      ImageFetcher
 	tmdbBase  string
@@ -92,7 +90,7 @@ func NewLibrary(d LibraryDeps) (*Library, error) {
 	l := &Library{
 		links: newLinks(d.BasePath),
 		svcs:  d.Services, pms: d.PMS, tokens: d.Tokens, now: d.Now,
-		plexCache: expirable.NewLRU[string, any](2048, nil, plexTTL),
+		plexCache: newTTLCache[string, any](2048, plexTTL, d.Now),
 		tmdb:      d.TMDB, tmdbBase: base,
 	}
 	if d.ImageDir != "" {

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/expirable"
-
 	"medianest/app/audit"
 	"medianest/app/events"
 	"medianest/app/notify"
@@ -119,8 +117,8 @@ type Requests struct {
 	log       *slog.Logger
 	now       func() time.Time
 
-	searches   *expirable.LRU[searchKey, overseerr.SearchPage]
-	userMap    *expirable.LRU[int64, int64]
+	searches   *ttlCache[searchKey, overseerr.SearchPage]
+	userMap    *ttlCache[int64, int64]
 	createLock keyedMutex
 	counts     countCache
 }
@@ -133,8 +131,8 @@ const (
 	userMapTTL = 5 * time.Minute
 )
 
-func newSearchCache() *expirable.LRU[searchKey, overseerr.SearchPage] {
-	return expirable.NewLRU[searchKey, overseerr.SearchPage](512, nil, searchTTL)
+func newSearchCache(now func() time.Time) *ttlCache[searchKey, overseerr.SearchPage] {
+	return newTTLCache[searchKey, overseerr.SearchPage](512, searchTTL, now)
 }
 
 // NewRequests builds the requests service.
@@ -156,8 +154,8 @@ func NewRequests(d RequestsDeps) (*Requests, error) {
 		db:    d.DB, svcs: d.Services, os: d.Overseerr, users: d.Users,
 		notifier: d.Notifier, pub: d.Events, audit: d.Audit, downloads: d.Downloads, library: d.Library,
 		cfg: d.Config, log: d.Logger, now: d.Now,
-		searches: newSearchCache(),
-		userMap:  expirable.NewLRU[int64, int64](4096, nil, userMapTTL),
+		searches: newSearchCache(d.Now),
+		userMap:  newTTLCache[int64, int64](4096, userMapTTL, d.Now),
 	}, nil
 }
 
