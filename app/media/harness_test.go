@@ -128,16 +128,23 @@ func (u *dbUsernames) Usernames(ctx context.Context, ids []int64) (map[int64]str
 	return out, rows.Err()
 }
 
+// recorder keeps the events and audit entries it is given; published
+// is signalled after each event.
 type recorder struct {
-	mu     sync.Mutex
-	events []events.Event
-	audits []audit.Entry
+	mu        sync.Mutex
+	events    []events.Event
+	audits    []audit.Entry
+	published chan struct{}
 }
 
 func (r *recorder) Publish(e events.Event) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.events = append(r.events, e)
+	r.mu.Unlock()
+	select {
+	case r.published <- struct{}{}:
+	default:
+	}
 }
 
 func (r *recorder) Record(_ context.Context, e audit.Entry) {
@@ -209,7 +216,7 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 			t.Fatal(err)
 		}
 	}
-	e := &env{t: t, db: d, os: overseerrtest.New(t), pms: plextest.NewPMS(t), tmdb: newFakeTMDB(t), rec: &recorder{}, logs: &syncBuffer{},
+	e := &env{t: t, db: d, os: overseerrtest.New(t), pms: plextest.NewPMS(t), tmdb: newFakeTMDB(t), rec: &recorder{published: make(chan struct{}, 1)}, logs: &syncBuffer{},
 		users: &dbUsernames{db: d}}
 	e.pms.Seed()
 	e.pms.Grant(aliceToken, "1")

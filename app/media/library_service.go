@@ -94,7 +94,7 @@ func NewLibrary(d LibraryDeps) (*Library, error) {
 		tmdb:      d.TMDB, tmdbBase: base,
 	}
 	if d.ImageDir != "" {
-		ic, err := newImageCache(d.ImageDir, d.ImageCacheBytes)
+		ic, err := newImageCache(d.ImageDir, d.ImageCacheBytes, d.Now)
 		if err != nil {
 			return nil, fmt.Errorf("media: image cache: %w", err)
 		}
