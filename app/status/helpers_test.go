@@ -56,10 +56,11 @@ type env struct {
 	// changed is signalled by every service.status event the poller
 	// publishes; plexDone by every Plex check's call that returned;
 	// ovrEnter and ovrDone when an Overseerr check's call starts and ends.
-	changed  chan struct{}
-	plexDone chan struct{}
-	ovrEnter chan struct{}
-	ovrDone  chan struct{}
+	changed   chan struct{}
+	published *lastPublished
+	plexDone  chan struct{}
+	ovrEnter  chan struct{}
+	ovrDone   chan struct{}
 }
 
 type envOptions struct {
@@ -81,7 +82,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.ytdlp == "" {
 		o.ytdlp = fakeYtdlp(t, "#!/bin/sh\necho 2023.03.04\n")
 	}
-	e := &env{t: t, db: dbtest.New(t), changed: make(chan struct{}, 1),
+	e := &env{t: t, db: dbtest.New(t), changed: make(chan struct{}, 1), published: &lastPublished{},
 		plexDone: make(chan struct{}, 1024), ovrEnter: make(chan struct{}, 1024), ovrDone: make(chan struct{}, 1024)}
 	box, err := secret.NewBox(bytes.Repeat([]byte{1}, secret.KeySize))
 	if err != nil {
@@ -128,7 +129,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Config: config.Status{Interval: config.Duration(o.interval), DegradedAfter: config.Duration(o.degradedAfter),
 			HistoryDays: 30},
 		CheckTimeout: o.checkTimeout,
-		Events:       signalPublisher{next: e.hub, ch: e.changed},
+		Events:       signalPublisher{next: e.hub, ch: e.changed, last: e.published},
 		DB:           e.db,
 	})
 	mux := http.NewServeMux()
@@ -155,13 +156,15 @@ func (e *env) run() {
 	})
 }
 
-// waitStatus waits until name has status want and returns it. The status
-// is looked at again after each service.status event.
+// waitStatus waits until the poller has published a service.status event
+// saying name has status want, and returns that status. Waiting for the
+// event rather than the poller's state means a stream opened afterwards
+// cannot receive it.
 func (e *env) waitStatus(name, want string, within time.Duration) status.ServiceStatus {
 	e.t.Helper()
 	timeout := time.After(within)
 	for {
-		st := e.poller.Status(name)
+		st := e.published.get(name)
 		if st.Status == want {
 			return st
 		}
@@ -206,15 +209,41 @@ func (e *env) waitSignals(ch chan struct{}, n int, what string, within time.Dura
 	}
 }
 
-// signalPublisher passes events on and signals each one.
+// signalPublisher passes events on, keeps the last status published for
+// each service, and signals each event.
 type signalPublisher struct {
 	next status.Publisher
 	ch   chan struct{}
+	last *lastPublished
 }
 
 func (p signalPublisher) Publish(ev events.Event) {
 	p.next.Publish(ev)
+	if st, ok := ev.Data.(status.ServiceStatus); ok && ev.Type == events.ServiceStatus {
+		p.last.set(st)
+	}
 	signal(p.ch)
+}
+
+// lastPublished is the last service.status event of each service.
+type lastPublished struct {
+	mu sync.Mutex
+	m  map[string]status.ServiceStatus
+}
+
+func (l *lastPublished) set(st status.ServiceStatus) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]status.ServiceStatus{}
+	}
+	l.m[st.Name] = st
+}
+
+func (l *lastPublished) get(name string) status.ServiceStatus {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m[name]
 }
 
 // signalPlex signals every Plex check's call that returned.
