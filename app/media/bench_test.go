@@ -41,7 +41,7 @@ func searchPage() overseerr.SearchPage {
 func BenchmarkMapSearchPage(b *testing.B) {
 	sp := searchPage()
 	ours := map[titleKey]bool{{"movie", 1002}: true, {"tv", 1005}: true}
-	s := &Service{basePath: "/medianest"}
+	s := &Requests{links: newLinks("/medianest")}
 	b.ReportAllocs()
 	for b.Loop() {
 		if len(s.mapResults(sp.Results, ours)) != 20 {
@@ -55,8 +55,8 @@ func BenchmarkMapSearchPage(b *testing.B) {
 func BenchmarkSearchCached(b *testing.B) {
 	d := dbtest.New(b)
 	fill(b, d, 100_000, 1000)
-	s := &Service{db: d}
-	s.searches = newSearchCache()
+	s := &Requests{db: d}
+	s.searches = newSearchCache(time.Now)
 	sp := searchPage()
 	s.searches.Add(searchKey{"movie", 1}, sp)
 	ctx := context.Background()
@@ -136,7 +136,7 @@ func BenchmarkListUserRequests(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			d := dbtest.New(b)
 			fill(b, d, 100_000, c.users)
-			s := &Service{db: d}
+			s := &Requests{db: d, users: &dbUsernames{db: d}}
 			mux := http.NewServeMux()
 			u := principal.User{ID: 1, Username: "user1", Role: principal.RoleAdmin}
 			s.Routes(mux, fakeGuard{users: map[int64]principal.User{1: u}})

@@ -41,7 +41,7 @@ const dashboardPlexTimeout = 3 * time.Second
 // Stats returns u's own numbers and the newest items of the libraries u
 // can see. Plex being down, slow or not configured only empties
 // recentlyAdded.
-func (s *Service) Stats(ctx context.Context, u principal.User) (Stats, error) {
+func (s *Requests) Stats(ctx context.Context, u principal.User) (Stats, error) {
 	st := Stats{RecentlyAdded: []PlexItem{}}
 	reqs, err := s.RequestStatusCounts(ctx, u.ID)
 	if err != nil {
@@ -82,9 +82,12 @@ func (s *Service) Stats(ctx context.Context, u principal.User) (Stats, error) {
 		}
 	}
 
+	if s.library == nil {
+		return st, nil
+	}
 	pctx, cancel := context.WithTimeout(ctx, dashboardPlexTimeout)
 	defer cancel()
-	recent, err := s.RecentlyAdded(pctx, u, 10)
+	recent, err := s.library.RecentlyAdded(pctx, u, 10)
 	if err != nil {
 		s.logger(ctx).Debug("media: dashboard without recently added", "err", err)
 	} else {

@@ -11,17 +11,16 @@ import (
 	"medianest/app/httpx"
 )
 
-// Routes registers the media, Plex library, dashboard-stats and Overseerr
-// webhook endpoints (full paths under /api/v1) on mux. The webhook is
-// authenticated by its shared secret, everything else by guard.
-func (s *Service) Routes(mux *http.ServeMux, guard Guard) {
+// Routes registers the media search, request, dashboard-stats and
+// Overseerr webhook endpoints (full paths under /api/v1) on mux. The
+// webhook is authenticated by its shared secret, everything else by guard.
+func (s *Requests) Routes(mux *http.ServeMux, guard Guard) {
 	user := func(h httpx.Handler) http.Handler { return guard.RequireUser(mapped(h)) }
 	admin := func(h httpx.Handler) http.Handler { return guard.RequireAdmin(mapped(h)) }
 
 	mux.Handle("GET /api/v1/media/search", user(s.handleSearch))
 	mux.Handle("GET /api/v1/media/movie/{tmdbId}", user(s.handleDetails("movie")))
 	mux.Handle("GET /api/v1/media/tv/{tmdbId}", user(s.handleDetails("tv")))
-	mux.Handle("GET /api/v1/media/image", user(s.handleTMDBImage))
 	mux.Handle("POST /api/v1/media/requests", user(s.handleCreate))
 	mux.Handle("GET /api/v1/media/requests", user(s.handleListOwn))
 	mux.Handle("GET /api/v1/media/requests/{id}", user(s.handleGet))
@@ -30,16 +29,6 @@ func (s *Service) Routes(mux *http.ServeMux, guard Guard) {
 	mux.Handle("POST /api/v1/admin/requests/{id}/approve", admin(s.handleDecide(true)))
 	mux.Handle("POST /api/v1/admin/requests/{id}/decline", admin(s.handleDecide(false)))
 	mux.Handle("POST /api/v1/webhooks/overseerr", mapped(s.handleWebhook))
-
-	mux.Handle("GET /api/v1/plex/server", user(s.handleServer))
-	mux.Handle("GET /api/v1/plex/libraries", user(s.handleLibraries))
-	mux.Handle("GET /api/v1/plex/libraries/{key}/items", user(s.handleLibraryItems))
-	mux.Handle("GET /api/v1/plex/libraries/{key}/collections", user(s.handleCollections))
-	mux.Handle("GET /api/v1/plex/collections/{ratingKey}", user(s.handleCollection))
-	mux.Handle("GET /api/v1/plex/items/{ratingKey}", user(s.handleItem))
-	mux.Handle("GET /api/v1/plex/search", user(s.handlePlexSearch))
-	mux.Handle("GET /api/v1/plex/recently-added", user(s.handleRecentlyAdded))
-	mux.Handle("GET /api/v1/plex/image", user(s.handleImage))
 
 	mux.Handle("GET /api/v1/dashboard/stats", user(s.handleStats))
 }
@@ -53,8 +42,7 @@ func caller(r *http.Request) (principal.User, error) {
 	return u, nil
 }
 
-// private marks an answer with personal data as not for shared caches.
-func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) error {
+func (s *Requests) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	if _, err := caller(r); err != nil {
 		return err
 	}
@@ -70,7 +58,7 @@ func (s *Service) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Service) handleDetails(mediaType string) httpx.Handler {
+func (s *Requests) handleDetails(mediaType string) httpx.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if _, err := caller(r); err != nil {
 			return err
@@ -88,7 +76,7 @@ func (s *Service) handleDetails(mediaType string) httpx.Handler {
 	}
 }
 
-func (s *Service) handleCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Requests) handleCreate(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -122,7 +110,7 @@ func listFilter(r *http.Request) (Filter, error) {
 	return f, nil
 }
 
-func (s *Service) list(w http.ResponseWriter, r *http.Request, f Filter) error {
+func (s *Requests) list(w http.ResponseWriter, r *http.Request, f Filter) error {
 	items, total, err := s.ListRequests(r.Context(), f)
 	if err != nil {
 		return err
@@ -131,7 +119,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request, f Filter) error {
 	return nil
 }
 
-func (s *Service) handleListOwn(w http.ResponseWriter, r *http.Request) error {
+func (s *Requests) handleListOwn(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -144,7 +132,7 @@ func (s *Service) handleListOwn(w http.ResponseWriter, r *http.Request) error {
 	return s.list(w, r, f)
 }
 
-func (s *Service) handleListAll(w http.ResponseWriter, r *http.Request) error {
+func (s *Requests) handleListAll(w http.ResponseWriter, r *http.Request) error {
 	f, err := listFilter(r)
 	if err != nil {
 		return err
@@ -159,7 +147,7 @@ func (s *Service) handleListAll(w http.ResponseWriter, r *http.Request) error {
 	return s.list(w, r, f)
 }
 
-func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) error {
+func (s *Requests) handleGet(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -176,7 +164,7 @@ func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Service) handleDelete(w http.ResponseWriter, r *http.Request) error {
+func (s *Requests) handleDelete(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -192,7 +180,7 @@ func (s *Service) handleDelete(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Service) handleDecide(approve bool) httpx.Handler {
+func (s *Requests) handleDecide(approve bool) httpx.Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		u, err := caller(r)
 		if err != nil {
@@ -214,7 +202,7 @@ func (s *Service) handleDecide(approve bool) httpx.Handler {
 	}
 }
 
-func (s *Service) handleStats(w http.ResponseWriter, r *http.Request) error {
+func (s *Requests) handleStats(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err

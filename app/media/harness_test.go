@@ -3,7 +3,6 @@ package media
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,16 +95,56 @@ type fakeTokens map[int64]string
 
 func (f fakeTokens) PlexServerToken(_ context.Context, id int64) (string, error) { return f[id], nil }
 
+// dbUsernames answers Usernames from the users table as auth does, and
+// counts the lookups.
+type dbUsernames struct {
+	db    *db.DB
+	calls atomic.Int64
+}
+
+func (u *dbUsernames) Usernames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	u.calls.Add(1)
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := u.db.R.QueryContext(ctx, `SELECT id, username FROM users WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// recorder keeps the events and audit entries it is given; published
+// is signalled after each event.
 type recorder struct {
-	mu     sync.Mutex
-	events []events.Event
-	audits []audit.Entry
+	mu        sync.Mutex
+	events    []events.Event
+	audits    []audit.Entry
+	published chan struct{}
 }
 
 func (r *recorder) Publish(e events.Event) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.events = append(r.events, e)
+	r.mu.Unlock()
+	select {
+	case r.published <- struct{}{}:
+	default:
+	}
 }
 
 func (r *recorder) Record(_ context.Context, e audit.Entry) {
@@ -146,7 +186,8 @@ func (s *syncBuffer) String() string {
 type env struct {
 	t      *testing.T
 	db     *db.DB
-	svc    *Service
+	req    *Requests
+	lib    *Library
 	h      http.Handler
 	os     *overseerrtest.Server
 	pms    *plextest.PMS
@@ -157,9 +198,12 @@ type env struct {
 	bodyMu sync.Mutex
 	imgDir string
 	tmdb   *fakeTMDB
+	users  *dbUsernames
+	guard  fakeGuard
 }
 
-type envOpt func(*Deps)
+// envOpt changes the services' dependencies before they are built.
+type envOpt func(*RequestsDeps, *LibraryDeps)
 
 func newEnv(t *testing.T, opts ...envOpt) *env {
 	t.Helper()
@@ -172,7 +216,8 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 			t.Fatal(err)
 		}
 	}
-	e := &env{t: t, db: d, os: overseerrtest.New(t), pms: plextest.NewPMS(t), tmdb: newFakeTMDB(t), rec: &recorder{}, logs: &syncBuffer{}}
+	e := &env{t: t, db: d, os: overseerrtest.New(t), pms: plextest.NewPMS(t), tmdb: newFakeTMDB(t), rec: &recorder{published: make(chan struct{}, 1)}, logs: &syncBuffer{},
+		users: &dbUsernames{db: d}}
 	e.pms.Seed()
 	e.pms.Grant(aliceToken, "1")
 	e.pms.Grant(bobToken, "1", "2")
@@ -184,33 +229,42 @@ func newEnv(t *testing.T, opts ...envOpt) *env {
 		return upstream.New(name, name, upstream.Options{Timeout: 5 * time.Second, Retries: -1, FailuresToOpen: 1000})
 	}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	deps := Deps{
-		DB: d, Services: e.svcs, Downloads: youtube.NewStore(d),
+	lib := LibraryDeps{
+		Services: e.svcs,
+		PMS:      plex.NewPMS(up("plex"), plex.Identity{ClientID: "medianest-test", Product: "MediaNest"}),
+		Tokens:   fakeTokens{alice.ID: aliceToken, bob.ID: bobToken},
+		BasePath: "/medianest",
+		ImageDir: t.TempDir(),
+		// The fake TMDB serves under a path, as TMDB does under /t/p.
+		TMDBImageBase: e.tmdb.URL + "/t/p/",
+		TMDB:          up("tmdb"),
+	}
+	req := RequestsDeps{
+		DB: d, Services: e.svcs, Users: e.users, Downloads: youtube.NewStore(d),
 		Overseerr: overseerr.New(upstream.Options{Timeout: 5 * time.Second, Retries: -1, FailuresToOpen: 1000}),
-		PMS:       plex.NewPMS(up("plex"), plex.Identity{ClientID: "medianest-test", Product: "MediaNest"}),
-		Tokens:    fakeTokens{alice.ID: aliceToken, bob.ID: bobToken},
 		Notifier:  notify.New(d, e.rec, nil),
 		Events:    e.rec,
 		Audit:     e.rec,
 		Config:    Config{WebhookSecret: secret, ReconcileInterval: time.Minute, RequestQuota: 10, RequestQuotaDays: 7},
 		BasePath:  "/medianest",
-		ImageDir:  t.TempDir(),
-		// The fake TMDB serves under a path, as TMDB does under /t/p.
-		TMDBImageBase: e.tmdb.URL + "/t/p/",
-		TMDB:          up("tmdb"),
-		Logger:        logger,
+		Logger:    logger,
 	}
 	for _, o := range opts {
-		o(&deps)
+		o(&req, &lib)
 	}
-	e.imgDir = deps.ImageDir
-	svc, err := New(deps)
-	if err != nil {
+	e.imgDir = lib.ImageDir
+	var err error
+	if e.lib, err = NewLibrary(lib); err != nil {
 		t.Fatal(err)
 	}
-	e.svc = svc
+	req.Library = e.lib
+	if e.req, err = NewRequests(req); err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
-	svc.Routes(mux, fakeGuard{users: map[int64]principal.User{alice.ID: alice, bob.ID: bob, carol.ID: carol, admin.ID: admin}})
+	e.guard = fakeGuard{users: map[int64]principal.User{alice.ID: alice, bob.ID: bob, carol.ID: carol, admin.ID: admin}}
+	e.req.Routes(mux, e.guard)
+	e.lib.Routes(mux, e.guard)
 	e.h = httpx.Wrap(mux, httpx.Options{Logger: logger})
 	return e
 }
@@ -323,13 +377,11 @@ func (e *env) create(u principal.User, body any) MediaRequest {
 	return mr
 }
 
+// setQuota gives u's account its own request quota, as auth loads it with
+// the signed-in user.
 func (e *env) setQuota(u principal.User, q int) {
 	e.t.Helper()
-	err := e.db.Write(context.Background(), func(tx *sql.Tx) error {
-		_, err := tx.Exec(`UPDATE users SET request_quota = ? WHERE id = ?`, q, u.ID)
-		return err
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	u = e.guard.users[u.ID]
+	u.RequestQuota = &q
+	e.guard.users[u.ID] = u
 }

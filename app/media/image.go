@@ -16,7 +16,7 @@ import (
 // asked size. Only /library/ paths are fetched; the token goes to Plex in a
 // header and never to the browser. The answer is private to the caller and
 // cached by the browser for a day.
-func (s *Service) handleImage(w http.ResponseWriter, r *http.Request) error {
+func (s *Library) handleImage(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -66,7 +66,7 @@ func cacheName(parts ...string) string {
 
 // cachedImage returns the image filed under name in the disk cache, or
 // fetches and files it. Without a cache (no ImageDir) every call fetches.
-func (s *Service) cachedImage(name string, fetch func() ([]byte, error)) ([]byte, error) {
+func (s *Library) cachedImage(name string, fetch func() ([]byte, error)) ([]byte, error) {
 	if s.images != nil {
 		if b, ok := s.images.get(name); ok {
 			return b, nil

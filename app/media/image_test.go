@@ -9,14 +9,17 @@ import (
 
 func TestImageCacheBounded(t *testing.T) {
 	dir := t.TempDir()
-	c, err := newImageCache(dir, 4000)
+	// Each use is a second after the one before, so the order of use is
+	// unambiguous.
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { now = now.Add(time.Second); return now }
+	c, err := newImageCache(dir, 4000, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	img := bytes.Repeat([]byte{1}, 900)
 	for _, n := range []string{"a", "b", "c", "d"} {
 		c.put(n, img)
-		time.Sleep(2 * time.Millisecond)
 	}
 	if _, ok := c.get("a"); !ok { // a is now the most recently used
 		t.Fatal("a missing")
@@ -39,7 +42,7 @@ func TestImageCacheBounded(t *testing.T) {
 		t.Fatalf("%d files, %d bytes", len(files), c.total)
 	}
 	// A restart finds what is on disk.
-	c2, err := newImageCache(dir, 4000)
+	c2, err := newImageCache(dir, 4000, clock)
 	if err != nil {
 		t.Fatal(err)
 	}

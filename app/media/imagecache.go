@@ -22,6 +22,7 @@ const DefaultImageCacheBytes = 256 << 20
 type imageCache struct {
 	dir string
 	max int64
+	now func() time.Time // orders the files by use
 
 	mu      sync.Mutex
 	entries map[string]*imageEntry
@@ -33,14 +34,14 @@ type imageEntry struct {
 	used time.Time
 }
 
-func newImageCache(dir string, maxBytes int64) (*imageCache, error) {
+func newImageCache(dir string, maxBytes int64, now func() time.Time) (*imageCache, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultImageCacheBytes
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	c := &imageCache{dir: dir, max: maxBytes, entries: map[string]*imageEntry{}}
+	c := &imageCache{dir: dir, max: maxBytes, now: now, entries: map[string]*imageEntry{}}
 	des, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -70,7 +71,7 @@ func (c *imageCache) get(name string) ([]byte, bool) {
 	c.mu.Lock()
 	e, ok := c.entries[name]
 	if ok {
-		e.used = time.Now()
+		e.used = c.now()
 	}
 	c.mu.Unlock()
 	if !ok {
@@ -110,7 +111,7 @@ func (c *imageCache) put(name string, b []byte) {
 	if old, ok := c.entries[name]; ok {
 		c.total -= old.size
 	}
-	c.entries[name] = &imageEntry{size: int64(len(b)), used: time.Now()}
+	c.entries[name] = &imageEntry{size: int64(len(b)), used: c.now()}
 	c.total += int64(len(b))
 	c.evictLocked()
 }

@@ -30,7 +30,7 @@ type plexSession struct {
 // access token the owner shared with them; local accounts with the
 // configured server token. A Plex account without a token of its own gets
 // NO_SERVER_ACCESS rather than the owner's view (admins excepted).
-func (s *Service) plexFor(ctx context.Context, u principal.User) (plexSession, error) {
+func (s *Library) plexFor(ctx context.Context, u principal.User) (plexSession, error) {
 	svc, err := s.svcs.Get(ctx, services.Plex)
 	if err != nil {
 		return plexSession{}, err
@@ -67,7 +67,7 @@ func plexErr(err error) error {
 }
 
 // cached returns the value filed under key, or fetches and files it.
-func cached[T any](s *Service, key string, fetch func() (T, error)) (T, error) {
+func cached[T any](s *Library, key string, fetch func() (T, error)) (T, error) {
 	if v, ok := s.plexCache.Get(key); ok {
 		if t, ok := v.(T); ok {
 			return t, nil
@@ -82,7 +82,7 @@ func cached[T any](s *Service, key string, fetch func() (T, error)) (T, error) {
 }
 
 // Server describes the Plex server.
-func (s *Service) Server(ctx context.Context, u principal.User) (ServerInfo, error) {
+func (s *Library) Server(ctx context.Context, u principal.User) (ServerInfo, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return ServerInfo{}, err
@@ -97,7 +97,7 @@ func (s *Service) Server(ctx context.Context, u principal.User) (ServerInfo, err
 }
 
 // sections lists the sections the session may see.
-func (s *Service) sections(ctx context.Context, ps plexSession) ([]plex.Section, error) {
+func (s *Library) sections(ctx context.Context, ps plexSession) ([]plex.Section, error) {
 	return cached(s, ps.key+"|sections", func() ([]plex.Section, error) {
 		return s.pms.Sections(ctx, ps.conn)
 	})
@@ -105,7 +105,7 @@ func (s *Service) sections(ctx context.Context, ps plexSession) ([]plex.Section,
 
 // visibleSection checks that the session may see section key; any other
 // key is NOT_FOUND, whether it exists or not.
-func (s *Service) visibleSection(ctx context.Context, ps plexSession, key string) error {
+func (s *Library) visibleSection(ctx context.Context, ps plexSession, key string) error {
 	secs, err := s.sections(ctx, ps)
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ func (s *Service) visibleSection(ctx context.Context, ps plexSession, key string
 
 // visibleSectionID is visibleSection for an item's numeric section id; 0
 // (unknown) is left to Plex, which has already answered for the token.
-func (s *Service) visibleSectionID(ctx context.Context, ps plexSession, id int64, what string) error {
+func (s *Library) visibleSectionID(ctx context.Context, ps plexSession, id int64, what string) error {
 	if id == 0 {
 		return nil
 	}
@@ -131,22 +131,22 @@ func (s *Service) visibleSectionID(ctx context.Context, ps plexSession, id int64
 }
 
 // Libraries lists the caller's libraries with their item counts.
-func (s *Service) Libraries(ctx context.Context, u principal.User) ([]Library, error) {
+func (s *Library) Libraries(ctx context.Context, u principal.User) ([]LibrarySection, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return nil, err
 	}
-	return cached(s, ps.key+"|libraries", func() ([]Library, error) {
+	return cached(s, ps.key+"|libraries", func() ([]LibrarySection, error) {
 		secs, err := s.sections(ctx, ps)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]Library, len(secs))
+		out := make([]LibrarySection, len(secs))
 		errs := make([]error, len(secs))
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, 4)
 		for i, sec := range secs {
-			out[i] = Library{Key: sec.Key, Title: sec.Title, Type: sec.Type}
+			out[i] = LibrarySection{Key: sec.Key, Title: sec.Title, Type: sec.Type}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -180,7 +180,7 @@ type ItemsPage struct {
 }
 
 // LibraryItems returns a page of library key.
-func (s *Service) LibraryItems(ctx context.Context, u principal.User, key string, offset, limit int, sort string) (ItemsPage, error) {
+func (s *Library) LibraryItems(ctx context.Context, u principal.User, key string, offset, limit int, sort string) (ItemsPage, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return ItemsPage{}, err
@@ -199,7 +199,7 @@ func (s *Service) LibraryItems(ctx context.Context, u principal.User, key string
 }
 
 // PlexSearch searches the caller's libraries.
-func (s *Service) PlexSearch(ctx context.Context, u principal.User, query string, limit int) ([]PlexItem, error) {
+func (s *Library) PlexSearch(ctx context.Context, u principal.User, query string, limit int) ([]PlexItem, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ func (s *Service) PlexSearch(ctx context.Context, u principal.User, query string
 }
 
 // RecentlyAdded returns the newest items of the caller's libraries.
-func (s *Service) RecentlyAdded(ctx context.Context, u principal.User, limit int) ([]PlexItem, error) {
+func (s *Library) RecentlyAdded(ctx context.Context, u principal.User, limit int) ([]PlexItem, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return nil, err
@@ -229,7 +229,7 @@ func (s *Service) RecentlyAdded(ctx context.Context, u principal.User, limit int
 }
 
 // Collections lists the collections of library key.
-func (s *Service) Collections(ctx context.Context, u principal.User, key string) ([]Collection, error) {
+func (s *Library) Collections(ctx context.Context, u principal.User, key string) ([]Collection, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return nil, err
@@ -251,7 +251,7 @@ func (s *Service) Collections(ctx context.Context, u principal.User, key string)
 }
 
 // CollectionItems returns collection ratingKey with its items.
-func (s *Service) CollectionItems(ctx context.Context, u principal.User, ratingKey string) (CollectionPage, error) {
+func (s *Library) CollectionItems(ctx context.Context, u principal.User, ratingKey string) (CollectionPage, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return CollectionPage{}, err
@@ -276,7 +276,7 @@ func (s *Service) CollectionItems(ctx context.Context, u principal.User, ratingK
 }
 
 // Item returns one item's page.
-func (s *Service) Item(ctx context.Context, u principal.User, ratingKey string) (PlexItemDetail, error) {
+func (s *Library) Item(ctx context.Context, u principal.User, ratingKey string) (PlexItemDetail, error) {
 	ps, err := s.plexFor(ctx, u)
 	if err != nil {
 		return PlexItemDetail{}, err

@@ -8,7 +8,24 @@ import (
 	"medianest/app/httpx"
 )
 
-func (s *Service) handleServer(w http.ResponseWriter, r *http.Request) error {
+// Routes registers the Plex library and image endpoints and the TMDB
+// poster proxy (full paths under /api/v1) on mux, all behind guard.
+func (s *Library) Routes(mux *http.ServeMux, guard Guard) {
+	user := func(h httpx.Handler) http.Handler { return guard.RequireUser(mapped(h)) }
+
+	mux.Handle("GET /api/v1/media/image", user(s.handleTMDBImage))
+	mux.Handle("GET /api/v1/plex/server", user(s.handleServer))
+	mux.Handle("GET /api/v1/plex/libraries", user(s.handleLibraries))
+	mux.Handle("GET /api/v1/plex/libraries/{key}/items", user(s.handleLibraryItems))
+	mux.Handle("GET /api/v1/plex/libraries/{key}/collections", user(s.handleCollections))
+	mux.Handle("GET /api/v1/plex/collections/{ratingKey}", user(s.handleCollection))
+	mux.Handle("GET /api/v1/plex/items/{ratingKey}", user(s.handleItem))
+	mux.Handle("GET /api/v1/plex/search", user(s.handlePlexSearch))
+	mux.Handle("GET /api/v1/plex/recently-added", user(s.handleRecentlyAdded))
+	mux.Handle("GET /api/v1/plex/image", user(s.handleImage))
+}
+
+func (s *Library) handleServer(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -21,7 +38,7 @@ func (s *Service) handleServer(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Service) handleLibraries(w http.ResponseWriter, r *http.Request) error {
+func (s *Library) handleLibraries(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -34,7 +51,7 @@ func (s *Service) handleLibraries(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (s *Service) handleLibraryItems(w http.ResponseWriter, r *http.Request) error {
+func (s *Library) handleLibraryItems(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -62,7 +79,7 @@ func (s *Service) handleLibraryItems(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-func (s *Service) handleCollections(w http.ResponseWriter, r *http.Request) error {
+func (s *Library) handleCollections(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -75,7 +92,7 @@ func (s *Service) handleCollections(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-func (s *Service) handleCollection(w http.ResponseWriter, r *http.Request) error {
+func (s *Library) handleCollection(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -88,7 +105,7 @@ func (s *Service) handleCollection(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Service) handleItem(w http.ResponseWriter, r *http.Request) error {
+func (s *Library) handleItem(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -101,7 +118,7 @@ func (s *Service) handleItem(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Service) handlePlexSearch(w http.ResponseWriter, r *http.Request) error {
+func (s *Library) handlePlexSearch(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err
@@ -125,7 +142,7 @@ func (s *Service) handlePlexSearch(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Service) handleRecentlyAdded(w http.ResponseWriter, r *http.Request) error {
+func (s *Library) handleRecentlyAdded(w http.ResponseWriter, r *http.Request) error {
 	u, err := caller(r)
 	if err != nil {
 		return err

@@ -15,13 +15,13 @@ import (
 
 func TestLibrariesPerUser(t *testing.T) {
 	e := newEnv(t)
-	var libs []Library
+	var libs []LibrarySection
 	r := e.do(alice, "GET", "/api/v1/plex/libraries", nil)
 	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
 		t.Fatalf("a personal listing is served with Cache-Control %q", cc)
 	}
 	r.data(t, &libs)
-	if len(libs) != 1 || libs[0] != (Library{Key: "1", Title: "Movies", Type: "movie", ItemCount: 57}) {
+	if len(libs) != 1 || libs[0] != (LibrarySection{Key: "1", Title: "Movies", Type: "movie", ItemCount: 57}) {
 		t.Fatalf("alice's libraries %+v", libs)
 	}
 	e.do(carol, "GET", "/api/v1/plex/libraries", nil).data(t, &libs)

@@ -40,8 +40,8 @@ type PlexSeason struct {
 	ThumbURL     *string `json:"thumbUrl"`
 }
 
-// Library is a library section the caller can see.
-type Library struct {
+// LibrarySection is a library section the caller can see.
+type LibrarySection struct {
 	Key       string `json:"key"`
 	Title     string `json:"title"`
 	Type      string `json:"type"`
@@ -73,11 +73,11 @@ type ServerInfo struct {
 
 // imageURL is the proxy URL of a Plex image path, nil for none (or for a
 // path the proxy would refuse, such as Plex's own /:/resources icons).
-func (s *Service) imageURL(path string) *string {
+func (ln links) imageURL(path string) *string {
 	if path == "" || !plex.ValidImagePath(path) {
 		return nil
 	}
-	u := s.basePath + "/api/v1/plex/image?path=" + url.QueryEscape(path)
+	u := ln.basePath + "/api/v1/plex/image?path=" + url.QueryEscape(path)
 	return &u
 }
 
@@ -89,7 +89,7 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func (s *Service) plexItem(it plex.Item) PlexItem {
+func (s *Library) plexItem(it plex.Item) PlexItem {
 	parent := it.ParentTitle
 	if it.Type == "episode" && it.GrandparentTitle != "" {
 		parent = it.GrandparentTitle
@@ -101,7 +101,7 @@ func (s *Service) plexItem(it plex.Item) PlexItem {
 	}
 }
 
-func (s *Service) plexItems(in []plex.Item) []PlexItem {
+func (s *Library) plexItems(in []plex.Item) []PlexItem {
 	out := make([]PlexItem, 0, len(in))
 	for _, it := range in {
 		out = append(out, s.plexItem(it))
@@ -109,7 +109,7 @@ func (s *Service) plexItems(in []plex.Item) []PlexItem {
 	return out
 }
 
-func (s *Service) collection(it plex.Item) Collection {
+func (s *Library) collection(it plex.Item) Collection {
 	return Collection{RatingKey: it.RatingKey, Title: it.Title, ChildCount: it.ChildCount,
 		ThumbURL: s.imageURL(it.Thumb), AddedAt: timePtr(it.AddedAt)}
 }

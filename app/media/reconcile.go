@@ -17,7 +17,7 @@ const reconcileBatch = 100
 // overseerr.reconcile_interval until ctx ends, so statuses converge even
 // when the webhook is not set up or a notification was lost. An interval of
 // 0 turns it off.
-func (s *Service) RunReconcile(ctx context.Context) {
+func (s *Requests) RunReconcile(ctx context.Context) {
 	if s.cfg.ReconcileInterval <= 0 {
 		return
 	}
@@ -42,7 +42,7 @@ func (s *Service) RunReconcile(ctx context.Context) {
 // the webhook. It returns how many requests changed. A request Overseerr no
 // longer has is marked failed: it will not complete. When Overseerr is not
 // configured it does nothing; when it cannot be reached the round stops.
-func (s *Service) ReconcileOnce(ctx context.Context) (int, error) {
+func (s *Requests) ReconcileOnce(ctx context.Context) (int, error) {
 	conn, err := s.overseerrConn(ctx)
 	if apperr.Is(err, apperr.Unavailable) {
 		return 0, nil

@@ -22,7 +22,7 @@ import (
 
 // overseerrConn returns where Overseerr is now; not configured (or
 // disabled) is SERVICE_UNAVAILABLE.
-func (s *Service) overseerrConn(ctx context.Context) (overseerr.Conn, error) {
+func (s *Requests) overseerrConn(ctx context.Context) (overseerr.Conn, error) {
 	svc, err := s.svcs.Get(ctx, services.Overseerr)
 	if err != nil {
 		return overseerr.Conn{}, fmt.Errorf("media: overseerr settings: %w", err)
@@ -80,17 +80,15 @@ func parseCreate(in CreateInput) (seasons []int, all bool, err error) {
 	return seasons, all, nil
 }
 
-// checkQuota refuses a request over the user's quota: their own override,
+// checkQuota refuses a request over u's quota: their own override (loaded
+// with the account by auth, whose cache drops an account an admin changes),
 // else overseerr.request_quota, per request_quota_days (0 = unlimited).
 // Declined requests do not count. Retry-After says when one frees up.
-func (s *Service) checkQuota(ctx context.Context, userID int64) error {
+func (s *Requests) checkQuota(ctx context.Context, u principal.User) error {
+	userID := u.ID
 	limit := s.cfg.RequestQuota
-	override, err := s.quotaOverride(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if override != nil {
-		limit = *override
+	if u.RequestQuota != nil {
+		limit = *u.RequestQuota
 	}
 	if limit <= 0 {
 		return nil
@@ -126,7 +124,7 @@ func (s *Service) checkQuota(ctx context.Context, userID int64) error {
 // checkDuplicate refuses a title (or, for a show, every asked season) that
 // already has a standing request here. "all" is left to Overseerr, which
 // knows the show's seasons.
-func (s *Service) checkDuplicate(ctx context.Context, mediaType string, tmdbID int64, seasons []int, all bool) error {
+func (s *Requests) checkDuplicate(ctx context.Context, mediaType string, tmdbID int64, seasons []int, all bool) error {
 	live, err := s.liveForTitle(ctx, mediaType, tmdbID)
 	if err != nil {
 		return err
@@ -181,7 +179,7 @@ func checkAvailable(d overseerr.Details, seasons []int, all bool) error {
 // overseerrUser is the Overseerr user that u's requests are made as: the
 // one with u's Plex account id, else u's e-mail; 0 (the API key's owner)
 // when none matches. The answer is cached for a few minutes.
-func (s *Service) overseerrUser(ctx context.Context, conn overseerr.Conn, u principal.User) (int64, error) {
+func (s *Requests) overseerrUser(ctx context.Context, conn overseerr.Conn, u principal.User) (int64, error) {
 	if id, ok := s.userMap.Get(u.ID); ok {
 		return id, nil
 	}
@@ -199,7 +197,7 @@ func (s *Service) overseerrUser(ctx context.Context, conn overseerr.Conn, u prin
 
 // CreateRequest asks Overseerr for a title on u's behalf and records the
 // request. Nothing is stored unless Overseerr accepted it.
-func (s *Service) CreateRequest(ctx context.Context, u principal.User, in CreateInput) (MediaRequest, error) {
+func (s *Requests) CreateRequest(ctx context.Context, u principal.User, in CreateInput) (MediaRequest, error) {
 	seasons, all, err := parseCreate(in)
 	if err != nil {
 		return MediaRequest{}, err
@@ -208,7 +206,7 @@ func (s *Service) CreateRequest(ctx context.Context, u principal.User, in Create
 	// both pass the quota and duplicate checks.
 	unlock := s.createLock.Lock(u.ID)
 	defer unlock()
-	if err := s.checkQuota(ctx, u.ID); err != nil {
+	if err := s.checkQuota(ctx, u); err != nil {
 		return MediaRequest{}, err
 	}
 	if err := s.checkDuplicate(ctx, in.MediaType, in.TmdbID, seasons, all); err != nil {
@@ -261,6 +259,7 @@ func (s *Service) CreateRequest(ctx context.Context, u principal.User, in Create
 			return err
 		}
 		r, err = s.getRequestTx(ctx, tx, id)
+		r.Username = u.Username
 		return err
 	})
 	s.counts.invalidate()
@@ -279,7 +278,7 @@ func (s *Service) CreateRequest(ctx context.Context, u principal.User, in Create
 
 // GetRequest returns request id to its owner or an admin; anyone else gets
 // NOT_FOUND, as if it did not exist.
-func (s *Service) GetRequest(ctx context.Context, u principal.User, id int64) (MediaRequest, error) {
+func (s *Requests) GetRequest(ctx context.Context, u principal.User, id int64) (MediaRequest, error) {
 	r, err := s.getRequest(ctx, id)
 	if err != nil {
 		return MediaRequest{}, err
@@ -293,7 +292,7 @@ func (s *Service) GetRequest(ctx context.Context, u principal.User, id int64) (M
 // DeleteRequest removes request id here and in Overseerr. The owner may do
 // so while it is pending (CONFLICT after that); an admin always may, and
 // an admin removing someone else's request is audited as request.delete.
-func (s *Service) DeleteRequest(ctx context.Context, u principal.User, id int64, ip string) error {
+func (s *Requests) DeleteRequest(ctx context.Context, u principal.User, id int64, ip string) error {
 	r, err := s.GetRequest(ctx, u, id)
 	if err != nil {
 		return err
@@ -329,7 +328,7 @@ func (s *Service) DeleteRequest(ctx context.Context, u principal.User, id int64,
 // Decide approves (or declines) request id in Overseerr as admin u and
 // records the outcome through the common status path. The decision is
 // audited as request.approve or request.decline.
-func (s *Service) Decide(ctx context.Context, u principal.User, id int64, approve bool, ip string) (MediaRequest, error) {
+func (s *Requests) Decide(ctx context.Context, u principal.User, id int64, approve bool, ip string) (MediaRequest, error) {
 	r, err := s.getRequest(ctx, id)
 	if err != nil {
 		return MediaRequest{}, err

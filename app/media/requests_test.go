@@ -192,7 +192,7 @@ func TestQuota(t *testing.T) {
 		t.Fatalf("Retry-After %d: the only request was just made, so a slot frees in ~7 days", ra)
 	}
 	// The configured default applies to others.
-	e.svc.cfg.RequestQuota = 1
+	e.req.cfg.RequestQuota = 1
 	e.create(alice, map[string]any{"mediaType": "movie", "tmdbId": 133701})
 	e.want(e.do(alice, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": "all"}),
 		http.StatusTooManyRequests, "QUOTA_EXCEEDED")
@@ -281,7 +281,7 @@ func TestWebhook(t *testing.T) {
 }
 
 func TestWebhookOffWithoutSecret(t *testing.T) {
-	e := newEnv(t, func(d *Deps) { d.Config.WebhookSecret = "" })
+	e := newEnv(t, func(d *RequestsDeps, _ *LibraryDeps) { d.Config.WebhookSecret = "" })
 	e.want(e.do(principal.User{}, "POST", "/api/v1/webhooks/overseerr", overseerrtest.WebhookTestBody(), "Authorization", ""), http.StatusNotFound, "NOT_FOUND")
 }
 
@@ -289,22 +289,22 @@ func TestReconcileConverges(t *testing.T) {
 	e := newEnv(t)
 	mr := e.create(alice, map[string]any{"mediaType": "movie", "tmdbId": 45745})
 	ctx := context.Background()
-	if n, err := e.svc.ReconcileOnce(ctx); err != nil || n != 0 {
+	if n, err := e.req.ReconcileOnce(ctx); err != nil || n != 0 {
 		t.Fatalf("nothing changed yet: %d, %v", n, err)
 	}
 	e.os.SetRequestStatus(*mr.OverseerrRequestID, overseerr.RequestApproved)
-	if n, err := e.svc.ReconcileOnce(ctx); err != nil || n != 1 {
+	if n, err := e.req.ReconcileOnce(ctx); err != nil || n != 1 {
 		t.Fatalf("reconcile: %d, %v", n, err)
 	}
-	got, _ := e.svc.getRequest(ctx, mr.ID)
+	got, _ := e.req.getRequest(ctx, mr.ID)
 	if got.Status != StatusApproved && got.Status != StatusProcessing {
 		t.Fatalf("after approval: %s", got.Status)
 	}
 	e.os.SetMediaStatus(45745, overseerr.MediaAvailable)
-	if n, err := e.svc.ReconcileOnce(ctx); err != nil || n != 1 {
+	if n, err := e.req.ReconcileOnce(ctx); err != nil || n != 1 {
 		t.Fatalf("reconcile: %d, %v", n, err)
 	}
-	got, _ = e.svc.getRequest(ctx, mr.ID)
+	got, _ = e.req.getRequest(ctx, mr.ID)
 	if got.Status != StatusAvailable || got.CompletedAt == nil {
 		t.Fatalf("after availability: %+v", got)
 	}
@@ -317,7 +317,7 @@ func TestReconcileConverges(t *testing.T) {
 	}
 	// Final requests are not asked about again.
 	e.os.ResetCalls()
-	if _, err := e.svc.ReconcileOnce(ctx); err != nil {
+	if _, err := e.req.ReconcileOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if c := e.os.Calls(); len(c) != 0 {
@@ -327,10 +327,10 @@ func TestReconcileConverges(t *testing.T) {
 	// Overseerr down: the round stops with an error and changes nothing.
 	mr2 := e.create(bob, map[string]any{"mediaType": "movie", "tmdbId": 133701})
 	e.os.SetDown(http.StatusServiceUnavailable)
-	if _, err := e.svc.ReconcileOnce(ctx); err == nil {
+	if _, err := e.req.ReconcileOnce(ctx); err == nil {
 		t.Fatal("reconcile with Overseerr down succeeded")
 	}
-	got, _ = e.svc.getRequest(ctx, mr2.ID)
+	got, _ = e.req.getRequest(ctx, mr2.ID)
 	if got.Status != mr2.Status {
 		t.Fatalf("status changed while Overseerr was down: %s", got.Status)
 	}
@@ -409,29 +409,32 @@ func TestWebhookFromOverseerr(t *testing.T) {
 			t.Fatalf("delivery answered %+v", d)
 		}
 	}
-	got, _ := e.svc.getRequest(context.Background(), mr.ID)
+	got, _ := e.req.getRequest(context.Background(), mr.ID)
 	if got.Status != StatusAvailable {
 		t.Fatalf("after Overseerr's own webhooks: %s", got.Status)
 	}
 }
 
 func TestRunReconcile(t *testing.T) {
-	e := newEnv(t, func(d *Deps) { d.Config.ReconcileInterval = 10 * time.Millisecond })
+	e := newEnv(t, func(d *RequestsDeps, _ *LibraryDeps) { d.Config.ReconcileInterval = 10 * time.Millisecond })
 	mr := e.create(alice, map[string]any{"mediaType": "movie", "tmdbId": 45745})
 	e.os.SetRequestStatus(*mr.OverseerrRequestID, overseerr.RequestDeclined)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { e.svc.RunReconcile(ctx); close(done) }()
-	deadline := time.Now().Add(5 * time.Second)
+	go func() { e.req.RunReconcile(ctx); close(done) }()
+	// The status is looked at again after every event the service
+	// publishes; the change to declined publishes one.
+	timeout := time.After(5 * time.Second)
 	for {
-		got, _ := e.svc.getRequest(context.Background(), mr.ID)
+		got, _ := e.req.getRequest(context.Background(), mr.ID)
 		if got.Status == StatusDeclined {
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-e.rec.published:
+		case <-timeout:
 			t.Fatalf("still %s", got.Status)
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
 	<-done
@@ -447,5 +450,52 @@ func TestWebhookTooLargeChunked(t *testing.T) {
 	e.h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "PAYLOAD_TOO_LARGE") {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
+
+// The owners' usernames come from the Usernames lookup, once per listed
+// page however many owners it shows, and with every single request and
+// request.updated event.
+func TestRequestUsernames(t *testing.T) {
+	e := newEnv(t)
+	a := e.create(alice, map[string]any{"mediaType": "movie", "tmdbId": 45745})
+	e.create(bob, map[string]any{"mediaType": "movie", "tmdbId": 133701})
+	e.create(alice, map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": []int{1}})
+
+	before := e.users.calls.Load()
+	var list []MediaRequest
+	e.do(admin, "GET", "/api/v1/admin/requests", nil).data(t, &list)
+	if n := e.users.calls.Load() - before; n != 1 {
+		t.Fatalf("%d username lookups for one page, want 1", n)
+	}
+	if len(list) != 3 {
+		t.Fatalf("%d requests", len(list))
+	}
+	for _, r := range list {
+		want := map[int64]string{alice.ID: "alice", bob.ID: "bob"}[r.UserID]
+		if r.Username != want {
+			t.Errorf("request %d of user %d: username %q, want %q", r.ID, r.UserID, r.Username, want)
+		}
+	}
+
+	var got MediaRequest
+	e.do(admin, "GET", "/api/v1/media/requests/"+strconv.FormatInt(a.ID, 10), nil).data(t, &got)
+	if got.Username != "alice" {
+		t.Fatalf("single request: username %q", got.Username)
+	}
+	e.do(admin, "POST", "/api/v1/admin/requests/"+strconv.FormatInt(a.ID, 10)+"/approve", nil).data(t, &got)
+	if got.Username != "alice" {
+		t.Fatalf("approved request: username %q", got.Username)
+	}
+	evs := e.rec.eventsOf(events.RequestUpdated)
+	if last := evs[len(evs)-1].Data.(MediaRequest); last.ID != a.ID || last.Username != "alice" {
+		t.Fatalf("request.updated: %+v", last)
+	}
+
+	// No lookup for an empty page.
+	before = e.users.calls.Load()
+	e.do(carol, "GET", "/api/v1/media/requests", nil).data(t, &list)
+	if n := e.users.calls.Load() - before; n != 0 || len(list) != 0 {
+		t.Fatalf("%d lookups for an empty page", n)
 	}
 }

@@ -24,7 +24,7 @@ type SearchResults struct {
 // Search finds movies and shows through Overseerr. Overseerr's pages are
 // cached for a few seconds (they hold no per-user data); whether a title is
 // requested here is read fresh every time.
-func (s *Service) Search(ctx context.Context, query string, page int) (SearchResults, error) {
+func (s *Requests) Search(ctx context.Context, query string, page int) (SearchResults, error) {
 	query = strings.TrimSpace(query)
 	if query == "" {
 		return SearchResults{}, apperr.Field("query", "is required")
@@ -66,7 +66,7 @@ func (s *Service) Search(ctx context.Context, query string, page int) (SearchRes
 
 // mapResults turns Overseerr's results into the API's. A title is
 // requested when a request for it exists here or in Overseerr.
-func (s *Service) mapResults(in []overseerr.SearchResult, ours map[titleKey]bool) []MediaResult {
+func (s *Requests) mapResults(in []overseerr.SearchResult, ours map[titleKey]bool) []MediaResult {
 	out := make([]MediaResult, 0, len(in))
 	for _, r := range in {
 		out = append(out, MediaResult{
@@ -84,7 +84,7 @@ func (s *Service) mapResults(in []overseerr.SearchResult, ours map[titleKey]bool
 }
 
 // Details returns a movie's or a show's page.
-func (s *Service) Details(ctx context.Context, mediaType string, tmdbID int64) (MediaDetail, error) {
+func (s *Requests) Details(ctx context.Context, mediaType string, tmdbID int64) (MediaDetail, error) {
 	conn, err := s.overseerrConn(ctx)
 	if err != nil {
 		return MediaDetail{}, err

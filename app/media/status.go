@@ -31,7 +31,7 @@ func countStatus(st string) {
 // back to approved: Overseerr's notifications can arrive out of order, and
 // a late "approved" must not undo progress. changed is false when nothing
 // was written.
-func (s *Service) setStatus(ctx context.Context, id int64, status string) (r MediaRequest, changed bool, err error) {
+func (s *Requests) setStatus(ctx context.Context, id int64, status string) (r MediaRequest, changed bool, err error) {
 	var prev string
 	if !validStatus(status) {
 		return MediaRequest{}, false, fmt.Errorf("media: set status: unknown status %q", status)
@@ -62,6 +62,9 @@ func (s *Service) setStatus(ctx context.Context, id int64, status string) (r Med
 	if err != nil {
 		return MediaRequest{}, false, fmt.Errorf("media: set status of request %d: %w", id, err)
 	}
+	if r, err = s.withUsername(ctx, r); err != nil {
+		return MediaRequest{}, false, err
+	}
 	if changed {
 		s.counts.invalidate()
 		countStatus(status)
@@ -74,7 +77,7 @@ func (s *Service) setStatus(ctx context.Context, id int64, status string) (r Med
 // notifies its owner of the statuses a person wants to hear about. A failed
 // notification is logged, not returned: the status change itself has been
 // stored.
-func (s *Service) announce(ctx context.Context, prev string, r MediaRequest) {
+func (s *Requests) announce(ctx context.Context, prev string, r MediaRequest) {
 	s.publish(events.Event{Type: events.RequestUpdated, Data: r, UserID: r.UserID, Admins: true})
 	n, ok := notificationFor(prev, r)
 	if !ok || s.notifier == nil {
@@ -118,7 +121,7 @@ func notificationFor(prev string, r MediaRequest) (notify.Notification, bool) {
 }
 
 // logger is the request's logger inside a request, else the service's.
-func (s *Service) logger(ctx context.Context) *slog.Logger {
+func (s *Requests) logger(ctx context.Context) *slog.Logger {
 	if httpx.RequestID(ctx) != "" {
 		return httpx.Logger(ctx)
 	}

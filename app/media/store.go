@@ -14,23 +14,25 @@ import (
 )
 
 // requestColumns are read by scanRequest, in this order.
-const requestColumns = `r.id, r.user_id, coalesce(u.username, ''), r.media_type, r.tmdb_id, r.title, r.year,
+// The owner's username is not among them: users are auth's table, and
+// withUsernames asks auth for a whole page's names at once.
+const requestColumns = `r.id, r.user_id, r.media_type, r.tmdb_id, r.title, r.year,
 	r.poster_url, r.seasons, r.status, r.overseerr_request_id, r.created_at, r.updated_at, r.completed_at`
 
-const requestFrom = ` FROM media_requests r LEFT JOIN users u ON u.id = r.user_id`
+const requestFrom = ` FROM media_requests r`
 
 type scanner interface {
 	Scan(dest ...any) error
 }
 
-// scanRequest reads one row; the poster URL comes out in its current form
-// (see storedPosterURL).
-func (s *Service) scanRequest(sc scanner) (MediaRequest, error) {
+// scanRequest reads one row, without the owner's username; the poster URL
+// comes out in its current form (see storedPosterURL).
+func (s *Requests) scanRequest(sc scanner) (MediaRequest, error) {
 	var r MediaRequest
 	var year, oid, completed sql.NullInt64
 	var seasons string
 	var created, updated int64
-	err := sc.Scan(&r.ID, &r.UserID, &r.Username, &r.MediaType, &r.TmdbID, &r.Title, &year,
+	err := sc.Scan(&r.ID, &r.UserID, &r.MediaType, &r.TmdbID, &r.Title, &year,
 		&r.PosterURL, &seasons, &r.Status, &oid, &created, &updated, &completed)
 	if err != nil {
 		return MediaRequest{}, err
@@ -73,8 +75,39 @@ func encodeSeasons(s []int) string {
 // the caller may not see; the two are answered alike.
 func errNoRequest() error { return apperr.New(apperr.NotFound, "No such request.") }
 
+// withUsernames fills in the owners' usernames of rs with one lookup for
+// all of them. An owner without an account (deleted meanwhile) keeps "".
+func (s *Requests) withUsernames(ctx context.Context, rs []MediaRequest) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(rs))
+	seen := make(map[int64]bool, len(rs))
+	for _, r := range rs {
+		if !seen[r.UserID] {
+			seen[r.UserID] = true
+			ids = append(ids, r.UserID)
+		}
+	}
+	names, err := s.users.Usernames(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("media: usernames: %w", err)
+	}
+	for i := range rs {
+		rs[i].Username = names[rs[i].UserID]
+	}
+	return nil
+}
+
+// withUsername is withUsernames for one request.
+func (s *Requests) withUsername(ctx context.Context, r MediaRequest) (MediaRequest, error) {
+	rs := []MediaRequest{r}
+	err := s.withUsernames(ctx, rs)
+	return rs[0], err
+}
+
 // getRequest reads one request.
-func (s *Service) getRequest(ctx context.Context, id int64) (MediaRequest, error) {
+func (s *Requests) getRequest(ctx context.Context, id int64) (MediaRequest, error) {
 	row := s.db.R.QueryRowContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.id = ?`, id)
 	r, err := s.scanRequest(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -83,11 +116,12 @@ func (s *Service) getRequest(ctx context.Context, id int64) (MediaRequest, error
 	if err != nil {
 		return MediaRequest{}, fmt.Errorf("media: get request %d: %w", id, err)
 	}
-	return r, nil
+	return s.withUsername(ctx, r)
 }
 
-// getRequestTx reads one request inside a write transaction.
-func (s *Service) getRequestTx(ctx context.Context, tx *sql.Tx, id int64) (MediaRequest, error) {
+// getRequestTx reads one request inside a write transaction, without the
+// owner's username (see withUsername).
+func (s *Requests) getRequestTx(ctx context.Context, tx *sql.Tx, id int64) (MediaRequest, error) {
 	r, err := s.scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestColumns+requestFrom+` WHERE r.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return MediaRequest{}, errNoRequest()
@@ -128,7 +162,7 @@ func (f Filter) where() (string, []any) {
 // ListRequests returns a page of requests, newest first, and how many the
 // filter matches. Every filter combination is served by an index of the
 // schema (user, user+status, status, type, created).
-func (s *Service) ListRequests(ctx context.Context, f Filter) ([]MediaRequest, int64, error) {
+func (s *Requests) ListRequests(ctx context.Context, f Filter) ([]MediaRequest, int64, error) {
 	if f.Page < 1 {
 		f.Page = 1
 	}
@@ -168,12 +202,15 @@ func (s *Service) ListRequests(ctx context.Context, f Filter) ([]MediaRequest, i
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("media: list requests: %w", err)
 	}
+	if err := s.withUsernames(ctx, out); err != nil {
+		return nil, 0, err
+	}
 	return out, total, nil
 }
 
 // liveForTitle returns the requests for a title that still stand: any but
 // declined or failed, which may be asked for again.
-func (s *Service) liveForTitle(ctx context.Context, mediaType string, tmdbID int64) ([]MediaRequest, error) {
+func (s *Requests) liveForTitle(ctx context.Context, mediaType string, tmdbID int64) ([]MediaRequest, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+requestColumns+requestFrom+`
 		WHERE r.tmdb_id = ? AND r.media_type = ? AND r.status NOT IN ('declined', 'failed')`, tmdbID, mediaType)
 	if err != nil {
@@ -197,7 +234,7 @@ type titleKey struct {
 }
 
 // requestedTitles reports which of keys have any request here.
-func (s *Service) requestedTitles(ctx context.Context, keys []titleKey) (map[titleKey]bool, error) {
+func (s *Requests) requestedTitles(ctx context.Context, keys []titleKey) (map[titleKey]bool, error) {
 	out := map[titleKey]bool{}
 	if len(keys) == 0 {
 		return out, nil
@@ -231,7 +268,7 @@ func (s *Service) requestedTitles(ctx context.Context, keys []titleKey) (map[tit
 // quotaUse returns how many requests userID made since `since` that count
 // against the quota (declined ones do not), and when the oldest of them was
 // made.
-func (s *Service) quotaUse(ctx context.Context, userID int64, since time.Time) (int, time.Time, error) {
+func (s *Requests) quotaUse(ctx context.Context, userID int64, since time.Time) (int, time.Time, error) {
 	var n int
 	var oldest sql.NullInt64
 	err := s.db.R.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM media_requests
@@ -243,22 +280,6 @@ func (s *Service) quotaUse(ctx context.Context, userID int64, since time.Time) (
 		return n, time.Time{}, nil
 	}
 	return n, db.Time(oldest.Int64), nil
-}
-
-// quotaOverride reads the user's own request quota (nil: the default).
-// It is read here rather than from the session's cached user so that an
-// admin's change applies at once.
-func (s *Service) quotaOverride(ctx context.Context, userID int64) (*int, error) {
-	var q sql.NullInt64
-	err := s.db.R.QueryRowContext(ctx, `SELECT request_quota FROM users WHERE id = ?`, userID).Scan(&q)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !q.Valid) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("media: read quota: %w", err)
-	}
-	n := int(q.Int64)
-	return &n, nil
 }
 
 // insertRequest stores a new request and returns its id.
@@ -280,17 +301,17 @@ func insertRequest(ctx context.Context, tx *sql.Tx, r MediaRequest) (int64, erro
 }
 
 // requestsByOverseerrID returns the requests tracking Overseerr request oid.
-func (s *Service) requestsByOverseerrID(ctx context.Context, oid int64) ([]int64, error) {
+func (s *Requests) requestsByOverseerrID(ctx context.Context, oid int64) ([]int64, error) {
 	return s.ids(ctx, `SELECT id FROM media_requests WHERE overseerr_request_id = ?`, oid)
 }
 
 // openRequestsForTitle returns the non-final requests for a title.
-func (s *Service) openRequestsForTitle(ctx context.Context, mediaType string, tmdbID int64) ([]int64, error) {
+func (s *Requests) openRequestsForTitle(ctx context.Context, mediaType string, tmdbID int64) ([]int64, error) {
 	return s.ids(ctx, `SELECT id FROM media_requests WHERE tmdb_id = ? AND media_type = ?
 		AND status IN ('pending', 'approved', 'processing')`, tmdbID, mediaType)
 }
 
-func (s *Service) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
+func (s *Requests) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
 	rows, err := s.db.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("media: find requests: %w", err)
@@ -314,7 +335,7 @@ type openTracked struct {
 
 // openRequests returns up to limit non-final requests that Overseerr
 // tracks, with ids above after, in id order (the reconcile walks them).
-func (s *Service) openRequests(ctx context.Context, after int64, limit int) ([]openTracked, error) {
+func (s *Requests) openRequests(ctx context.Context, after int64, limit int) ([]openTracked, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT id, overseerr_request_id FROM media_requests
 		WHERE status IN ('pending', 'approved', 'processing') AND overseerr_request_id IS NOT NULL AND id > ?
 		ORDER BY id LIMIT ?`, after, limit)
@@ -334,7 +355,7 @@ func (s *Service) openRequests(ctx context.Context, after int64, limit int) ([]o
 }
 
 // deleteRequestRow removes a request.
-func (s *Service) deleteRequestRow(ctx context.Context, id int64) error {
+func (s *Requests) deleteRequestRow(ctx context.Context, id int64) error {
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM media_requests WHERE id = ?`, id)
 		return err
@@ -348,7 +369,7 @@ func (s *Service) deleteRequestRow(ctx context.Context, id int64) error {
 
 // RequestStatusCounts returns how many requests userID has in each status;
 // userID 0 counts everyone's.
-func (s *Service) RequestStatusCounts(ctx context.Context, userID int64) (map[string]int64, error) {
+func (s *Requests) RequestStatusCounts(ctx context.Context, userID int64) (map[string]int64, error) {
 	q, args := `SELECT status, count(*) FROM media_requests GROUP BY status`, []any(nil)
 	if userID != 0 {
 		q, args = `SELECT status, count(*) FROM media_requests WHERE user_id = ? GROUP BY status`, []any{userID}
@@ -362,7 +383,7 @@ func (s *Service) RequestStatusCounts(ctx context.Context, userID int64) (map[st
 
 // RequestCountsByUser returns how many requests each of ids has (absent:
 // none).
-func (s *Service) RequestCountsByUser(ctx context.Context, ids []int64) (map[int64]int64, error) {
+func (s *Requests) RequestCountsByUser(ctx context.Context, ids []int64) (map[int64]int64, error) {
 	if len(ids) == 0 {
 		return map[int64]int64{}, nil
 	}

@@ -104,30 +104,30 @@ func tmdbFile(v string) (string, bool) {
 // tmdbImageURL is the same-origin proxy URL of a TMDB image at size, or ""
 // when there is none (or nothing the proxy would fetch). The page's
 // Content-Security-Policy allows images from our own origin only.
-func (s *Service) tmdbImageURL(path, size string) string {
+func (ln links) tmdbImageURL(path, size string) string {
 	p, ok := tmdbFile(path)
 	if !ok {
 		return ""
 	}
-	return s.basePath + "/api/v1/media/image?path=" + url.QueryEscape(p) + "&size=" + size
+	return ln.basePath + "/api/v1/media/image?path=" + url.QueryEscape(p) + "&size=" + size
 }
 
 // posterURL is the proxy URL of a poster, "" for none.
-func (s *Service) posterURL(path string) string { return s.tmdbImageURL(path, PosterSize) }
+func (ln links) posterURL(path string) string { return ln.tmdbImageURL(path, PosterSize) }
 
 // backdropURL is the proxy URL of a backdrop, "" for none.
-func (s *Service) backdropURL(path string) string { return s.tmdbImageURL(path, BackdropSize) }
+func (ln links) backdropURL(path string) string { return ln.tmdbImageURL(path, BackdropSize) }
 
 // storedPosterURL gives a stored poster_url in its current form. Requests
 // store the proxy URL, but one stored under another base path, or a TMDB
 // URL stored before the proxy existed, must still load under the page's
 // CSP; anything else is dropped rather than shown broken.
-func (s *Service) storedPosterURL(v string) string {
+func (ln links) storedPosterURL(v string) string {
 	if v == "" {
 		return ""
 	}
 	const route = "/api/v1/media/image?"
-	if strings.HasPrefix(v, s.basePath+route) {
+	if strings.HasPrefix(v, ln.basePath+route) {
 		return v
 	}
 	if _, q, ok := strings.Cut(v, route); ok {
@@ -136,16 +136,16 @@ func (s *Service) storedPosterURL(v string) string {
 		if err != nil || !validTMDBSize(size) {
 			return ""
 		}
-		return s.tmdbImageURL(vals.Get("path"), size)
+		return ln.tmdbImageURL(vals.Get("path"), size)
 	}
-	return s.posterURL(v)
+	return ln.posterURL(v)
 }
 
 // handleTMDBImage serves a poster or backdrop from TMDB, so that the page
 // loads it from our own origin. Only a single TMDB file name at one of
 // TMDB's sizes is fetched. Posters are the same for everyone and are not
 // personal data, so shared caches may keep them for a week.
-func (s *Service) handleTMDBImage(w http.ResponseWriter, r *http.Request) error {
+func (s *Library) handleTMDBImage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := caller(r); err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func (s *Service) handleTMDBImage(w http.ResponseWriter, r *http.Request) error 
 // fetchTMDB fetches one image from TMDB. Only a raster image of at most
 // maxPosterBytes is accepted: an HTML error page or an SVG served with 200
 // would otherwise run from our origin.
-func (s *Service) fetchTMDB(ctx context.Context, size, path string) ([]byte, error) {
+func (s *Library) fetchTMDB(ctx context.Context, size, path string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.tmdbBase+"/"+size+path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("media: tmdb image request: %w", err)

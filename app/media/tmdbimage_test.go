@@ -255,7 +255,7 @@ func TestPosterProxyUpstreamFailures(t *testing.T) {
 
 func TestPosterProxyTimeout(t *testing.T) {
 	slow := upstream.New("tmdb", "TMDB", upstream.Options{Timeout: 200 * time.Millisecond, Retries: -1, FailuresToOpen: 1000})
-	e := newEnv(t, func(d *Deps) { d.TMDB = slow })
+	e := newEnv(t, func(_ *RequestsDeps, d *LibraryDeps) { d.TMDB = slow })
 	release := make(chan struct{})
 	defer close(release)
 	e.tmdb.setAnswer(func(w http.ResponseWriter, r *http.Request) {
@@ -303,7 +303,7 @@ func TestStoredPosterURL(t *testing.T) {
 		"/api/v1/media/image?path=%2Fx.jpg&size=huge": "",
 		"javascript:alert(1)":                         "",
 	} {
-		if got := e.svc.storedPosterURL(stored); got != want {
+		if got := e.req.storedPosterURL(stored); got != want {
 			t.Errorf("stored %q reads as %q, want %q", stored, got, want)
 		}
 	}
@@ -330,11 +330,11 @@ func TestTMDBImageBase(t *testing.T) {
 		}
 	}
 	e := newEnv(t)
-	_, err := New(Deps{DB: e.db, Services: e.svcs, Overseerr: e.svc.os, PMS: e.svc.pms, TMDBImageBase: "not a url"})
+	_, err := NewLibrary(LibraryDeps{Services: e.svcs, PMS: e.lib.pms, TMDBImageBase: "not a url"})
 	if err == nil {
-		t.Fatal("New accepted a bad TMDB image base")
+		t.Fatal("NewLibrary accepted a bad TMDB image base")
 	}
-	s, err := New(Deps{DB: e.db, Services: e.svcs, Overseerr: e.svc.os, PMS: e.svc.pms})
+	s, err := NewLibrary(LibraryDeps{Services: e.svcs, PMS: e.lib.pms})
 	if err != nil || s.tmdbBase != DefaultTMDBImageBase || s.tmdb == nil {
 		t.Fatalf("defaults: %v %+v", err, s)
 	}

@@ -18,7 +18,7 @@ import (
 // Authorization header must equal the secret. Anything it cannot use — a
 // test notification, an issue, a title nobody here requested — is
 // acknowledged with 204 so Overseerr does not log failures.
-func (s *Service) handleWebhook(w http.ResponseWriter, r *http.Request) error {
+func (s *Requests) handleWebhook(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.WebhookSecret == "" {
 		return apperr.New(apperr.NotFound, "No API route %s %s.", r.Method, r.URL.Path)
 	}
@@ -61,7 +61,7 @@ func secretMatches(got, want string) bool {
 // movie's "available" notification about a request made elsewhere (a
 // movie that is there is there for everyone who asked), the open requests
 // for the title (tmdbId and media type) are used.
-func (s *Service) ApplyWebhook(ctx context.Context, hook overseerr.Webhook) (int, error) {
+func (s *Requests) ApplyWebhook(ctx context.Context, hook overseerr.Webhook) (int, error) {
 	status, ok := webhookStatus(hook)
 	if !ok {
 		return 0, nil

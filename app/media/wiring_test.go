@@ -18,6 +18,8 @@ var (
 	_ ServiceStore = (*services.Store)(nil)
 	_ TokenSource  = (*auth.Service)(nil)
 	_ Guard        = (*auth.Service)(nil)
+	_ Recent       = (*Library)(nil)
+	_ Usernames    = (*auth.Service)(nil)
 	_ Notifier     = (*notify.Service)(nil)
 	_ Publisher    = (*events.Hub)(nil)
 	_ Auditor      = (*audit.Recorder)(nil)

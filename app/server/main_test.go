@@ -11,5 +11,5 @@ import (
 func TestMain(m *testing.M) {
 	// Expirable LRUs of other packages keep a sweeper goroutine with no way
 	// to stop it; nothing else may be left.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/hashicorp/golang-lru/v2/expirable.NewLRU[...].func1"))
+	goleak.VerifyTestMain(m)
 }

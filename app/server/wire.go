@@ -75,31 +75,43 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	ntf := notify.New(s.db, hub, now)
 	ntf.Routes(mux, authSvc)
 
-	med, err := media.New(media.Deps{
-		DB: s.db, Services: store, Overseerr: ovr, PMS: pms,
-		Tokens: authSvc, Notifier: ntf, Events: hub, Audit: rec, Downloads: youtube.NewStore(s.db),
+	lib, err := media.NewLibrary(media.LibraryDeps{
+		Services: store, PMS: pms, Tokens: authSvc,
+		TMDB:     upstream.New("tmdb", "TMDB", upstream.Options{Timeout: cfg.Overseerr.Timeout.D()}),
+		BasePath: s.basePath,
+		ImageDir: filepath.Join(cfg.Data.Dir, "cache", "images"),
+		Now:      now,
+	})
+	if err != nil {
+		return err
+	}
+	lib.Routes(mux, authSvc)
+	store.OnChange(lib.OnServiceChange)
+	downloads := youtube.NewStore(s.db)
+	reqs, err := media.NewRequests(media.RequestsDeps{
+		DB: s.db, Services: store, Overseerr: ovr, Users: authSvc, Library: lib,
+		Notifier: ntf, Events: hub, Audit: rec, Downloads: downloads,
 		Config: media.Config{
 			WebhookSecret:     cfg.Overseerr.WebhookSecret,
 			ReconcileInterval: cfg.Overseerr.ReconcileInterval.D(),
 			RequestQuota:      cfg.Overseerr.RequestQuota,
 			RequestQuotaDays:  cfg.Overseerr.RequestQuotaDays,
 		},
-		TMDB:     upstream.New("tmdb", "TMDB", upstream.Options{Timeout: cfg.Overseerr.Timeout.D()}),
 		BasePath: s.basePath,
-		ImageDir: filepath.Join(cfg.Data.Dir, "cache", "images"),
 		Logger:   s.log,
 		Now:      now,
 	})
 	if err != nil {
 		return err
 	}
-	med.Routes(mux, authSvc)
+	reqs.Routes(mux, authSvc)
+	store.OnChange(reqs.OnServiceChange)
+	s.workers = append(s.workers, Worker{Name: "request reconciler", Run: loop(reqs.RunReconcile)})
+
 	admin.New(admin.Deps{
-		Users: authSvc, Requests: med, Downloads: youtube.NewStore(s.db), Audit: rec,
+		Users: authSvc, Requests: reqs, Downloads: downloads, Audit: rec,
 		DB: s.db, Version: s.version, Started: s.started, Now: now,
 	}).Routes(mux, authSvc)
-	store.OnChange(med.OnServiceChange)
-	s.workers = append(s.workers, Worker{Name: "request reconciler", Run: loop(med.RunReconcile)})
 
 	kumaClient := kuma.New(upstream.New("uptime_kuma", "Uptime Kuma", upstream.Options{Timeout: cfg.UptimeKuma.Timeout.D()}))
 	poller := status.New(status.Deps{

@@ -52,11 +52,21 @@ type env struct {
 	audit  *audit.Recorder
 	poller *status.Poller
 	api    http.Handler
+
+	// changed is signalled by every service.status event the poller
+	// publishes; plexDone by every Plex check's call that returned;
+	// ovrEnter and ovrDone when an Overseerr check's call starts and ends.
+	changed   chan struct{}
+	published *lastPublished
+	plexDone  chan struct{}
+	ovrEnter  chan struct{}
+	ovrDone   chan struct{}
 }
 
 type envOptions struct {
 	interval, degradedAfter time.Duration
-	ytdlp                   string // path; "" = a fake that prints a version
+	checkTimeout            time.Duration // 0: the poller's default
+	ytdlp                   string        // path; "" = a fake that prints a version
 	youtubeOff              bool
 	noServices              bool // leave every service unset
 }
@@ -72,7 +82,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.ytdlp == "" {
 		o.ytdlp = fakeYtdlp(t, "#!/bin/sh\necho 2023.03.04\n")
 	}
-	e := &env{t: t, db: dbtest.New(t)}
+	e := &env{t: t, db: dbtest.New(t), changed: make(chan struct{}, 1), published: &lastPublished{},
+		plexDone: make(chan struct{}, 1024), ovrEnter: make(chan struct{}, 1024), ovrDone: make(chan struct{}, 1024)}
 	box, err := secret.NewBox(bytes.Repeat([]byte{1}, secret.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -110,15 +121,16 @@ func newEnv(t *testing.T, o envOptions) *env {
 
 	e.poller = status.New(status.Deps{
 		Services:       e.store,
-		Plex:           e.pmsC,
-		Overseerr:      e.ovrC,
+		Plex:           signalPlex{PlexProber: e.pmsC, done: e.plexDone},
+		Overseerr:      signalOverseerr{OverseerrProber: e.ovrC, enter: e.ovrEnter, done: e.ovrDone},
 		Kuma:           e.kumaC,
 		YtdlpPath:      o.ytdlp,
 		YouTubeEnabled: !o.youtubeOff,
 		Config: config.Status{Interval: config.Duration(o.interval), DegradedAfter: config.Duration(o.degradedAfter),
 			HistoryDays: 30},
-		Events: e.hub,
-		DB:     e.db,
+		CheckTimeout: o.checkTimeout,
+		Events:       signalPublisher{next: e.hub, ch: e.changed, last: e.published},
+		DB:           e.db,
 	})
 	mux := http.NewServeMux()
 	e.poller.Routes(mux, admit{})
@@ -144,20 +156,120 @@ func (e *env) run() {
 	})
 }
 
-// waitStatus waits until name has status want and returns it.
+// waitStatus waits until the poller has published a service.status event
+// saying name has status want, and returns that status. Waiting for the
+// event rather than the poller's state means a stream opened afterwards
+// cannot receive it.
 func (e *env) waitStatus(name, want string, within time.Duration) status.ServiceStatus {
 	e.t.Helper()
-	deadline := time.Now().Add(within)
+	timeout := time.After(within)
 	for {
-		st := e.poller.Status(name)
+		st := e.published.get(name)
 		if st.Status == want {
 			return st
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-e.changed:
+		case <-timeout:
 			e.t.Fatalf("%s is %q (%s), want %q after %s", name, st.Status, st.Message, want, within)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// signal sends on ch without blocking; the channels are buffered well
+// beyond what a test uses.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// drain forgets the signals ch holds.
+func drain(ch chan struct{}) {
+	for {
+		select {
+		case <-ch:
+		default:
+			return
+		}
+	}
+}
+
+// waitSignals waits for n signals on ch.
+func (e *env) waitSignals(ch chan struct{}, n int, what string, within time.Duration) {
+	e.t.Helper()
+	timeout := time.After(within)
+	for i := range n {
+		select {
+		case <-ch:
+		case <-timeout:
+			e.t.Fatalf("%d of %d %s within %s", i, n, what, within)
+		}
+	}
+}
+
+// signalPublisher passes events on, keeps the last status published for
+// each service, and signals each event.
+type signalPublisher struct {
+	next status.Publisher
+	ch   chan struct{}
+	last *lastPublished
+}
+
+func (p signalPublisher) Publish(ev events.Event) {
+	p.next.Publish(ev)
+	if st, ok := ev.Data.(status.ServiceStatus); ok && ev.Type == events.ServiceStatus {
+		p.last.set(st)
+	}
+	signal(p.ch)
+}
+
+// lastPublished is the last service.status event of each service.
+type lastPublished struct {
+	mu sync.Mutex
+	m  map[string]status.ServiceStatus
+}
+
+func (l *lastPublished) set(st status.ServiceStatus) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]status.ServiceStatus{}
+	}
+	l.m[st.Name] = st
+}
+
+func (l *lastPublished) get(name string) status.ServiceStatus {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m[name]
+}
+
+// signalPlex signals every Plex check's call that returned.
+type signalPlex struct {
+	status.PlexProber
+	done chan struct{}
+}
+
+func (p signalPlex) Identity(ctx context.Context, c plex.Conn) (plex.ServerIdentity, error) {
+	id, err := p.PlexProber.Identity(ctx, c)
+	signal(p.done)
+	return id, err
+}
+
+// signalOverseerr signals when an Overseerr check's call starts and when it
+// returns.
+type signalOverseerr struct {
+	status.OverseerrProber
+	enter, done chan struct{}
+}
+
+func (o signalOverseerr) Status(ctx context.Context, c overseerr.Conn) (overseerr.Status, error) {
+	signal(o.enter)
+	st, err := o.OverseerrProber.Status(ctx, c)
+	signal(o.done)
+	return st, err
 }
 
 func fakeYtdlp(t *testing.T, script string) string {
@@ -287,16 +399,34 @@ func (e *env) call(method, path, body string, out any) (int, string) {
 
 type plexConn = plex.Conn
 
-// recorder is a Publisher that keeps what it is given.
+// recorder is a Publisher that keeps what it is given and signals each
+// event on ch.
 type recorder struct {
 	mu  sync.Mutex
 	evs []events.Event
+	ch  chan struct{}
 }
+
+func newRecorder() *recorder { return &recorder{ch: make(chan struct{}, 1)} }
 
 func (r *recorder) Publish(e events.Event) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.evs = append(r.evs, e)
+	r.mu.Unlock()
+	signal(r.ch)
+}
+
+// statuses returns the service.status events, by service, in order.
+func (r *recorder) statuses() map[string][]status.ServiceStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string][]status.ServiceStatus{}
+	for _, e := range r.evs {
+		if st, ok := e.Data.(status.ServiceStatus); ok && e.Type == events.ServiceStatus {
+			out[st.Name] = append(out[st.Name], st)
+		}
+	}
+	return out
 }
 
 func (r *recorder) count() int {

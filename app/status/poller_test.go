@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,9 +82,13 @@ func TestDownAndBack(t *testing.T) {
 	if up := *ev.Uptime24h; up <= 0 || up >= 100 {
 		t.Errorf("uptime after an outage = %v", up)
 	}
-	// No event while nothing changes.
-	if m := drainStatus(stream, status.Plex, 3*interval); m != 0 {
-		t.Errorf("%d service.status events for an unchanged status", m)
+	// No event while nothing changes: after two more checks that find Plex
+	// up, the next event about Plex is the one for taking it down again.
+	drain(e.plexDone)
+	e.waitSignals(e.plexDone, 2, "plex checks", 5*time.Second)
+	e.pms.SetDown(http.StatusServiceUnavailable)
+	if ev := stream.nextStatus(t, status.Plex, 5*time.Second); ev.Status != status.StatusDown {
+		t.Errorf("service.status event %+v for an unchanged status", ev)
 	}
 
 	var rows int
@@ -95,38 +100,31 @@ func TestDownAndBack(t *testing.T) {
 
 func (e *env) conn() plexConn { return plexConn{URL: e.pms.URL, Token: e.pms.OwnerToken()} }
 
-func drainStatus(s *sse, name string, d time.Duration) int {
-	n := 0
-	timeout := time.After(d)
-	for {
-		select {
-		case m, ok := <-s.msgs:
-			if !ok {
-				return n
-			}
-			if strings.Contains(m[1], `"name":"`+name+`"`) {
-				n++
-			}
-		case <-timeout:
-			return n
-		}
-	}
-}
-
-// TestSlowUpstreamDelaysNoOne hangs Overseerr: Plex keeps being checked on
-// schedule, and Overseerr goes down when its check times out.
+// TestSlowUpstreamDelaysNoOne hangs Overseerr: while its check hangs, Plex
+// is checked again and again, and Overseerr goes down when its check times
+// out.
 func TestSlowUpstreamDelaysNoOne(t *testing.T) {
-	const interval = 300 * time.Millisecond
-	e := newEnv(t, envOptions{interval: interval})
+	// Checks run when asked for (Recheck), not on a schedule.
+	e := newEnv(t, envOptions{interval: time.Hour, checkTimeout: 1500 * time.Millisecond})
 	e.run()
 	e.waitStatus(status.Overseerr, status.StatusUp, 5*time.Second)
+	e.waitStatus(status.Plex, status.StatusUp, 5*time.Second)
 	e.ovr.SetHang(true)
-	e.pms.ClearRequests()
-	time.Sleep(5 * interval)
-	if n := len(e.pms.RequestsTo("/identity")); n < 3 {
-		t.Fatalf("plex checked %d times in %s while Overseerr hung", n, 5*interval)
+	drain(e.ovrEnter)
+	drain(e.ovrDone)
+	e.poller.Recheck(status.Overseerr)
+	e.waitSignals(e.ovrEnter, 1, "hanging Overseerr checks", 5*time.Second)
+	drain(e.plexDone)
+	for range 3 {
+		e.poller.Recheck(status.Plex)
+		e.waitSignals(e.plexDone, 1, "plex checks while Overseerr hangs", time.Second)
 	}
-	st := e.waitStatus(status.Overseerr, status.StatusDown, 3*interval)
+	select {
+	case <-e.ovrDone:
+		t.Fatal("the Overseerr check ended before the Plex checks did; the test proves nothing")
+	default:
+	}
+	st := e.waitStatus(status.Overseerr, status.StatusDown, 5*time.Second)
 	if !strings.Contains(st.Message, "in time") {
 		t.Errorf("timeout message %q", st.Message)
 	}
@@ -266,32 +264,87 @@ func TestYtdlp(t *testing.T) {
 }
 
 // TestRestartKeepsLastState: a new poller over the same database starts
-// from the recorded checks and does not announce an unchanged status.
+// from the recorded checks and does not announce an unchanged status. Each
+// service's loop checks twice: the first check finds what was recorded, the
+// second (asked for at once) a change, whose event must be the first and
+// only one about that service.
 func TestRestartKeepsLastState(t *testing.T) {
 	e := newEnv(t, envOptions{interval: time.Hour})
 	ctx := context.Background()
 	for _, n := range status.Names {
 		e.poller.CheckNow(ctx, n)
 	}
-	rec := &recorder{}
-	p2 := status.New(status.Deps{Services: e.store, Plex: e.pmsC, Overseerr: e.ovrC, Kuma: e.kumaC,
-		YtdlpPath: fakeYtdlp(t, "#!/bin/sh\necho 1\n"), YouTubeEnabled: true, Events: rec, DB: e.db})
+	rec := newRecorder()
+	settings := &secondCallDisabled{Settings: e.store, calls: map[string]int{}}
+	// yt-dlp answers its first call only: it replaces itself with one that
+	// fails (a new file, which the poller runs again rather than trusting
+	// the version it read).
+	ytdlp := fakeYtdlp(t, "#!/bin/sh\nprintf '#!/bin/sh\\nexit 1\\n' > \"$0.new\" && chmod +x \"$0.new\" && mv \"$0.new\" \"$0\"\necho 1\n")
+	p2 := status.New(status.Deps{Services: settings, Plex: e.pmsC, Overseerr: e.ovrC, Kuma: e.kumaC,
+		YtdlpPath: ytdlp, YouTubeEnabled: true, Events: rec, DB: e.db})
+	settings.p = p2
+	for _, n := range status.Names {
+		p2.Recheck(n)
+	}
 	ctx2, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { p2.Run(ctx2); close(done) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for p2.ReadyChecks()[status.Plex].Message == "not checked yet" && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	want := map[string]string{status.Plex: status.StatusDisabled, status.Overseerr: status.StatusDisabled,
+		status.UptimeKuma: status.StatusDisabled, status.Ytdlp: status.StatusDown}
+	timeout := time.After(10 * time.Second)
+	for len(rec.statuses()) < len(want) {
+		select {
+		case <-rec.ch:
+		case <-timeout:
+			t.Fatalf("events %+v", rec.statuses())
+		}
 	}
-	time.Sleep(200 * time.Millisecond)
 	cancel()
-	<-done
-	if st := p2.Status(status.Plex); st.Status != status.StatusUp || st.Uptime24h == nil {
-		t.Fatalf("after restart %+v", st)
+	<-done // no event can come after this
+	for name, evs := range rec.statuses() {
+		if len(evs) != 1 || evs[0].Status != want[name] {
+			t.Errorf("%s: events %+v, want only the change to %s", name, evs, want[name])
+		}
 	}
-	if n := rec.count(); n != 0 {
-		t.Fatalf("%d events for unchanged statuses after a restart", n)
+	if st := settings.first(status.Plex); st.Status != status.StatusUp || st.Uptime24h == nil {
+		t.Fatalf("after the first check since the restart %+v", st)
 	}
+}
+
+// secondCallDisabled passes the settings of each service's first check on
+// and shows the service disabled from its second on; it keeps the status
+// the poller held when the second began.
+type secondCallDisabled struct {
+	status.Settings
+	p *status.Poller
+
+	mu     sync.Mutex
+	calls  map[string]int
+	before map[string]status.ServiceStatus
+}
+
+func (s *secondCallDisabled) Get(ctx context.Context, name string) (services.Service, error) {
+	svc, err := s.Settings.Get(ctx, name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[name]++
+	if s.calls[name] == 2 {
+		if s.before == nil {
+			s.before = map[string]status.ServiceStatus{}
+		}
+		s.before[name] = s.p.Status(name)
+	}
+	if s.calls[name] >= 2 {
+		svc.Enabled = false
+	}
+	return svc, err
+}
+
+// first is name's status after its first check.
+func (s *secondCallDisabled) first(name string) status.ServiceStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.before[name]
 }
 
 // TestRealYtdlp checks the real yt-dlp where it is installed; CI installs it

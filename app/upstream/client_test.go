@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"medianest/app/upstream"
@@ -76,43 +77,63 @@ func TestErrorKinds(t *testing.T) {
 	}
 }
 
+// handlerTransport serves requests with a handler in memory, so that a
+// client can run inside a synctest bubble (no sockets, fake time).
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+// TestBreakerOpensAndRecovers runs on fake time: the breaker stays open for
+// exactly OpenFor, then lets a trial through.
 func TestBreakerOpensAndRecovers(t *testing.T) {
-	var healthy atomic.Bool
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		if !healthy.Load() {
-			w.WriteHeader(500)
-			return
+	synctest.Test(t, func(t *testing.T) {
+		var healthy atomic.Bool
+		var hits atomic.Int32
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits.Add(1)
+			if !healthy.Load() {
+				w.WriteHeader(500)
+				return
+			}
+			json.NewEncoder(w).Encode(map[string]bool{"ok": true})
+		})
+		const openFor = 200 * time.Millisecond
+		c := upstream.New("t3", "Flaky", upstream.Options{Timeout: time.Second, Retries: -1, FailuresToOpen: 3, OpenFor: openFor,
+			Transport: handlerTransport{h}})
+		const url = "http://flaky.test/"
+		ctx := context.Background()
+		for i := 0; i < 3; i++ {
+			get(t, ctx, c, url)
 		}
-		json.NewEncoder(w).Encode(map[string]bool{"ok": true})
-	}))
-	defer srv.Close()
-	c := upstream.New("t3", "Flaky", upstream.Options{Timeout: time.Second, Retries: -1, FailuresToOpen: 3, OpenFor: 200 * time.Millisecond})
-	ctx := context.Background()
-	for i := 0; i < 3; i++ {
-		get(t, ctx, c, srv.URL)
-	}
-	if !c.Open() {
-		t.Fatal("breaker not open after 3 failures")
-	}
-	before := hits.Load()
-	err := get(t, ctx, c, srv.URL)
-	if !errors.Is(err, upstream.ErrUnavailable) || !upstream.Transient(err) || hits.Load() != before {
-		t.Fatalf("open breaker: %v, upstream hit %d times", err, hits.Load()-before)
-	}
-	// The status poller's probe is never held back by the breaker.
-	healthy.Store(true)
-	if err := get(t, upstream.Probe(ctx), c, srv.URL); err != nil {
-		t.Fatalf("probe through an open breaker: %v", err)
-	}
-	time.Sleep(250 * time.Millisecond)
-	if err := get(t, ctx, c, srv.URL); err != nil {
-		t.Fatalf("half-open trial: %v", err)
-	}
-	if c.Open() {
-		t.Fatal("breaker did not close after a good trial")
-	}
+		if !c.Open() {
+			t.Fatal("breaker not open after 3 failures")
+		}
+		before := hits.Load()
+		err := get(t, ctx, c, url)
+		if !errors.Is(err, upstream.ErrUnavailable) || !upstream.Transient(err) || hits.Load() != before {
+			t.Fatalf("open breaker: %v, upstream hit %d times", err, hits.Load()-before)
+		}
+		// The status poller's probe is never held back by the breaker.
+		healthy.Store(true)
+		if err := get(t, upstream.Probe(ctx), c, url); err != nil {
+			t.Fatalf("probe through an open breaker: %v", err)
+		}
+		time.Sleep(openFor - time.Millisecond)
+		if err := get(t, ctx, c, url); !errors.Is(err, upstream.ErrUnavailable) {
+			t.Fatalf("just before OpenFor ends: %v, want the breaker still open", err)
+		}
+		time.Sleep(2 * time.Millisecond)
+		if err := get(t, ctx, c, url); err != nil {
+			t.Fatalf("half-open trial: %v", err)
+		}
+		if c.Open() {
+			t.Fatal("breaker did not close after a good trial")
+		}
+	})
 }
 
 func TestClientErrorsDoNotOpenBreaker(t *testing.T) {
