@@ -9,7 +9,5 @@ import (
 // TestMain fails the package when a test leaves a goroutine behind: a
 // server that does not stop its workers would.
 func TestMain(m *testing.M) {
-	// Expirable LRUs of other packages keep a sweeper goroutine with no way
-	// to stop it; nothing else may be left.
 	goleak.VerifyTestMain(m)
 }
