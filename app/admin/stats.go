@@ -13,8 +13,7 @@ import (
 // Stats is what GET /admin/stats answers.
 type Stats struct {
 	Users auth.UserCounts `json:"users"`
-	// Requests and Downloads count by status; a status nobody is in is
-	// absent.
+	// Requests and Downloads count by status, every status present.
 	Requests  map[string]int64 `json:"requests"`
 	Downloads map[string]int64 `json:"downloads"`
 	Storage   struct {

@@ -367,8 +367,8 @@ func (s *Requests) deleteRequestRow(ctx context.Context, id int64) error {
 	return nil
 }
 
-// RequestStatusCounts returns how many requests userID has in each status;
-// userID 0 counts everyone's.
+// RequestStatusCounts returns how many requests userID has in each status,
+// every status present (0 when none); userID 0 counts everyone's.
 func (s *Requests) RequestStatusCounts(ctx context.Context, userID int64) (map[string]int64, error) {
 	q, args := `SELECT status, count(*) FROM media_requests GROUP BY status`, []any(nil)
 	if userID != 0 {
@@ -377,6 +377,11 @@ func (s *Requests) RequestStatusCounts(ctx context.Context, userID int64) (map[s
 	m, err := db.Counts[string](ctx, s.db.R, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("media: count requests: %w", err)
+	}
+	for _, st := range Statuses {
+		if _, ok := m[st]; !ok {
+			m[st] = 0
+		}
 	}
 	return m, nil
 }

@@ -19,8 +19,22 @@ type Store struct {
 // NewStore returns the store over d.
 func NewStore(d *db.DB) *Store { return &Store{db: d} }
 
-// StatusCounts returns how many downloads userID has in each status; userID
-// 0 counts everyone's.
+// Download statuses. The queue that moves downloads through them lands with
+// the downloader; the table's CHECK constraint allows exactly these.
+const (
+	StatusQueued      = "queued"
+	StatusDownloading = "downloading"
+	StatusProcessing  = "processing"
+	StatusCompleted   = "completed"
+	StatusFailed      = "failed"
+	StatusCancelled   = "cancelled"
+)
+
+// Statuses lists every download status.
+var Statuses = []string{StatusQueued, StatusDownloading, StatusProcessing, StatusCompleted, StatusFailed, StatusCancelled}
+
+// StatusCounts returns how many downloads userID has in each status, every
+// status present (0 when none); userID 0 counts everyone's.
 func (s *Store) StatusCounts(ctx context.Context, userID int64) (map[string]int64, error) {
 	q, args := `SELECT status, count(*) FROM downloads GROUP BY status`, []any(nil)
 	if userID != 0 {
@@ -29,6 +43,11 @@ func (s *Store) StatusCounts(ctx context.Context, userID int64) (map[string]int6
 	m, err := db.Counts[string](ctx, s.db.R, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("youtube: count downloads: %w", err)
+	}
+	for _, st := range Statuses {
+		if _, ok := m[st]; !ok {
+			m[st] = 0
+		}
 	}
 	return m, nil
 }
