@@ -97,21 +97,3 @@ func TestMonitors(t *testing.T) {
 		t.Fatal(code)
 	}
 }
-
-func waitEvent(t *testing.T, s *sse, typ, contains string) {
-	t.Helper()
-	timeout := time.After(3 * time.Second)
-	for {
-		select {
-		case m, ok := <-s.msgs:
-			if !ok {
-				t.Fatal("stream ended")
-			}
-			if m[0] == typ && strings.Contains(m[1], contains) {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("no %s event with %s", typ, contains)
-		}
-	}
-}

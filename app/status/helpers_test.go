@@ -428,9 +428,3 @@ func (r *recorder) statuses() map[string][]status.ServiceStatus {
 	}
 	return out
 }
-
-func (r *recorder) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.evs)
-}
