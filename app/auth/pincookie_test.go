@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -110,4 +111,39 @@ func TestPinCookieSecureUsesHostPrefix(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A caller without the pin cookie gets for a live PIN exactly what it gets
+// for an id this instance never issued, even from the address that created
+// the PIN (a shared NAT, or a proxy not in trusted_proxies): otherwise it
+// could find live ids, wait for their owner to approve, and take the
+// session.
+func TestPinVerifyWithoutCookieLooksLikeUnknownPin(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	e.tv.AddUser("owner-plex-token", plextest.Account{ID: 1, Username: "owner"})
+	e.tv.Share("owner-plex-token", e.pms.MachineID(), true, "srv")
+
+	victim := e.client()
+	p := victim.startPin()
+	hijacker := e.client() // same address, no cookies
+	hijacker.ip = victim.ip
+
+	// Everything but the request id, which differs per request.
+	strip := func(r *response) string {
+		return fmt.Sprintf("%d %s %v %s %s %s", r.Status, r.Header.Get("Content-Type"), r.Env.Success,
+			r.Env.Data, r.Env.Error.Code, r.Env.Error.Message)
+	}
+	unknown := strip(hijacker.verify(p.ID + 1000).want(t, 410, "PIN_EXPIRED"))
+	if got := strip(hijacker.verify(p.ID)); got != unknown {
+		t.Fatalf("live PIN without the cookie: %s; unknown PIN: %s", got, unknown)
+	}
+	e.tv.Approve(p.ID, "owner-plex-token")
+	if got := strip(hijacker.verify(p.ID)); got != unknown {
+		t.Fatalf("approved PIN without the cookie: %s; unknown PIN: %s", got, unknown)
+	}
+	if hijacker.cookies[auth.CookieName] != nil {
+		t.Fatal("a cookieless caller on the owner's address got the session")
+	}
+	victim.verify(p.ID).want(t, 200)
 }

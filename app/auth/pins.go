@@ -149,17 +149,15 @@ func (s *Service) pinCookieName(r *http.Request) string {
 }
 
 // bound reports whether r may poll the PIN: it carries the cookie of the
-// browser that created it, or (a client without cookies) comes from the
-// address that did.
-func (s *Service) bound(r *http.Request, e pinEntry, ip netip.Addr) bool {
-	cookies := r.CookiesNamed(s.pinCookieName(r))
-	if len(cookies) == 0 {
-		return ip == e.ip
-	}
+// browser that created it. A caller without it is refused whatever its
+// address: behind a shared NAT, CGNAT or an untrusted proxy, "the same
+// address" is anyone, and the caller would then sign in as whoever approves
+// the PIN.
+func (s *Service) bound(r *http.Request, e pinEntry) bool {
 	// A browser may send several cookies of one name (set for different
 	// paths or domains); one of them must be the binding.
 	match := 0
-	for _, c := range cookies {
+	for _, c := range r.CookiesNamed(s.pinCookieName(r)) {
 		match |= subtle.ConstantTimeCompare([]byte(c.Value), []byte(e.binding))
 	}
 	return match == 1

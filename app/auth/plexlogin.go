@@ -121,9 +121,8 @@ func (s *Service) publicRoot(r *http.Request) (origin, root string) {
 // user has not approved yet.
 func (s *Service) plexSignIn(ctx context.Context, r *http.Request, pinID int64) (u principal.User, pending bool, err error) {
 	now := s.now()
-	ip := httpx.ClientIP(r)
 	pe, ok := s.pins.get(pinID, now)
-	if !ok || !s.bound(r, pe, ip) {
+	if !ok || !s.bound(r, pe) {
 		return principal.User{}, false, errPinExpired
 	}
 	svc, err := s.plexReady(ctx)
