@@ -134,7 +134,7 @@ func TestPinVerifyWithoutCookieLooksLikeUnknownPin(t *testing.T) {
 		return fmt.Sprintf("%d %s %v %s %s %s", r.Status, r.Header.Get("Content-Type"), r.Env.Success,
 			r.Env.Data, r.Env.Error.Code, r.Env.Error.Message)
 	}
-	unknown := strip(hijacker.verify(p.ID + 1000).want(t, 410, "PIN_EXPIRED"))
+	unknown := strip(hijacker.verify(p.ID+1000).want(t, 410, "PIN_EXPIRED"))
 	if got := strip(hijacker.verify(p.ID)); got != unknown {
 		t.Fatalf("live PIN without the cookie: %s; unknown PIN: %s", got, unknown)
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"container/list"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -64,56 +66,147 @@ const (
 	pinCookieSecure = "__Host-" + pinCookie
 )
 
-// maxPins bounds the PINs kept in memory; with the per-address limit it is
-// out of reach of one client.
-const maxPins = 10_000
+// The PIN store is bounded per client and in total, so that no flood can
+// keep anyone else from starting a sign-in. A browser holds one pin cookie,
+// so it can poll only its newest PIN: a handful per client (an IPv4 address
+// or an IPv6 /64, see clientKey) serves every browser behind one NAT, and
+// an IPv6 /56 (what a subscriber is often given) gets a few dozen. A new PIN
+// beyond a cap pushes out the oldest of that client or network, and one
+// beyond maxPins the oldest of all: a flood can at worst cost its
+// neighbours the PIN they are approving, never refuse a new sign-in.
+const (
+	maxPins           = 10_000
+	maxPinsPerClient  = 10
+	maxPinsPerNetwork = 64
+)
 
 // maxPinLife is how long a strong PIN lives at plex.tv, and the longest
 // this instance remembers one.
 const maxPinLife = 30 * time.Minute
 
 type pinEntry struct {
+	id      int64
 	expires time.Time
-	binding string     // the pin cookie value minted for it
-	ip      netip.Addr // the address that created it
+	binding string // the pin cookie value minted for it
+	// keys are the client and (IPv6) the network that created it; the
+	// network is the zero Prefix for IPv4.
+	keys [2]netip.Prefix
+	elem *list.Element
+}
+
+// pinKeys is what a PIN created from ip counts against.
+func pinKeys(ip netip.Addr) [2]netip.Prefix {
+	k := [2]netip.Prefix{clientKey(ip)}
+	if k[0].Addr().Is6() {
+		k[1] = netip.PrefixFrom(k[0].Addr(), 56).Masked()
+	}
+	return k
 }
 
 // pinStore remembers the PINs this instance issued until they expire: a PIN
-// it never issued is answered 410 without asking plex.tv.
+// it never issued is answered 410 without asking plex.tv. Every add and get
+// first forgets the expired PINs at the old end.
 type pinStore struct {
-	mu sync.Mutex
-	m  map[int64]pinEntry
+	mu    sync.Mutex
+	m     map[int64]*pinEntry
+	order *list.List // of *pinEntry, oldest first
+	byKey map[netip.Prefix][]*pinEntry
 }
 
-func newPinStore() *pinStore { return &pinStore{m: map[int64]pinEntry{}} }
+func newPinStore() *pinStore {
+	return &pinStore{m: map[int64]*pinEntry{}, order: list.New(), byKey: map[netip.Prefix][]*pinEntry{}}
+}
 
-func (p *pinStore) add(id int64, e pinEntry, now time.Time) error {
+// add remembers PIN id for the client at ip. A PIN of the same client bound
+// to the cookie the browser still sends (replaced now) goes first, then the
+// oldest of a client or network at its cap, then the oldest of all.
+func (p *pinStore) add(id int64, expires time.Time, binding, replaced string, ip netip.Addr, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.m) >= maxPins {
-		for k, v := range p.m {
-			if !now.Before(v.expires) {
-				delete(p.m, k)
+	p.prune(now)
+	keys := pinKeys(ip)
+	if replaced != "" {
+		for _, old := range p.byKey[keys[0]] {
+			if old.binding == replaced {
+				p.remove(old)
+				break
 			}
 		}
-		if len(p.m) >= maxPins {
-			return apperr.New(apperr.Unavailable, "Too many Plex sign-ins are in progress; try again in a few minutes.")
+	}
+	for i, limit := range [2]int{maxPinsPerClient, maxPinsPerNetwork} {
+		if k := keys[i]; k.IsValid() && len(p.byKey[k]) >= limit {
+			p.remove(p.byKey[k][0])
 		}
 	}
+	if len(p.m) >= maxPins {
+		p.remove(p.order.Front().Value.(*pinEntry))
+	}
+	if old, ok := p.m[id]; ok {
+		p.remove(old)
+	}
+	e := &pinEntry{id: id, expires: expires, binding: binding, keys: keys}
+	e.elem = p.order.PushBack(e)
 	p.m[id] = e
-	return nil
+	for _, k := range keys {
+		if k.IsValid() {
+			p.byKey[k] = append(p.byKey[k], e)
+		}
+	}
 }
 
-// get returns a live PIN; an expired one is forgotten.
-func (p *pinStore) get(id int64, now time.Time) (pinEntry, bool) {
+// prune forgets the expired PINs at the old end. PINs are added in order
+// of creation and mostly expire in that order; one that expires early is
+// forgotten when asked for, or when it gets to the old end.
+func (p *pinStore) prune(now time.Time) {
+	for f := p.order.Front(); f != nil; f = p.order.Front() {
+		e := f.Value.(*pinEntry)
+		if now.Before(e.expires) {
+			return
+		}
+		p.remove(e)
+	}
+}
+
+// remove forgets e; callers hold p.mu.
+func (p *pinStore) remove(e *pinEntry) {
+	delete(p.m, e.id)
+	p.order.Remove(e.elem)
+	for _, k := range e.keys {
+		if !k.IsValid() {
+			continue
+		}
+		l := slices.DeleteFunc(p.byKey[k], func(x *pinEntry) bool { return x == e })
+		if len(l) == 0 {
+			delete(p.byKey, k)
+		} else {
+			p.byKey[k] = l
+		}
+	}
+}
+
+// len is how many PINs are remembered, the expired ones at the old end
+// forgotten first.
+func (p *pinStore) len(now time.Time) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.prune(now)
+	return len(p.m)
+}
+
+// get returns the binding of a live PIN; an expired one is forgotten.
+func (p *pinStore) get(id int64, now time.Time) (binding string, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.prune(now)
 	e, ok := p.m[id]
-	if ok && !now.Before(e.expires) {
-		delete(p.m, id)
-		return pinEntry{}, false
+	if !ok {
+		return "", false
 	}
-	return e, ok
+	if !now.Before(e.expires) {
+		p.remove(e)
+		return "", false
+	}
+	return e.binding, true
 }
 
 // consume forgets id and reports whether it was still there, so that one
@@ -121,16 +214,14 @@ func (p *pinStore) get(id int64, now time.Time) (pinEntry, bool) {
 func (p *pinStore) consume(id int64) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_, ok := p.m[id]
-	delete(p.m, id)
+	e, ok := p.m[id]
+	if ok {
+		p.remove(e)
+	}
 	return ok
 }
 
-func (p *pinStore) drop(id int64) {
-	p.mu.Lock()
-	delete(p.m, id)
-	p.mu.Unlock()
-}
+func (p *pinStore) drop(id int64) { p.consume(id) }
 
 var errPinExpired = apperr.New(apperr.PinExpired, "The Plex sign-in code expired or was not issued here; start again.")
 
@@ -153,12 +244,12 @@ func (s *Service) pinCookieName(r *http.Request) string {
 // address: behind a shared NAT, CGNAT or an untrusted proxy, "the same
 // address" is anyone, and the caller would then sign in as whoever approves
 // the PIN.
-func (s *Service) bound(r *http.Request, e pinEntry) bool {
+func (s *Service) bound(r *http.Request, binding string) bool {
 	// A browser may send several cookies of one name (set for different
 	// paths or domains); one of them must be the binding.
 	match := 0
 	for _, c := range r.CookiesNamed(s.pinCookieName(r)) {
-		match |= subtle.ConstantTimeCompare([]byte(c.Value), []byte(e.binding))
+		match |= subtle.ConstantTimeCompare([]byte(c.Value), []byte(binding))
 	}
 	return match == 1
 }

@@ -73,11 +73,13 @@ func (s *Service) startPlexSignIn(ctx context.Context, w http.ResponseWriter, r 
 		exp = now.Add(maxPinLife)
 	}
 	// A fresh binding for every PIN; whatever pin cookie the browser sent is
-	// replaced.
+	// replaced, and the PIN it was bound to can no longer be polled.
 	binding := newSecret()
-	if err := s.pins.add(pin.ID, pinEntry{expires: exp, binding: binding, ip: httpx.ClientIP(r)}, now); err != nil {
-		return PinStart{}, err
+	var replaced string
+	if c, err := r.Cookie(s.pinCookieName(r)); err == nil {
+		replaced = c.Value
 	}
+	s.pins.add(pin.ID, exp, binding, replaced, httpx.ClientIP(r), now)
 	s.setPinCookie(w, r, binding, exp.Sub(now))
 	return PinStart{
 		ID: pin.ID, Code: pin.Code, AuthURL: s.tv.AuthURL(s.plexCfg.AuthAppURL, pin, fwd),
@@ -121,8 +123,8 @@ func (s *Service) publicRoot(r *http.Request) (origin, root string) {
 // user has not approved yet.
 func (s *Service) plexSignIn(ctx context.Context, r *http.Request, pinID int64) (u principal.User, pending bool, err error) {
 	now := s.now()
-	pe, ok := s.pins.get(pinID, now)
-	if !ok || !s.bound(r, pe) {
+	binding, ok := s.pins.get(pinID, now)
+	if !ok || !s.bound(r, binding) {
 		return principal.User{}, false, errPinExpired
 	}
 	svc, err := s.plexReady(ctx)
