@@ -13,6 +13,7 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	anon := func(h httpx.Handler) http.Handler { return h }
 	signIn := func(h httpx.Handler) http.Handler { return s.sameOrigin(h) }
 	user := func(h httpx.Handler) http.Handler { return s.RequireUser(h) }
+	cookie := func(h httpx.Handler) http.Handler { return s.RequireUser(cookieOnly(h)) }
 
 	mux.Handle("GET /api/v1/auth/providers", anon(s.handleProviders))
 	mux.Handle("POST /api/v1/auth/plex/pin", signIn(s.handlePlexPin))
@@ -23,7 +24,7 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/auth/sessions", user(s.handleSessions))
 	mux.Handle("DELETE /api/v1/auth/sessions/{id}", user(s.handleDeleteSession))
 	mux.Handle("POST /api/v1/auth/password", user(s.handlePassword))
-	mux.Handle("GET /api/v1/auth/tokens", user(s.handleListTokens))
-	mux.Handle("POST /api/v1/auth/tokens", user(s.handleCreateToken))
-	mux.Handle("DELETE /api/v1/auth/tokens/{id}", user(s.handleDeleteToken))
+	mux.Handle("GET /api/v1/auth/tokens", cookie(s.handleListTokens))
+	mux.Handle("POST /api/v1/auth/tokens", cookie(s.handleCreateToken))
+	mux.Handle("DELETE /api/v1/auth/tokens/{id}", cookie(s.handleDeleteToken))
 }

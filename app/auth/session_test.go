@@ -269,7 +269,7 @@ func TestCrossOriginProtection(t *testing.T) {
 	c.do("POST", "/api/v1/auth/tokens", map[string]any{"name": "ci"}).want(t, 201).decode(t, &created)
 	script := e.client()
 	script.bearer = created.Secret
-	script.do("POST", "/api/v1/auth/tokens", map[string]any{"name": "from-script"}, evil...).want(t, 201)
+	script.do("DELETE", "/api/v1/auth/sessions/999", nil, evil...).want(t, 404, "NOT_FOUND")
 
 	// Sign-in endpoints are protected without any cookie.
 	anon := e.client()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +13,7 @@ import (
 	"medianest/app/principal"
 
 	"medianest/app/apperr"
+	"medianest/app/httpx"
 	"medianest/db"
 )
 
@@ -34,6 +36,21 @@ type Token struct {
 	CreatedAt  time.Time  `json:"createdAt"`
 	ExpiresAt  *time.Time `json:"expiresAt"`
 	LastUsedAt *time.Time `json:"lastUsedAt"`
+}
+
+var errTokenManagesTokens = apperr.New(apperr.Forbidden,
+	"API tokens can be created, listed and deleted only from a signed-in browser session, not with an API token.")
+
+// cookieOnly lets h run only for a cookie session. The token endpoints use
+// it: a token that could mint tokens would let whoever stole one keep access
+// after it is revoked or expires.
+func cookieOnly(h httpx.Handler) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if p, ok := principalFrom(r.Context()); !ok || !p.viaCookie() {
+			return errTokenManagesTokens
+		}
+		return h(w, r)
+	}
 }
 
 // CreateToken makes an API token for user u and returns it with its secret,

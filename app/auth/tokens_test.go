@@ -64,9 +64,9 @@ func TestAPITokens(t *testing.T) {
 	// An expired token stops working.
 	c.do("POST", "/api/v1/auth/tokens", map[string]any{"name": "short", "expiresInDays": 1}).want(t, 201).decode(t, &ct)
 	script.bearer = ct.Secret
-	script.do("GET", "/api/v1/auth/tokens", nil).want(t, 200)
+	script.do("GET", "/api/v1/auth/session", nil).want(t, 200)
 	e.clock.Advance(25 * time.Hour)
-	script.do("GET", "/api/v1/auth/tokens", nil).want(t, 401)
+	script.do("GET", "/api/v1/auth/session", nil).want(t, 401)
 
 	// A token without expiry.
 	c2, _ := e.signedIn("bob", "user")
@@ -91,4 +91,37 @@ func TestAPITokens(t *testing.T) {
 	}
 	script.do("GET", "/api/v1/auth/session", nil).want(t, 401)
 	c2.do("GET", "/api/v1/auth/session", nil).want(t, 401)
+}
+
+// An API token cannot create, list or delete API tokens: a stolen token
+// could otherwise mint ones that outlive its own revocation or expiry.
+func TestAPITokensNeedACookieSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	c, _ := e.signedIn("alice", "user")
+	var ct createdToken
+	c.do("POST", "/api/v1/auth/tokens", map[string]any{"name": "ci", "expiresInDays": 1}).want(t, 201).decode(t, &ct)
+
+	script := e.client()
+	script.bearer = ct.Secret
+	id := "/api/v1/auth/tokens/" + strconv.FormatInt(ct.Token.ID, 10)
+	for _, r := range []*response{
+		script.do("POST", "/api/v1/auth/tokens", map[string]any{"name": "forever"}),
+		script.do("GET", "/api/v1/auth/tokens", nil),
+		script.do("DELETE", id, nil),
+	} {
+		r.want(t, 403, "FORBIDDEN")
+		if !strings.Contains(r.Env.Error.Message, "signed-in browser session") {
+			t.Errorf("message %q does not say what to do", r.Env.Error.Message)
+		}
+	}
+	var list []auth.Token
+	c.do("GET", "/api/v1/auth/tokens", nil).want(t, 200).decode(t, &list)
+	if len(list) != 1 {
+		t.Fatalf("tokens after the refused calls: %+v", list)
+	}
+	// The token still works for everything else, and the cookie session
+	// manages tokens.
+	script.do("GET", "/api/v1/auth/session", nil).want(t, 200)
+	c.do("DELETE", id, nil).want(t, 204)
 }
