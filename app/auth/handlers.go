@@ -77,7 +77,7 @@ func (s *Service) handlePlexPin(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(r, &in); err != nil {
 		return err
 	}
-	if _, retry, ok := s.pinLimit.take(httpx.ClientIP(r), s.now()); !ok {
+	if _, retry, ok := s.pinLimit.take(clientKey(httpx.ClientIP(r)), s.now()); !ok {
 		return rateLimited(retry, "Plex sign-in attempts")
 	}
 	p, err := s.startPlexSignIn(r.Context(), w, r, in.ForwardURL)
@@ -99,7 +99,7 @@ func (s *Service) handlePlexVerify(w http.ResponseWriter, r *http.Request) error
 	if in.PinID <= 0 {
 		return apperr.Field("pinId", "is required: the id POST /auth/plex/pin returned")
 	}
-	if _, retry, ok := s.pinLimit.take(httpx.ClientIP(r), s.now()); !ok {
+	if _, retry, ok := s.pinLimit.take(clientKey(httpx.ClientIP(r)), s.now()); !ok {
 		return rateLimited(retry, "Plex sign-in attempts")
 	}
 	u, pending, err := s.plexSignIn(r.Context(), r, in.PinID)
@@ -199,14 +199,18 @@ func (s *Service) handleSessions(w http.ResponseWriter, r *http.Request) error {
 	if p.viaCookie() {
 		current = p.id
 	}
-	out, err := listSessions(ctx, s.db.R, p.user.ID, s.now())
+	page, pageSize, err := httpx.Paging(r)
+	if err != nil {
+		return err
+	}
+	out, total, err := listSessions(ctx, s.db.R, p.user.ID, s.now(), page, pageSize)
 	if err != nil {
 		return err
 	}
 	for i := range out {
 		out[i].Current = out[i].ID == current
 	}
-	httpx.OK(w, out)
+	httpx.List(w, out, httpx.Page(page, pageSize, total))
 	return nil
 }
 

@@ -16,9 +16,9 @@ var errBadCredentials = apperr.New(apperr.InvalidCredentials, "The username or p
 // localSignIn checks a username and password. An unknown user and a wrong
 // password get the same error after the same work (a hash is checked against
 // a dummy). Every check takes one of the client's auth.login_rate_limit
-// attempts a minute before any work, so concurrent guesses cannot all slip
-// past the limit, and a correct password gives its attempt back: only
-// failures count. Only a correct password learns that an account is
+// attempts a minute, and one of the account's (see accountBurst), before any
+// work, so concurrent guesses cannot all slip past the limits, and a correct
+// password gives both back: only failures count. Only a correct password learns that an account is
 // disabled. It returns the user, the password hash the password was checked
 // against, and the rehash to store with the session, if any.
 func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, password string) (principal.User, string, string, error) {
@@ -35,9 +35,16 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 	if len(fields) > 0 {
 		return principal.User{}, "", "", apperr.Validation(fields...)
 	}
-	attempt, retry, ok := s.loginLimit.take(httpx.ClientIP(r), s.now())
+	now := s.now()
+	attempt, retry, ok := s.loginLimit.take(clientKey(httpx.ClientIP(r)), now)
 	if !ok {
 		return principal.User{}, "", "", rateLimited(retry, "failed sign-ins")
+	}
+	account, retry, ok := s.accountLimit.take(accountKey(username), now)
+	if !ok {
+		// Not a failed sign-in of this address: no password was checked.
+		attempt.refund()
+		return principal.User{}, "", "", limited(retry, "Too many %s for this account; try again in %d seconds.", "failed sign-ins")
 	}
 	u, hash, err := userByName(ctx, s.db.R, username)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
@@ -57,6 +64,7 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 		return principal.User{}, "", "", errBadCredentials
 	}
 	attempt.refund()
+	account.refund()
 	if !u.Active() {
 		s.record(ctx, actorEntry(r, &u, "auth.login_failed", UserTarget(u.ID), "local: account disabled"))
 		return principal.User{}, "", "", errDisabled
@@ -112,7 +120,7 @@ func (s *Service) changePassword(ctx context.Context, r *http.Request, u *princi
 	if err := checkPassword("newPassword", next); err != nil {
 		return err
 	}
-	attempt, retry, ok := s.loginLimit.take(httpx.ClientIP(r), s.now())
+	attempt, retry, ok := s.loginLimit.take(clientKey(httpx.ClientIP(r)), s.now())
 	if !ok {
 		return rateLimited(retry, "failed password checks")
 	}

@@ -3,6 +3,7 @@ package auth
 import (
 	"math"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,32 +21,32 @@ const (
 	pinBurst = 60
 )
 
-// limiter keeps one token bucket (a rate.Limiter) per client (see
-// clientKey) in a bounded LRU, so a flood of addresses costs at most
-// limiterSize buckets. A bucket computes its tokens when asked, so one left
+// limiter keeps one token bucket (a rate.Limiter) per key (a client, see
+// clientKey, or an account name) in a bounded LRU, so a flood of addresses
+// or names costs at most limiterSize buckets. A bucket computes its tokens when asked, so one left
 // alone is simply full when next used, and a forgotten bucket (pushed out by
 // limiterSize busier clients) was most likely full anyway.
 //
 // A token is taken before the work it guards and may be given back
 // afterwards (grant.refund), so concurrent requests cannot all pass a check
 // made before any of them counted.
-type limiter struct {
+type limiter[K comparable] struct {
 	// mu makes "is there a token? then take it" one step, and the
 	// get-or-create of a client's bucket.
 	mu    sync.Mutex
-	lru   *lru.Cache[netip.Prefix, *rate.Limiter]
+	lru   *lru.Cache[K, *rate.Limiter]
 	rate  rate.Limit
 	burst int
 }
 
 const limiterSize = 50_000
 
-func newLimiter(perSecond rate.Limit, burst int) *limiter {
-	c, err := lru.New[netip.Prefix, *rate.Limiter](limiterSize)
+func newLimiter[K comparable](perSecond rate.Limit, burst int) *limiter[K] {
+	c, err := lru.New[K, *rate.Limiter](limiterSize)
 	if err != nil {
 		panic(err) // only for a size <= 0
 	}
-	return &limiter{lru: c, rate: perSecond, burst: burst}
+	return &limiter[K]{lru: c, rate: perSecond, burst: burst}
 }
 
 // clientKey is what per-address limits count by: an IPv4 address itself,
@@ -76,10 +77,9 @@ func (g grant) refund() {
 	}
 }
 
-// take takes one token for ip's client; when there is none it takes nothing
-// and says how long until there is one.
-func (l *limiter) take(ip netip.Addr, now time.Time) (grant, time.Duration, bool) {
-	k := clientKey(ip)
+// take takes one token for k; when there is none it takes nothing and says
+// how long until there is one.
+func (l *limiter[K]) take(k K, now time.Time) (grant, time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, ok := l.lru.Get(k)
@@ -99,7 +99,25 @@ func wait(tokens, rate float64) time.Duration {
 }
 
 func rateLimited(retry time.Duration, what string) error {
-	e := apperr.New(apperr.RateLimited, "Too many %s from your address; try again in %d seconds.", what, int(retry/time.Second))
+	return limited(retry, "Too many %s from your address; try again in %d seconds.", what)
+}
+
+func limited(retry time.Duration, format, what string) error {
+	e := apperr.New(apperr.RateLimited, format, what, int(retry/time.Second))
 	e.RetryAfter = retry
 	return e
 }
+
+// accountKey is what the per-account sign-in limit counts by: the name as
+// typed, case-folded (names are matched without case) and cut, whether or
+// not such an account exists, so that the limit tells nobody which do.
+func accountKey(username string) string {
+	return strings.ToLower(cutUTF8(username, 128))
+}
+
+// An account may take accountBurst × auth.login_rate_limit failed sign-ins
+// at once, from any number of addresses, then auth.login_rate_limit a
+// minute. It is looser than the per-address limit so that a guesser has to
+// work to keep the real user out, and only failures count: a correct
+// password gives its attempt back.
+const accountBurst = 3

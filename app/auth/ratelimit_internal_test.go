@@ -8,35 +8,35 @@ import (
 
 func TestLimiterRefund(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(10.0/60, 10)
+	l := newLimiter[netip.Prefix](10.0/60, 10)
 	ip := netip.MustParseAddr("192.0.2.1")
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	var last grant
 	for i := range 10 {
-		g, _, ok := l.take(ip, now)
+		g, _, ok := l.take(clientKey(ip), now)
 		if !ok {
 			t.Fatalf("attempt %d refused", i)
 		}
 		last = g
 	}
-	_, retry, ok := l.take(ip, now)
+	_, retry, ok := l.take(clientKey(ip), now)
 	if ok || retry != 6*time.Second {
 		t.Fatalf("11th attempt: %v %v, want refused for 6s", ok, retry)
 	}
 	// A correct password a moment later gives its attempt back.
 	last.refund()
-	if _, _, ok := l.take(ip, now.Add(100*time.Millisecond)); !ok {
+	if _, _, ok := l.take(clientKey(ip), now.Add(100*time.Millisecond)); !ok {
 		t.Fatal("a refunded attempt was not given back")
 	}
 	// Refunds never raise a bucket past its burst.
 	later := now.Add(time.Hour)
 	for range 5 {
-		g, _, _ := l.take(ip, later)
+		g, _, _ := l.take(clientKey(ip), later)
 		g.refund()
 	}
 	n := 0
 	for {
-		if _, _, ok := l.take(ip, later); !ok {
+		if _, _, ok := l.take(clientKey(ip), later); !ok {
 			break
 		}
 		n++
@@ -56,18 +56,18 @@ func TestLimiterRefund(t *testing.T) {
 // token comes when the rate says.
 func TestLimiterRefusalCostsNothing(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(10.0/60, 10)
+	l := newLimiter[netip.Prefix](10.0/60, 10)
 	ip := netip.MustParseAddr("192.0.2.1")
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	for range 10 {
-		l.take(ip, now)
+		l.take(clientKey(ip), now)
 	}
 	for i := range 100 {
-		if _, retry, ok := l.take(ip, now.Add(time.Duration(i)*10*time.Millisecond)); ok || retry != 6*time.Second {
+		if _, retry, ok := l.take(clientKey(ip), now.Add(time.Duration(i)*10*time.Millisecond)); ok || retry != 6*time.Second {
 			t.Fatalf("refusal %d: %v %v", i, ok, retry)
 		}
 	}
-	if _, _, ok := l.take(ip, now.Add(6*time.Second)); !ok {
+	if _, _, ok := l.take(clientKey(ip), now.Add(6*time.Second)); !ok {
 		t.Error("refusals delayed the next token")
 	}
 }
@@ -75,12 +75,12 @@ func TestLimiterRefusalCostsNothing(t *testing.T) {
 // Over a long run a client gets the burst plus the rate, not more.
 func TestLimiterSustainedRate(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(10.0/60, 10)
+	l := newLimiter[netip.Prefix](10.0/60, 10)
 	ip := netip.MustParseAddr("2001:db8::1")
 	start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	allowed := 0
 	for s := range 10 * 60 {
-		if _, _, ok := l.take(ip, start.Add(time.Duration(s)*time.Second)); ok {
+		if _, _, ok := l.take(clientKey(ip), start.Add(time.Duration(s)*time.Second)); ok {
 			allowed++
 		}
 	}

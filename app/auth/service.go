@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -119,9 +120,10 @@ type Service struct {
 	epoch     int64 // the auth_epoch this process's cache is in step with
 	epochPoll time.Duration
 
-	pins       *pinStore
-	loginLimit *limiter
-	pinLimit   *limiter
+	pins         *pinStore
+	loginLimit   *limiter[netip.Prefix]
+	accountLimit *limiter[string]
+	pinLimit     *limiter[netip.Prefix]
 
 	cop        *http.CrossOriginProtection
 	deny       http.Handler
@@ -164,6 +166,9 @@ func New(d Deps) (*Service, error) {
 	if a.LoginRateLimit <= 0 {
 		a.LoginRateLimit = 10
 	}
+	if a.MaxSessionsPerUser <= 0 {
+		a.MaxSessionsPerUser = 20
+	}
 	cache, err := lru.New[[32]byte, *entry](a.SessionCacheSize)
 	if err != nil {
 		return nil, fmt.Errorf("auth: session cache: %w", err)
@@ -171,14 +176,15 @@ func New(d Deps) (*Service, error) {
 	s := &Service{
 		db: d.DB, box: d.Box, cfg: a, plexCfg: d.Config.Plex, srvCfg: d.Config.Server,
 		services: d.Services, tv: d.TV, pms: d.PMS, audit: d.Audit, log: d.Logger, now: d.Now,
-		hasher:     newHasher(),
-		cache:      cache,
-		cacheTTL:   a.SessionCacheTTL.D(),
-		epochPoll:  d.EpochPoll,
-		pins:       newPinStore(),
-		loginLimit: newLimiter(rate.Limit(float64(a.LoginRateLimit)/60), a.LoginRateLimit),
-		pinLimit:   newLimiter(pinRate, pinBurst),
-		machineIDs: map[string]string{},
+		hasher:       newHasher(),
+		cache:        cache,
+		cacheTTL:     a.SessionCacheTTL.D(),
+		epochPoll:    d.EpochPoll,
+		pins:         newPinStore(),
+		loginLimit:   newLimiter[netip.Prefix](rate.Limit(float64(a.LoginRateLimit)/60), a.LoginRateLimit),
+		accountLimit: newLimiter[string](rate.Limit(float64(a.LoginRateLimit)/60), accountBurst*a.LoginRateLimit),
+		pinLimit:     newLimiter[netip.Prefix](pinRate, pinBurst),
+		machineIDs:   map[string]string{},
 
 		streams: d.Streams,
 	}

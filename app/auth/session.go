@@ -180,7 +180,9 @@ func (s *Service) touch(ctx context.Context, e *entry, now time.Time) (refreshed
 // rehash) and the session land together, and a change to the user committed
 // before them is seen. The session is cached only when no revocation
 // happened while it was being created: one that did may concern this user,
-// and the first request then reads the database instead.
+// and the first request then reads the database instead. A user holds at
+// most auth.max_sessions_per_user sessions: the least recently used beyond
+// it end in the same transaction.
 func (s *Service) createSession(ctx context.Context, r *http.Request, remember bool, prepare func(tx *sql.Tx) (principal.User, error)) (string, *entry, error) {
 	secret := newSecret()
 	h := hashSecret(secret)
@@ -191,6 +193,7 @@ func (s *Service) createSession(ctx context.Context, r *http.Request, remember b
 	s.fillMu.Lock()
 	gen := s.gen
 	s.fillMu.Unlock()
+	var ended [][]byte
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		u, err := prepare(tx)
 		if err != nil {
@@ -198,10 +201,24 @@ func (s *Service) createSession(ctx context.Context, r *http.Request, remember b
 		}
 		e.user = u
 		e.id, err = insertSession(ctx, tx, h, u.ID, remember, ua, httpx.ClientIP(r).String(), now, exp)
+		if err != nil {
+			return err
+		}
+		ended, err = trimSessions(ctx, tx, u.ID, s.cfg.MaxSessionsPerUser, now)
 		return err
 	})
 	if err != nil {
 		return "", nil, err
+	}
+	for _, old := range ended {
+		if len(old) == 32 {
+			s.evict([32]byte(old))
+		}
+	}
+	if len(ended) > 0 {
+		// Streams opened with the ended sessions end too; the user's other
+		// pages reconnect with their own cookies.
+		s.endStreams(e.user.ID)
 	}
 	e.expires.Store(exp.UnixMilli())
 	e.seen.Store(now.UnixMilli())

@@ -72,6 +72,32 @@ func insertSession(ctx context.Context, tx *sql.Tx, h [32]byte, userID int64, re
 	return res.LastInsertId()
 }
 
+// trimSessions deletes a user's sessions beyond the keep most recently
+// used live ones (expired ones go first) and returns their secrets' hashes.
+func trimSessions(ctx context.Context, tx *sql.Tx, userID int64, keep int, now time.Time) ([][]byte, error) {
+	rows, err := tx.QueryContext(ctx, `
+		DELETE FROM sessions WHERE id IN (
+			SELECT id FROM sessions WHERE user_id = ?
+			ORDER BY expires_at > ? DESC, last_seen_at DESC, id DESC LIMIT -1 OFFSET ?)
+		RETURNING token_hash`, userID, db.Millis(now), keep)
+	if err != nil {
+		return nil, fmt.Errorf("auth: end the oldest sessions: %w", err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var h []byte
+		if err := rows.Scan(&h); err != nil {
+			return nil, fmt.Errorf("auth: end the oldest sessions: %w", err)
+		}
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("auth: end the oldest sessions: %w", err)
+	}
+	return out, nil
+}
+
 // deleteSessionByHash deletes the session of a secret's hash, if any.
 func deleteSessionByHash(ctx context.Context, tx *sql.Tx, h [32]byte) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, h[:])
@@ -104,13 +130,20 @@ func deleteExpired(ctx context.Context, tx *sql.Tx, now, tokensBefore time.Time)
 	return a + b, err
 }
 
-// listSessions returns a user's live sessions, most recently used first.
-func listSessions(ctx context.Context, q querier, userID int64, now time.Time) ([]SessionInfo, error) {
+// listSessions returns a page of a user's live sessions, most recently
+// used first, and how many there are.
+func listSessions(ctx context.Context, q querier, userID int64, now time.Time, page, pageSize int) ([]SessionInfo, int64, error) {
+	var total int64
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE user_id = ? AND expires_at > ?`,
+		userID, db.Millis(now)).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("auth: count sessions: %w", err)
+	}
 	rows, err := q.QueryContext(ctx, `
 		SELECT id, created_at, last_seen_at, expires_at, user_agent, ip FROM sessions
-		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC, id DESC`, userID, db.Millis(now))
+		WHERE user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC, id DESC LIMIT ? OFFSET ?`,
+		userID, db.Millis(now), pageSize, (page-1)*pageSize)
 	if err != nil {
-		return nil, fmt.Errorf("auth: list sessions: %w", err)
+		return nil, 0, fmt.Errorf("auth: list sessions: %w", err)
 	}
 	defer rows.Close()
 	out := []SessionInfo{}
@@ -118,15 +151,15 @@ func listSessions(ctx context.Context, q querier, userID int64, now time.Time) (
 		var si SessionInfo
 		var created, seen, exp int64
 		if err := rows.Scan(&si.ID, &created, &seen, &exp, &si.UserAgent, &si.IP); err != nil {
-			return nil, fmt.Errorf("auth: list sessions: %w", err)
+			return nil, 0, fmt.Errorf("auth: list sessions: %w", err)
 		}
 		si.CreatedAt, si.LastSeenAt, si.ExpiresAt = db.Time(created), db.Time(seen), db.Time(exp)
 		out = append(out, si)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("auth: list sessions: %w", err)
+		return nil, 0, fmt.Errorf("auth: list sessions: %w", err)
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // countTokens counts a user's API tokens.

@@ -69,6 +69,9 @@ type Auth struct {
 	PlexLogin        bool     `toml:"plex_login"`
 	LocalLogin       bool     `toml:"local_login"`
 	LoginRateLimit   int      `toml:"login_rate_limit"`
+	// MaxSessionsPerUser caps a user's live sessions; a sign-in beyond it
+	// ends the least recently used one.
+	MaxSessionsPerUser int `toml:"max_sessions_per_user"`
 }
 
 // Plex is the Plex Media Server and plex.tv.
@@ -178,13 +181,14 @@ func Default() Config {
 		Data:     Data{Dir: "./data"},
 		Database: Database{AutoMigrate: true},
 		Auth: Auth{
-			SessionTTL:       Duration(24 * time.Hour),
-			RememberTTL:      Duration(720 * time.Hour),
-			SessionCacheSize: 10000,
-			SessionCacheTTL:  Duration(5 * time.Minute),
-			PlexLogin:        true,
-			LocalLogin:       true,
-			LoginRateLimit:   10,
+			SessionTTL:         Duration(24 * time.Hour),
+			RememberTTL:        Duration(720 * time.Hour),
+			SessionCacheSize:   10000,
+			SessionCacheTTL:    Duration(5 * time.Minute),
+			PlexLogin:          true,
+			LocalLogin:         true,
+			LoginRateLimit:     10,
+			MaxSessionsPerUser: 20,
 		},
 		Plex: Plex{
 			Product:    "MediaNest",

@@ -66,6 +66,9 @@ func (c *Config) Validate() error {
 	if c.Auth.LoginRateLimit < 1 {
 		add("auth.login_rate_limit must be at least 1 (failed sign-ins per minute per address)")
 	}
+	if c.Auth.MaxSessionsPerUser < 1 {
+		add("auth.max_sessions_per_user must be at least 1")
+	}
 	if !c.Auth.PlexLogin && !c.Auth.LocalLogin {
 		add("auth.plex_login and auth.local_login are both false; nobody could sign in")
 	}
