@@ -355,7 +355,7 @@ func (s *Requests) Decide(ctx context.Context, u principal.User, id int64, appro
 	if !approve {
 		st = StatusDeclined
 	}
-	updated, _, err := s.setStatus(ctx, id, st)
+	updated, _, err := s.setStatus(ctx, id, st, fromOverseerr)
 	if err != nil {
 		return MediaRequest{}, err
 	}

@@ -82,7 +82,7 @@ func (s *Requests) ApplyWebhook(ctx context.Context, hook overseerr.Webhook) (in
 	}
 	changed := 0
 	for _, id := range ids {
-		_, ch, err := s.setStatus(ctx, id, status)
+		_, ch, err := s.setStatus(ctx, id, status, fromNotification)
 		if apperr.Is(err, apperr.NotFound) {
 			continue // deleted meanwhile
 		}
