@@ -2,9 +2,9 @@
 // infrastructure only: each domain package keeps its own SQL.
 //
 // Writes go through one connection (W) whose transactions begin IMMEDIATE, so
-// SQLite never sees two writers inside the process and SQLITE_BUSY cannot
-// happen here; reads go through a small read-only pool (R) that WAL lets run
-// beside the writer.
+// SQLite never sees two writers inside the process; another process can still
+// hold the lock, and then a write fails as apperr.Unavailable. Reads go
+// through a small read-only pool (R) that WAL lets run beside the writer.
 package db
 
 import (
@@ -134,12 +134,20 @@ func friendly(err error) error {
 // commit, a panic included (the panic then goes on), so the writer is never
 // left inside an open transaction. The wait for the writer and the
 // transaction together are bounded by WriteTimeout unless ctx ends earlier.
+// A full disk, a lock held past the busy timeout, or WriteTimeout running
+// out comes back as apperr.Unavailable (a 503 with a sentence): the write
+// may succeed later, and the client should hear that, not "internal error".
 func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	parent := ctx
 	if d.WriteTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d.WriteTimeout)
 		defer cancel()
 	}
+	return unavailable(parent, ctx, d.write(ctx, fn))
+}
+
+func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)

@@ -14,6 +14,7 @@ import (
 	"medianest/app/httpx"
 	"medianest/app/principal"
 	"medianest/app/services"
+	"medianest/db"
 )
 
 // open lets every request through; the real guard is tested in auth.
@@ -43,6 +44,7 @@ func (f *fakeTester) Test(ctx context.Context, svc services.Service) services.Te
 }
 
 type fixture struct {
+	db     *db.DB
 	store  *services.Store
 	audit  *audit.Recorder
 	tester *fakeTester
@@ -53,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	s, d := newStore(t)
 	rec := audit.New(d, nil)
-	f := &fixture{store: s, audit: rec, tester: &fakeTester{res: services.TestResult{OK: true, LatencyMs: 3, Version: "1.0", Message: "fine"}}}
+	f := &fixture{db: d, store: s, audit: rec, tester: &fakeTester{res: services.TestResult{OK: true, LatencyMs: 3, Version: "1.0", Message: "fine"}}}
 	mux := http.NewServeMux()
 	services.NewHandlers(services.HandlerDeps{
 		Store: s, Tester: f.tester, Audit: rec,
