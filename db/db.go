@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -61,11 +62,16 @@ func dsn(path string, extra ...string) string {
 }
 
 // Open opens (creating if needed) the database at path with the writer and
-// reader pools. The directory must exist.
+// reader pools. The directory must exist. A new database file is created
+// with mode 0600 whatever the umask and the directory's mode; SQLite gives
+// its -wal and -shm files the database file's mode.
 func Open(ctx context.Context, path string) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("db: %w", err)
+	}
+	if err := createPrivate(abs); err != nil {
+		return nil, err
 	}
 	w, err := sql.Open("sqlite", dsn(abs, "_txlock", "immediate"))
 	if err != nil {
@@ -116,6 +122,24 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("db: open %s: %w", abs, friendly(err))
 	}
 	return &DB{W: r, R: r, Path: abs}, nil
+}
+
+// createPrivate creates the database file at path with mode 0600 unless it
+// exists. SQLite would create it with 0644 less the umask, readable by every
+// user when the data directory is.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("db: create %s: %w", path, err)
+	}
+	if err := f.Chmod(0o600); err != nil { // exactly 0600, whatever the umask took
+		f.Close()
+		return fmt.Errorf("db: create %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 func friendly(err error) error {
