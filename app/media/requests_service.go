@@ -121,6 +121,7 @@ type Requests struct {
 	userMap    *ttlCache[int64, int64]
 	createLock keyedMutex
 	counts     countCache
+	hookFails  *failLimiter
 }
 
 // Cache lifetimes. Search pages change little in seconds and a user
@@ -154,8 +155,9 @@ func NewRequests(d RequestsDeps) (*Requests, error) {
 		db:    d.DB, svcs: d.Services, os: d.Overseerr, users: d.Users,
 		notifier: d.Notifier, pub: d.Events, audit: d.Audit, downloads: d.Downloads, library: d.Library,
 		cfg: d.Config, log: d.Logger, now: d.Now,
-		searches: newSearchCache(d.Now),
-		userMap:  newTTLCache[int64, int64](4096, userMapTTL, d.Now),
+		searches:  newSearchCache(d.Now),
+		userMap:   newTTLCache[int64, int64](4096, userMapTTL, d.Now),
+		hookFails: newFailLimiter(webhookFailures),
 	}, nil
 }
 
