@@ -74,6 +74,12 @@ type Config struct {
 	// RequestQuotaDays unless the user has an override; 0 is unlimited.
 	RequestQuota     int
 	RequestQuotaDays int
+	// FallbackUserID is the Overseerr user that requests are made as for
+	// someone with no Overseerr user of their own (overseerr.fallback_user_id).
+	// 0 holds such requests here, pending, until an admin approves them:
+	// made with the API key alone they would be its owner's and approve
+	// themselves.
+	FallbackUserID int64
 }
 
 // RequestsDeps are what the requests are built from. DB, Services,
