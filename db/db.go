@@ -2,9 +2,9 @@
 // infrastructure only: each domain package keeps its own SQL.
 //
 // Writes go through one connection (W) whose transactions begin IMMEDIATE, so
-// SQLite never sees two writers inside the process and SQLITE_BUSY cannot
-// happen here; reads go through a small read-only pool (R) that WAL lets run
-// beside the writer.
+// SQLite never sees two writers inside the process; another process can still
+// hold the lock, and then a write fails as apperr.Unavailable. Reads go
+// through a small read-only pool (R) that WAL lets run beside the writer.
 package db
 
 import (
@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -61,11 +62,16 @@ func dsn(path string, extra ...string) string {
 }
 
 // Open opens (creating if needed) the database at path with the writer and
-// reader pools. The directory must exist.
+// reader pools. The directory must exist. A new database file is created
+// with mode 0600 whatever the umask and the directory's mode; SQLite gives
+// its -wal and -shm files the database file's mode.
 func Open(ctx context.Context, path string) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("db: %w", err)
+	}
+	if err := createPrivate(abs); err != nil {
+		return nil, err
 	}
 	w, err := sql.Open("sqlite", dsn(abs, "_txlock", "immediate"))
 	if err != nil {
@@ -118,6 +124,24 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	return &DB{W: r, R: r, Path: abs}, nil
 }
 
+// createPrivate creates the database file at path with mode 0600 unless it
+// exists. SQLite would create it with 0644 less the umask, readable by every
+// user when the data directory is.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("db: create %s: %w", path, err)
+	}
+	if err := f.Chmod(0o600); err != nil { // exactly 0600, whatever the umask took
+		f.Close()
+		return fmt.Errorf("db: create %s: %w", path, err)
+	}
+	return f.Close()
+}
+
 func friendly(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) && se.Code()&0xff == 26 { // SQLITE_NOTADB
@@ -134,12 +158,20 @@ func friendly(err error) error {
 // commit, a panic included (the panic then goes on), so the writer is never
 // left inside an open transaction. The wait for the writer and the
 // transaction together are bounded by WriteTimeout unless ctx ends earlier.
+// A full disk, a lock held past the busy timeout, or WriteTimeout running
+// out comes back as apperr.Unavailable (a 503 with a sentence): the write
+// may succeed later, and the client should hear that, not "internal error".
 func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	parent := ctx
 	if d.WriteTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d.WriteTimeout)
 		defer cancel()
 	}
+	return unavailable(parent, ctx, d.write(ctx, fn))
+}
+
+func (d *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := d.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)

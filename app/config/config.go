@@ -96,7 +96,10 @@ type Overseerr struct {
 	ReconcileInterval Duration `toml:"reconcile_interval"`
 	RequestQuota      int      `toml:"request_quota"`
 	RequestQuotaDays  int      `toml:"request_quota_days"`
-	Timeout           Duration `toml:"timeout"`
+	// FallbackUserID is the Overseerr user to request as for someone with
+	// no Overseerr user of their own; 0 holds their requests for an admin.
+	FallbackUserID int64    `toml:"fallback_user_id"`
+	Timeout        Duration `toml:"timeout"`
 }
 
 // UptimeKuma is the optional status page.

@@ -186,6 +186,7 @@ func TestValidate(t *testing.T) {
 		{"host", func(c *config.Config) { c.YouTube.AllowedHosts = []string{"https://youtube.com"} }, "youtube.allowed_hosts"},
 		{"metrics net", func(c *config.Config) { c.Metrics.AllowedNetworks = []string{"10.0.0.0/33"} }, "metrics.allowed_networks"},
 		{"audit retention", func(c *config.Config) { c.Audit.Retention = config.Duration(time.Hour) }, "audit.retention"},
+		{"fallback user", func(c *config.Config) { c.Overseerr.FallbackUserID = -1 }, "overseerr.fallback_user_id"},
 		{"notifications retention", func(c *config.Config) { c.Notifications.Retention = config.Duration(time.Minute) }, "notifications.retention"},
 	}
 	for _, c := range cases {

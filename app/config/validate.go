@@ -105,6 +105,9 @@ func (c *Config) Validate() error {
 	if c.Overseerr.RequestQuota < 0 || c.Overseerr.RequestQuotaDays < 1 {
 		add("overseerr.request_quota must be 0 (unlimited) or more and overseerr.request_quota_days at least 1")
 	}
+	if c.Overseerr.FallbackUserID < 0 {
+		add("overseerr.fallback_user_id must be an Overseerr user id, or 0 to hold requests of people without one for an admin")
+	}
 	if c.YouTube.Concurrency < 1 || c.YouTube.Concurrency > 16 {
 		add("youtube.concurrency must be between 1 and 16")
 	}

@@ -41,7 +41,8 @@ func Checks(d Deps) []Check {
 	}
 	cfg := d.Config
 	checks := []Check{
-		{"config", "the configuration loads and validates; secret files are not world-readable", func(ctx context.Context) Result { return checkConfig(d) }},
+		{"config", "the configuration loads and validates", func(ctx context.Context) Result { return checkConfig(d) }},
+		{"permissions", "the data directory, the database and the files holding secrets are private to their owner", func(ctx context.Context) Result { return checkPermissions(cfg) }},
 		{"data_dir", "the data directory exists, is writable and has free space", func(ctx context.Context) Result { return checkDataDir(cfg.Data.Dir) }},
 		{"filesystem", "the database is not on a network filesystem", func(ctx context.Context) Result { return checkFilesystem(cfg.DatabasePath(), d.Mounts) }},
 		{"database", "the database opens, passes integrity_check and uses WAL", func(ctx context.Context) Result { return checkDatabase(ctx, cfg.DatabasePath()) }},
@@ -56,19 +57,6 @@ func Checks(d Deps) []Check {
 func checkConfig(d Deps) Result {
 	if d.ConfigErr != nil {
 		return fail("%v", d.ConfigErr)
-	}
-	var loose []string
-	files := d.Config.SecretFiles()
-	if d.Config.Path != "" && hasInlineSecret(d.Config) {
-		files = append(files, d.Config.Path)
-	}
-	for _, f := range files {
-		if st, err := os.Stat(f); err == nil && st.Mode().Perm()&0o004 != 0 {
-			loose = append(loose, f)
-		}
-	}
-	if len(loose) > 0 {
-		return warn("%s holds secrets and is readable by every user; run `chmod o-r %s`", strings.Join(loose, ", "), strings.Join(loose, " "))
 	}
 	if d.Config.Path == "" {
 		return pass("no config file; using defaults and MEDIANEST_* environment variables")

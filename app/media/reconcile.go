@@ -72,7 +72,7 @@ func (s *Requests) ReconcileOnce(ctx context.Context) (int, error) {
 				// Overseerr is down or unwell; the next round tries again.
 				return changed, err
 			}
-			_, ch, err := s.setStatus(ctx, o.id, status)
+			_, ch, err := s.setStatus(ctx, o.id, status, fromOverseerr)
 			if err != nil && !apperr.Is(err, apperr.NotFound) {
 				return changed, err
 			}

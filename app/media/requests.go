@@ -177,8 +177,9 @@ func checkAvailable(d overseerr.Details, seasons []int, all bool) error {
 }
 
 // overseerrUser is the Overseerr user that u's requests are made as: the
-// one with u's Plex account id, else u's e-mail; 0 (the API key's owner)
-// when none matches. The answer is cached for a few minutes.
+// one with u's Plex account id, else u's e-mail; 0 when none matches (then
+// CreateRequest uses overseerr.fallback_user_id or holds the request). The
+// answer is cached for a few minutes.
 func (s *Requests) overseerrUser(ctx context.Context, conn overseerr.Conn, u principal.User) (int64, error) {
 	if id, ok := s.userMap.Get(u.ID); ok {
 		return id, nil
@@ -232,19 +233,33 @@ func (s *Requests) CreateRequest(ctx context.Context, u principal.User, in Creat
 	if err != nil {
 		return MediaRequest{}, overseerrDown(err)
 	}
+	if asUser == 0 {
+		asUser = s.cfg.FallbackUserID
+	}
+	now := s.now().UTC()
+	r := MediaRequest{
+		UserID: u.ID, Username: u.Username, MediaType: in.MediaType, TmdbID: in.TmdbID,
+		Title: d.Title, Year: intPtr(d.Year), PosterURL: s.posterURL(d.PosterPath),
+		Seasons: []int{}, Status: StatusPending, CreatedAt: now, UpdatedAt: now,
+	}
+	if asUser == 0 {
+		// No Overseerr user to request as: made with the API key alone, the
+		// request would be its owner's and approve itself. It waits here
+		// for an admin instead (Decide sends it).
+		if in.MediaType == "tv" {
+			r.Seasons = append(r.Seasons, seasons...)
+			if all {
+				r.Seasons = showSeasons(d)
+			}
+		}
+		return s.storeCreated(ctx, u, r, overseerr.Conn{})
+	}
 	created, err := s.os.CreateRequest(ctx, conn, asUser, in.MediaType, in.TmdbID, seasons, all)
 	if err != nil {
 		return MediaRequest{}, overseerrDown(err)
 	}
-
-	now := s.now().UTC()
 	oid := created.ID
-	r := MediaRequest{
-		UserID: u.ID, Username: u.Username, MediaType: in.MediaType, TmdbID: in.TmdbID,
-		Title: d.Title, Year: intPtr(d.Year), PosterURL: s.posterURL(d.PosterPath),
-		Seasons: []int{}, Status: requestStatus(created), OverseerrRequestID: &oid,
-		CreatedAt: now, UpdatedAt: now,
-	}
+	r.Status, r.OverseerrRequestID = requestStatus(created), &oid
 	if in.MediaType == "tv" {
 		if r.Seasons = created.SeasonNumbers(); len(r.Seasons) == 0 {
 			r.Seasons = append([]int{}, seasons...)
@@ -253,7 +268,27 @@ func (s *Requests) CreateRequest(ctx context.Context, u principal.User, in Creat
 	if Final(r.Status) {
 		r.CompletedAt = &now
 	}
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	return s.storeCreated(ctx, u, r, conn)
+}
+
+// showSeasons are the numbers of a show's seasons, specials (0) left out,
+// for a request of "all" that is held here: it is sent later with the
+// seasons it was made for.
+func showSeasons(d overseerr.Details) []int {
+	out := []int{}
+	for _, se := range d.Seasons {
+		if se.SeasonNumber > 0 {
+			out = append(out, se.SeasonNumber)
+		}
+	}
+	return out
+}
+
+// storeCreated records a new request r of u's and announces it. When it
+// could not be recorded, the Overseerr request it stands for (if any, on
+// conn) is taken back so that the user can simply try again.
+func (s *Requests) storeCreated(ctx context.Context, u principal.User, r MediaRequest, conn overseerr.Conn) (MediaRequest, error) {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		id, err := insertRequest(ctx, tx, r)
 		if err != nil {
 			return err
@@ -264,10 +299,10 @@ func (s *Requests) CreateRequest(ctx context.Context, u principal.User, in Creat
 	})
 	s.counts.invalidate()
 	if err != nil {
-		// Overseerr has a request we could not record; take it back so the
-		// user can simply try again.
-		if derr := s.os.DeleteRequest(context.WithoutCancel(ctx), conn, oid); derr != nil {
-			s.logger(ctx).Warn("media: undo overseerr request", "overseerr_request", oid, "err", derr)
+		if oid := r.OverseerrRequestID; oid != nil {
+			if derr := s.os.DeleteRequest(context.WithoutCancel(ctx), conn, *oid); derr != nil {
+				s.logger(ctx).Warn("media: undo overseerr request", "overseerr_request", *oid, "err", derr)
+			}
 		}
 		return MediaRequest{}, fmt.Errorf("media: store request: %w", err)
 	}
@@ -326,36 +361,59 @@ func (s *Requests) DeleteRequest(ctx context.Context, u principal.User, id int64
 }
 
 // Decide approves (or declines) request id in Overseerr as admin u and
-// records the outcome through the common status path. The decision is
-// audited as request.approve or request.decline.
+// records the outcome through the common status path. A request held here
+// (made by someone with no Overseerr user to request as) is sent to
+// Overseerr when approved — with the API key, the admin having approved it
+// — and declined without asking Overseerr. The decision is audited as
+// request.approve or request.decline.
 func (s *Requests) Decide(ctx context.Context, u principal.User, id int64, approve bool, ip string) (MediaRequest, error) {
 	r, err := s.getRequest(ctx, id)
 	if err != nil {
 		return MediaRequest{}, err
 	}
-	if r.OverseerrRequestID == nil {
-		return MediaRequest{}, apperr.New(apperr.Conflict, "This request is not tracked in Overseerr.")
-	}
-	conn, err := s.overseerrConn(ctx)
-	if err != nil {
+	// The owner's lock: a held request is sent once, however many admins
+	// click at the same time.
+	unlock := s.createLock.Lock(r.UserID)
+	defer unlock()
+	if r, err = s.getRequest(ctx, id); err != nil {
 		return MediaRequest{}, err
 	}
-	var got overseerr.Request
+	held := r.OverseerrRequestID == nil && r.Status == StatusPending
+	if r.OverseerrRequestID == nil && !held {
+		return MediaRequest{}, apperr.New(apperr.Conflict, "This request is not tracked in Overseerr.")
+	}
 	action := "request.approve"
-	if approve {
-		got, err = s.os.Approve(ctx, conn, *r.OverseerrRequestID)
-	} else {
-		action = "request.decline"
-		got, err = s.os.Decline(ctx, conn, *r.OverseerrRequestID)
-	}
-	if err != nil {
-		return MediaRequest{}, overseerrDown(err)
-	}
-	st := requestStatus(got)
 	if !approve {
-		st = StatusDeclined
+		action = "request.decline"
 	}
-	updated, _, err := s.setStatus(ctx, id, st)
+	var st string
+	switch {
+	case held && !approve:
+		st = StatusDeclined
+	case held:
+		if st, err = s.send(ctx, r); err != nil {
+			return MediaRequest{}, err
+		}
+	default:
+		conn, err := s.overseerrConn(ctx)
+		if err != nil {
+			return MediaRequest{}, err
+		}
+		var got overseerr.Request
+		if approve {
+			got, err = s.os.Approve(ctx, conn, *r.OverseerrRequestID)
+		} else {
+			got, err = s.os.Decline(ctx, conn, *r.OverseerrRequestID)
+		}
+		if err != nil {
+			return MediaRequest{}, overseerrDown(err)
+		}
+		st = requestStatus(got)
+		if !approve {
+			st = StatusDeclined
+		}
+	}
+	updated, _, err := s.setStatus(ctx, id, st, fromOverseerr)
 	if err != nil {
 		return MediaRequest{}, err
 	}
@@ -364,4 +422,25 @@ func (s *Requests) Decide(ctx context.Context, u principal.User, id int64, appro
 			Target: "request:" + strconv.FormatInt(id, 10), Details: updated.Title, IP: ip})
 	}
 	return updated, nil
+}
+
+// send creates held request r in Overseerr with the API key (so it is
+// approved there), records Overseerr's request id on it and returns the
+// status Overseerr gave it.
+func (s *Requests) send(ctx context.Context, r MediaRequest) (string, error) {
+	conn, err := s.overseerrConn(ctx)
+	if err != nil {
+		return "", err
+	}
+	created, err := s.os.CreateRequest(ctx, conn, 0, r.MediaType, r.TmdbID, r.Seasons, r.MediaType == "tv" && len(r.Seasons) == 0)
+	if err != nil {
+		return "", overseerrDown(err)
+	}
+	if err := s.setOverseerrID(ctx, r.ID, created.ID); err != nil {
+		if derr := s.os.DeleteRequest(context.WithoutCancel(ctx), conn, created.ID); derr != nil {
+			s.logger(ctx).Warn("media: undo overseerr request", "overseerr_request", created.ID, "err", derr)
+		}
+		return "", err
+	}
+	return requestStatus(created), nil
 }

@@ -74,6 +74,12 @@ type Config struct {
 	// RequestQuotaDays unless the user has an override; 0 is unlimited.
 	RequestQuota     int
 	RequestQuotaDays int
+	// FallbackUserID is the Overseerr user that requests are made as for
+	// someone with no Overseerr user of their own (overseerr.fallback_user_id).
+	// 0 holds such requests here, pending, until an admin approves them:
+	// made with the API key alone they would be its owner's and approve
+	// themselves.
+	FallbackUserID int64
 }
 
 // RequestsDeps are what the requests are built from. DB, Services,
@@ -121,6 +127,7 @@ type Requests struct {
 	userMap    *ttlCache[int64, int64]
 	createLock keyedMutex
 	counts     countCache
+	hookFails  *failLimiter
 }
 
 // Cache lifetimes. Search pages change little in seconds and a user
@@ -154,8 +161,9 @@ func NewRequests(d RequestsDeps) (*Requests, error) {
 		db:    d.DB, svcs: d.Services, os: d.Overseerr, users: d.Users,
 		notifier: d.Notifier, pub: d.Events, audit: d.Audit, downloads: d.Downloads, library: d.Library,
 		cfg: d.Config, log: d.Logger, now: d.Now,
-		searches: newSearchCache(d.Now),
-		userMap:  newTTLCache[int64, int64](4096, userMapTTL, d.Now),
+		searches:  newSearchCache(d.Now),
+		userMap:   newTTLCache[int64, int64](4096, userMapTTL, d.Now),
+		hookFails: newFailLimiter(webhookFailures),
 	}, nil
 }
 

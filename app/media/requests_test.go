@@ -114,17 +114,72 @@ func TestCreateAsMappedUser(t *testing.T) {
 	}
 }
 
-func TestCreateAsKeyOwnerWhenUnmapped(t *testing.T) {
+// Someone with no Overseerr user must not request as the API key's owner,
+// whose requests approve themselves: without overseerr.fallback_user_id the
+// request waits here, pending, until an admin approves it, and only then
+// goes to Overseerr.
+func TestUnmappedRequestWaitsForAnAdmin(t *testing.T) {
 	e := newEnv(t)
+	before := len(e.os.Requests())
 	mr := e.create(bob, map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": "all"})
+	if mr.Status != StatusPending || mr.OverseerrRequestID != nil || len(mr.Seasons) == 0 || slices.Contains(mr.Seasons, 0) {
+		t.Fatalf("held request %+v", mr)
+	}
 	for _, c := range e.os.Calls() {
-		if c.Method == "POST" && c.Path == "/api/v1/request" && c.APIUser != "" {
-			t.Fatalf("unmapped user sent X-API-User %q", c.APIUser)
+		if c.Method == "POST" && c.Path == "/api/v1/request" {
+			t.Fatalf("an unmapped user's request went to Overseerr: %+v", c)
 		}
 	}
+	if n := len(e.os.Requests()); n != before {
+		t.Fatalf("%d Overseerr requests, want %d", n, before)
+	}
+	// The same title again is already requested, held or not.
+	e.want(e.do(alice, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": mr.Seasons}),
+		http.StatusConflict, "ALREADY_REQUESTED")
+	// The reconcile leaves it alone.
+	if _, err := e.req.ReconcileOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	path := "/api/v1/admin/requests/" + strconv.FormatInt(mr.ID, 10)
+	var got MediaRequest
+	e.do(admin, "POST", path+"/approve", nil).data(t, &got)
+	if (got.Status != StatusApproved && got.Status != StatusProcessing) || got.OverseerrRequestID == nil {
+		t.Fatalf("approved: %+v", got)
+	}
+	info, ok := e.os.Request(*got.OverseerrRequestID)
+	if !ok || info.Status != overseerr.RequestApproved {
+		t.Fatalf("overseerr request %+v", info)
+	}
+	if n := e.count(`SELECT count(*) FROM notifications WHERE user_id = ? AND type = 'request.approved'`, bob.ID); n != 1 {
+		t.Fatalf("%d approval notifications", n)
+	}
+	// Approving again does not send it twice.
+	e.do(admin, "POST", path+"/approve", nil).data(t, &got)
+	if n := len(e.os.Requests()); n != before+1 {
+		t.Fatalf("%d Overseerr requests after approving twice, want %d", n, before+1)
+	}
+
+	// Declining a held request needs no Overseerr.
+	mr = e.create(bob, map[string]any{"mediaType": "movie", "tmdbId": 45745})
+	e.os.SetDown(http.StatusServiceUnavailable)
+	e.do(admin, "POST", "/api/v1/admin/requests/"+strconv.FormatInt(mr.ID, 10)+"/decline", nil).data(t, &got)
+	if got.Status != StatusDeclined || got.OverseerrRequestID != nil {
+		t.Fatalf("declined: %+v", got)
+	}
+}
+
+// With overseerr.fallback_user_id set, the unmapped user's request is made
+// in Overseerr as that user, so that user's approval rules apply.
+func TestUnmappedRequestAsTheFallbackUser(t *testing.T) {
+	e := newEnv(t, func(d *RequestsDeps, _ *LibraryDeps) { d.Config.FallbackUserID = overseerrtest.JaneID })
+	mr := e.create(bob, map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": "all"})
+	if c := e.os.LastCall(); c.Method != "POST" || c.APIUser != strconv.Itoa(overseerrtest.JaneID) {
+		t.Fatalf("request sent as %q: %+v", c.APIUser, c)
+	}
 	info, _ := e.os.Request(*mr.OverseerrRequestID)
-	if info.UserID != overseerrtest.AdminID || (mr.Status != StatusApproved && mr.Status != StatusProcessing) {
-		t.Fatalf("request as key owner: %+v / %+v", info, mr)
+	if info.UserID != overseerrtest.JaneID || mr.Status != StatusPending {
+		t.Fatalf("request as the fallback user: %+v / %+v", info, mr)
 	}
 	if !slices.Equal(mr.Seasons, []int{1, 2, 3}) && !slices.Equal(mr.Seasons, []int{0, 1, 2, 3}) {
 		t.Fatalf("seasons of an all request: %v", mr.Seasons)
@@ -157,8 +212,9 @@ func TestDuplicates(t *testing.T) {
 		http.StatusConflict, "ALREADY_REQUESTED")
 
 	// Overseerr's own 409: someone requested it in Overseerr directly.
+	// (carol has an Overseerr user; bob's requests wait here, unsent.)
 	e.os.AddRequest(overseerrtest.RequestSpec{MediaType: "movie", TmdbID: 133701})
-	e.want(e.do(bob, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 133701}),
+	e.want(e.do(carol, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 133701}),
 		http.StatusConflict, "ALREADY_REQUESTED")
 
 	// Seasons: asked again here, and Overseerr's 202 "No seasons available".
@@ -166,7 +222,7 @@ func TestDuplicates(t *testing.T) {
 	e.want(e.do(bob, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": []int{1}}),
 		http.StatusConflict, "ALREADY_REQUESTED")
 	e.os.AddRequest(overseerrtest.RequestSpec{MediaType: "tv", TmdbID: 1399, Seasons: []int{2, 3}})
-	e.want(e.do(bob, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": []int{2, 3}}),
+	e.want(e.do(carol, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": []int{2, 3}}),
 		http.StatusConflict, "ALREADY_REQUESTED")
 
 	// Already available.
@@ -325,7 +381,7 @@ func TestReconcileConverges(t *testing.T) {
 	}
 
 	// Overseerr down: the round stops with an error and changes nothing.
-	mr2 := e.create(bob, map[string]any{"mediaType": "movie", "tmdbId": 133701})
+	mr2 := e.create(alice, map[string]any{"mediaType": "movie", "tmdbId": 133701})
 	e.os.SetDown(http.StatusServiceUnavailable)
 	if _, err := e.req.ReconcileOnce(ctx); err == nil {
 		t.Fatal("reconcile with Overseerr down succeeded")

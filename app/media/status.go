@@ -21,17 +21,48 @@ func countStatus(st string) {
 	metrics.GetOrCreateCounter(`medianest_media_requests_total{status="` + st + `"}`).Inc()
 }
 
+// Where a status change comes from, for transitionAllowed.
+const (
+	// fromNotification is Overseerr's webhook: notifications arrive late,
+	// out of order or replayed, so they only move a request forward.
+	fromNotification = false
+	// fromOverseerr is Overseerr's own answer about the request (the
+	// reconcile, an admin's approve or decline): it may reopen a final one.
+	fromOverseerr = true
+)
+
+// progress orders the open statuses; a request never goes back along it.
+var progress = map[string]int{StatusPending: 0, StatusApproved: 1, StatusProcessing: 2}
+
+// transitionAllowed is the one definition of which status changes a stored
+// request may make. Among the open statuses (pending → approved →
+// processing) it only moves forward; any open status may end (available,
+// declined, failed). A final status stays final unless authoritative —
+// Overseerr itself said so, not a notification. No status "changes" to
+// itself.
+func transitionAllowed(from, to string, authoritative bool) bool {
+	if from == to || !validStatus(to) {
+		return false
+	}
+	if Final(from) {
+		return authoritative
+	}
+	if Final(to) {
+		return true
+	}
+	return progress[to] > progress[from]
+}
+
 // setStatus is the one path by which a stored request changes status —
 // the webhook, the reconcile and the admin's approve/decline all end here.
-// It records the change (completedAt set on a final status, cleared
-// otherwise), then tells the owner and the admins (request.updated) and,
-// for approved, available, declined and failed, notifies the owner.
-//
-// An available request stays available, and a processing one does not go
-// back to approved: Overseerr's notifications can arrive out of order, and
-// a late "approved" must not undo progress. changed is false when nothing
-// was written.
-func (s *Requests) setStatus(ctx context.Context, id int64, status string) (r MediaRequest, changed bool, err error) {
+// authoritative says whether the status is Overseerr's own answer
+// (fromOverseerr) or a notification (fromNotification); transitionAllowed
+// decides whether the change happens. A change is recorded (completedAt set
+// on a final status, cleared otherwise), then the owner and the admins are
+// told (request.updated) and, for approved, available, declined and failed,
+// the owner is notified. changed is false when nothing was written, and
+// then nobody hears anything.
+func (s *Requests) setStatus(ctx context.Context, id int64, status string, authoritative bool) (r MediaRequest, changed bool, err error) {
 	var prev string
 	if !validStatus(status) {
 		return MediaRequest{}, false, fmt.Errorf("media: set status: unknown status %q", status)
@@ -42,8 +73,7 @@ func (s *Requests) setStatus(ctx context.Context, id int64, status string) (r Me
 			return err
 		}
 		r, prev = cur, cur.Status
-		if cur.Status == status || cur.Status == StatusAvailable ||
-			(cur.Status == StatusProcessing && status == StatusApproved) {
+		if !transitionAllowed(cur.Status, status, authoritative) {
 			return nil
 		}
 		now := s.now().UTC()

@@ -301,6 +301,19 @@ func insertRequest(ctx context.Context, tx *sql.Tx, r MediaRequest) (int64, erro
 }
 
 // requestsByOverseerrID returns the requests tracking Overseerr request oid.
+// setOverseerrID records that request id is Overseerr's request oid.
+func (s *Requests) setOverseerrID(ctx context.Context, id, oid int64) error {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE media_requests SET overseerr_request_id = ?, updated_at = ? WHERE id = ?`,
+			oid, db.Millis(s.now()), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("media: record overseerr request of %d: %w", id, err)
+	}
+	return nil
+}
+
 func (s *Requests) requestsByOverseerrID(ctx context.Context, oid int64) ([]int64, error) {
 	return s.ids(ctx, `SELECT id FROM media_requests WHERE overseerr_request_id = ?`, oid)
 }

@@ -15,16 +15,23 @@ import (
 
 // handleWebhook takes Overseerr's notifications. It is off (404, as if the
 // route did not exist) until overseerr.webhook_secret is set; then the
-// Authorization header must equal the secret. Anything it cannot use — a
+// Authorization header must equal the secret, and an address that sent
+// webhookFailures wrong ones in a minute gets 429 until its allowance
+// refills (whatever it sends, so the answer tells a guesser nothing). Anything it cannot use — a
 // test notification, an issue, a title nobody here requested — is
 // acknowledged with 204 so Overseerr does not log failures.
 func (s *Requests) handleWebhook(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.WebhookSecret == "" {
 		return apperr.New(apperr.NotFound, "No API route %s %s.", r.Method, r.URL.Path)
 	}
+	refund, err := s.hookFails.take(httpx.ClientIP(r), s.now())
+	if err != nil {
+		return err
+	}
 	if !secretMatches(r.Header.Get("Authorization"), s.cfg.WebhookSecret) {
 		return apperr.New(apperr.Unauthorized, "The webhook's Authorization header does not match overseerr.webhook_secret.")
 	}
+	refund()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -82,7 +89,7 @@ func (s *Requests) ApplyWebhook(ctx context.Context, hook overseerr.Webhook) (in
 	}
 	changed := 0
 	for _, id := range ids {
-		_, ch, err := s.setStatus(ctx, id, status)
+		_, ch, err := s.setStatus(ctx, id, status, fromNotification)
 		if apperr.Is(err, apperr.NotFound) {
 			continue // deleted meanwhile
 		}

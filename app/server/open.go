@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"medianest/app/config"
+	"medianest/app/doctor"
 	"medianest/app/secret"
 	"medianest/db"
 )
@@ -30,12 +31,13 @@ func (d *Data) Close() error { return d.DB.Close() }
 // first run) and opens the database, applying pending migrations when
 // database.auto_migrate allows. It refuses a schema older than this build
 // needs when it may not migrate, and one newer than it knows, since both
-// would fail later in less obvious ways.
+// would fail later in less obvious ways. A data directory, database or
+// secret file that other users may open is logged as a warning.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Data, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(cfg.Data.Dir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.Data.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the data directory %s: %w", cfg.Data.Dir, err)
 	}
 	key, created, err := secret.LoadKey(cfg.Security.SecretKey, cfg.Security.SecretKeyFile, cfg.SecretKeyPath())
@@ -54,6 +56,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Data, erro
 		d.Close()
 		return nil, err
 	}
+	// Said at every start, not only by doctor: nobody runs doctor daily.
+	for _, p := range doctor.LoosePermissions(cfg) {
+		log.Warn("permissions: " + p)
+	}
 	return &Data{DB: d, Box: box, KeyCreated: created}, nil
 }
 
@@ -61,7 +67,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*Data, erro
 // the schema as it is (for `medianest migrate`).
 func OpenDatabase(ctx context.Context, cfg config.Config) (*db.DB, error) {
 	path := cfg.DatabasePath()
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the database directory: %w", err)
 	}
 	return db.Open(ctx, path)

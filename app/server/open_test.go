@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,29 @@ func TestOpenReportsAnUnusableDataDir(t *testing.T) {
 	_, err := server.Open(context.Background(), cfg, nil)
 	if err == nil || !strings.Contains(err.Error(), "cannot create the data directory") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A data directory or secret file that others can read is reported when the
+// server opens its data, not only by doctor.
+func TestOpenWarnsAboutLoosePermissions(t *testing.T) {
+	cfg := openConfig(t)
+	if err := os.MkdirAll(cfg.Data.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(cfg.Data.Dir, 0o755)
+	tok := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(tok, []byte("t\n"), 0o644)
+	cfg.Plex.TokenFile = tok
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	data, err := server.Open(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer data.Close()
+	out := logs.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, cfg.Data.Dir) || !strings.Contains(out, tok) {
+		t.Fatalf("no permission warnings:\n%s", out)
 	}
 }

@@ -38,7 +38,12 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// ready answers 503 not_ready when the database or its schema is not usable,
+// writeCheckTimeout bounds readiness's wait for the write lock: a healthy
+// writer takes it in microseconds, a stuck one never.
+const writeCheckTimeout = time.Second
+
+// ready answers 503 not_ready when the database or its schema is not usable
+// (reads fail, or the write lock cannot be had within writeCheckTimeout),
 // and degraded (still 200) when an upstream fails.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -49,9 +54,15 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var one int
 	err := s.db.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	msg := "the database does not answer"
+	if err == nil {
+		// Reads answer beside a stuck writer (WAL): try the write lock too.
+		err = s.db.CanWrite(ctx, writeCheckTimeout)
+		msg = "the database does not take writes (its write lock is held)"
+	}
 	lat := float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
-		checks["database"] = Check{Status: "fail", Message: "the database does not answer"}
+		checks["database"] = Check{Status: "fail", Message: msg}
 		httpx.Logger(r.Context()).Error("readiness: database", "err", err)
 		status, code = "not_ready", http.StatusServiceUnavailable
 	} else {

@@ -96,6 +96,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 			ReconcileInterval: cfg.Overseerr.ReconcileInterval.D(),
 			RequestQuota:      cfg.Overseerr.RequestQuota,
 			RequestQuotaDays:  cfg.Overseerr.RequestQuotaDays,
+			FallbackUserID:    cfg.Overseerr.FallbackUserID,
 		},
 		BasePath: s.basePath,
 		Logger:   s.log,

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -266,4 +268,34 @@ func (h *Handlers) record(r *http.Request, name string, details map[string]any) 
 
 func sameURL(a, b string) bool {
 	return strings.TrimRight(a, "/") == strings.TrimRight(b, "/")
+}
+
+// sameOrigin reports whether a and b have the same scheme, host and port
+// (case-insensitive, with the scheme's default port filled in). A URL that
+// does not parse has no origin and matches nothing.
+func sameOrigin(a, b string) bool {
+	oa, ok := origin(a)
+	if !ok {
+		return false
+	}
+	ob, ok := origin(b)
+	return ok && oa == ob
+}
+
+func origin(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port), true
 }

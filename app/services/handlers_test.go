@@ -14,6 +14,7 @@ import (
 	"medianest/app/httpx"
 	"medianest/app/principal"
 	"medianest/app/services"
+	"medianest/db"
 )
 
 // open lets every request through; the real guard is tested in auth.
@@ -43,6 +44,7 @@ func (f *fakeTester) Test(ctx context.Context, svc services.Service) services.Te
 }
 
 type fixture struct {
+	db     *db.DB
 	store  *services.Store
 	audit  *audit.Recorder
 	tester *fakeTester
@@ -53,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	s, d := newStore(t)
 	rec := audit.New(d, nil)
-	f := &fixture{store: s, audit: rec, tester: &fakeTester{res: services.TestResult{OK: true, LatencyMs: 3, Version: "1.0", Message: "fine"}}}
+	f := &fixture{db: d, store: s, audit: rec, tester: &fakeTester{res: services.TestResult{OK: true, LatencyMs: 3, Version: "1.0", Message: "fine"}}}
 	mux := http.NewServeMux()
 	services.NewHandlers(services.HandlerDeps{
 		Store: s, Tester: f.tester, Audit: rec,
@@ -214,20 +216,45 @@ func TestPutValidation(t *testing.T) {
 	}
 }
 
-func TestPutKeepsOmittedKey(t *testing.T) {
+// An omitted apiKey keeps the stored key only while the URL keeps its
+// origin: the key is never sent to a host the admin did not type it for.
+func TestPutKeepsOmittedKeyOnlyForTheSameOrigin(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if code, _, body := f.do(t, "PUT", "/api/v1/admin/services/overseerr", `{"url":"http://o:5055","apiKey":"k1","enabled":true}`); code != 200 {
+	put := func(body string) (int, envelope, string) {
+		return f.do(t, "PUT", "/api/v1/admin/services/overseerr", body)
+	}
+	if code, _, body := put(`{"url":"http://o:5055","apiKey":"k1","enabled":true}`); code != 200 {
 		t.Fatal(body)
 	}
-	if code, _, body := f.do(t, "PUT", "/api/v1/admin/services/overseerr", `{"url":"http://o2:5055","enabled":true}`); code != 200 {
+	// Same origin, other path (and the default port spelled out): kept.
+	if code, _, body := put(`{"url":"HTTP://O:5055/overseerr/","enabled":true}`); code != 200 {
 		t.Fatal(body)
 	}
 	got, _ := f.store.Get(ctx, services.Overseerr)
-	if got.APIKey != "k1" || got.URL != "http://o2:5055" {
-		t.Fatalf("omitted apiKey: %+v", got)
+	if got.APIKey != "k1" || got.URL != "HTTP://O:5055/overseerr/" {
+		t.Fatalf("same origin: %+v", got)
 	}
-	code, env, body := f.do(t, "PUT", "/api/v1/admin/services/overseerr", `{"url":"http://o2:5055","apiKey":"","enabled":true}`)
+	for _, url := range []string{"http://o2:5055", "https://o:5055", "http://o:5056", "http://evil.example"} {
+		code, env, body := put(`{"url":"` + url + `","enabled":true}`)
+		if code != 400 || env.Error == nil || env.Error.Code != "VALIDATION_ERROR" ||
+			len(env.Error.Details) != 1 || env.Error.Details[0].Field != "apiKey" {
+			t.Fatalf("%s without apiKey: %d %s", url, code, body)
+		}
+	}
+	got, _ = f.store.Get(ctx, services.Overseerr)
+	if got.APIKey != "k1" || got.URL != "HTTP://O:5055/overseerr/" {
+		t.Fatalf("a refused PUT changed the settings: %+v", got)
+	}
+	// A new origin with the key again is fine.
+	if code, _, body := put(`{"url":"http://o2:5055","apiKey":"k2","enabled":true}`); code != 200 {
+		t.Fatal(body)
+	}
+	got, _ = f.store.Get(ctx, services.Overseerr)
+	if got.APIKey != "k2" || got.URL != "http://o2:5055" {
+		t.Fatalf("new origin with key: %+v", got)
+	}
+	code, env, body := put(`{"url":"http://o2:5055","apiKey":"","enabled":true}`)
 	if code != 200 {
 		t.Fatal(body)
 	}
@@ -235,6 +262,10 @@ func TestPutKeepsOmittedKey(t *testing.T) {
 	json.Unmarshal(env.Data, &v)
 	if v.HasAPIKey {
 		t.Fatal("an empty apiKey did not clear the key")
+	}
+	// Without a stored key there is nothing to keep: any URL will do.
+	if code, _, body := put(`{"url":"http://o3:5055","enabled":true}`); code != 200 {
+		t.Fatal(body)
 	}
 }
 

@@ -243,6 +243,12 @@ func (s *Store) Put(ctx context.Context, svc Service, keepKey bool) (Service, er
 			"The %s settings come from the config file; change them there and restart.", svc.Name)
 	}
 	if keepKey {
+		// A stored key only ever goes to the origin it was entered for:
+		// otherwise a changed URL would carry the owner's token to any host.
+		if cur.APIKey != "" && svc.URL != "" && !sameOrigin(svc.URL, cur.URL) {
+			return Service{}, apperr.Validation(apperr.FieldError{Field: "apiKey",
+				Message: "must be entered again when the URL's scheme, host or port changes"})
+		}
 		svc.APIKey = cur.APIKey
 	}
 	opts, _ := json.Marshal(orEmpty(svc.Options))

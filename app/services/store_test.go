@@ -66,12 +66,12 @@ func TestStorePutKeepsAndSealsKey(t *testing.T) {
 		t.Fatalf("the key is not sealed at rest: %q", raw)
 	}
 
-	// keepKey keeps the stored key; a new URL is applied.
-	got, err = s.Put(ctx, services.Service{Name: services.Overseerr, URL: "http://other:5055", Enabled: true}, true)
+	// keepKey keeps the stored key; a new URL on the same origin is applied.
+	got, err = s.Put(ctx, services.Service{Name: services.Overseerr, URL: in.URL + "/sub", Enabled: true}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.APIKey != "secret-key-123" || got.URL != "http://other:5055" {
+	if got.APIKey != "secret-key-123" || got.URL != in.URL+"/sub" {
 		t.Fatalf("keepKey: %+v", got)
 	}
 	// Without keepKey an empty key clears it.
@@ -152,7 +152,7 @@ func TestStoreSeedFromConfig(t *testing.T) {
 	mu.Lock()
 	changed = nil
 	mu.Unlock()
-	if _, err := s.Put(ctx, services.Service{Name: services.Plex, URL: "http://elsewhere:32400", Enabled: true}, true); err != nil {
+	if _, err := s.Put(ctx, services.Service{Name: services.Plex, URL: "http://plex:32400/plex", Enabled: true}, true); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
