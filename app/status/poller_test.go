@@ -186,14 +186,14 @@ func TestRecheckOnSettingsChange(t *testing.T) {
 	e.waitStatus(status.Overseerr, status.StatusUp, 5*time.Second)
 	stream := e.listen()
 	if _, err := e.store.Put(context.Background(), services.Service{Name: services.Overseerr, URL: "http://" + closedPort(t),
-		APIKey: "k", Enabled: true}, true); err != nil {
+		APIKey: "k", Enabled: true}, false); err != nil {
 		t.Fatal(err)
 	}
 	if ev := stream.nextStatus(t, status.Overseerr, 3*time.Second); ev.Status != status.StatusDown {
 		t.Fatalf("event %+v", ev)
 	}
 	if _, err := e.store.Put(context.Background(), services.Service{Name: services.Overseerr, URL: e.ovr.URL,
-		Enabled: false}, true); err != nil {
+		APIKey: "k", Enabled: false}, false); err != nil {
 		t.Fatal(err)
 	}
 	ev := stream.nextStatus(t, status.Overseerr, 3*time.Second)
