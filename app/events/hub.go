@@ -11,6 +11,7 @@ package events
 import (
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -320,16 +321,18 @@ func (h *Hub) subscribe(userID int64, admin bool, cut func()) (*client, error) {
 		h.removeLocked(old)
 		evicted = append(evicted, old)
 	}
-	if len(h.clients) >= h.maxStreams {
-		h.mu.Unlock()
-		return nil, errFull
+	full := len(h.clients) >= h.maxStreams
+	if !full {
+		h.clients[c] = struct{}{}
+		h.byUser[userID] = append(h.byUser[userID], c)
+		clientsGauge.Inc()
 	}
-	h.clients[c] = struct{}{}
-	h.byUser[userID] = append(h.byUser[userID], c)
-	clientsGauge.Inc()
 	h.mu.Unlock()
 	for _, old := range evicted {
 		old.drop()
+	}
+	if full {
+		return nil, errFull
 	}
 	return c, nil
 }
@@ -350,12 +353,8 @@ func (h *Hub) removeLocked(c *client) {
 	delete(h.clients, c)
 	clientsGauge.Dec()
 	mine := h.byUser[c.userID]
-	for i, o := range mine {
-		if o == c {
-			mine = append(mine[:i], mine[i+1:]...)
-			mine[len(mine):cap(mine)][0] = nil // no stale pointer keeps c alive
-			break
-		}
+	if i := slices.Index(mine, c); i >= 0 {
+		mine = slices.Delete(mine, i, i+1) // zeroes the freed slot: nothing keeps c alive
 	}
 	if len(mine) == 0 {
 		delete(h.byUser, c.userID)
