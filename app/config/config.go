@@ -41,6 +41,9 @@ type Server struct {
 	CORSAllowedOrigins []string `toml:"cors_allowed_origins"`
 	ReadHeaderTimeout  Duration `toml:"read_header_timeout"`
 	ShutdownTimeout    Duration `toml:"shutdown_timeout"`
+	// MaxEventStreams caps the open /events streams of all users together,
+	// so that streams cannot exhaust memory or file descriptors.
+	MaxEventStreams int `toml:"max_event_streams"`
 }
 
 // Data is where MediaNest keeps its files.
@@ -180,6 +183,7 @@ func Default() Config {
 			CORSAllowedOrigins: []string{},
 			ReadHeaderTimeout:  Duration(5 * time.Second),
 			ShutdownTimeout:    Duration(10 * time.Second),
+			MaxEventStreams:    1000,
 		},
 		Data:     Data{Dir: "./data"},
 		Database: Database{AutoMigrate: true},

@@ -93,11 +93,12 @@ func TestStrictDecodingNamesKeyAndLine(t *testing.T) {
 func TestPrecedenceEnvOverFileOverDefault(t *testing.T) {
 	p := writeFile(t, "[server]\nlisten = \"127.0.0.1:9000\"\nshutdown_timeout = \"3s\"\n[youtube]\nallowed_hosts = [\"a.example\"]\n")
 	cfg, err := config.Load(p, envMap(map[string]string{
-		"MEDIANEST_SERVER_LISTEN":         "127.0.0.1:9100",
-		"MEDIANEST_YOUTUBE_CONCURRENCY":   "4",
-		"MEDIANEST_YOUTUBE_ALLOWED_HOSTS": "x.example, .y.example",
-		"MEDIANEST_METRICS_ENABLED":       "false",
-		"MEDIANEST_YOUTUBE_MAX_FILESIZE":  "1GiB",
+		"MEDIANEST_SERVER_LISTEN":            "127.0.0.1:9100",
+		"MEDIANEST_YOUTUBE_CONCURRENCY":      "4",
+		"MEDIANEST_YOUTUBE_ALLOWED_HOSTS":    "x.example, .y.example",
+		"MEDIANEST_METRICS_ENABLED":          "false",
+		"MEDIANEST_YOUTUBE_MAX_FILESIZE":     "1GiB",
+		"MEDIANEST_SERVER_MAX_EVENT_STREAMS": "50",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +111,9 @@ func TestPrecedenceEnvOverFileOverDefault(t *testing.T) {
 	}
 	if cfg.Server.ReadHeaderTimeout.D() != 5*time.Second {
 		t.Errorf("read_header_timeout = %v: the default must apply", cfg.Server.ReadHeaderTimeout)
+	}
+	if cfg.Server.MaxEventStreams != 50 {
+		t.Errorf("max_event_streams = %d, want 50 from the environment", cfg.Server.MaxEventStreams)
 	}
 	if cfg.YouTube.Concurrency != 4 || cfg.Metrics.Enabled || cfg.YouTube.MaxFilesize != 1<<30 {
 		t.Errorf("env overlay: concurrency %d metrics %v filesize %d", cfg.YouTube.Concurrency, cfg.Metrics.Enabled, cfg.YouTube.MaxFilesize)
@@ -177,6 +181,7 @@ func TestValidate(t *testing.T) {
 		{"base_url braces", func(c *config.Config) { c.Server.BaseURL = "https://example.com/{x}" }, "server.base_url"},
 		{"proxy", func(c *config.Config) { c.Server.TrustedProxies = []string{"proxy"} }, "server.trusted_proxies"},
 		{"cors", func(c *config.Config) { c.Server.CORSAllowedOrigins = []string{"https://a.example/path"} }, "cors_allowed_origins"},
+		{"event streams", func(c *config.Config) { c.Server.MaxEventStreams = 0 }, "server.max_event_streams"},
 		{"plex url", func(c *config.Config) { c.Plex.URL = "file:///etc/passwd" }, "plex.url"},
 		{"creds in url", func(c *config.Config) { c.Overseerr.URL = "http://u:p@host:5055" }, "overseerr.url"},
 		{"kuma slug", func(c *config.Config) { c.UptimeKuma.URL = "http://kuma:3001" }, "uptime_kuma.status_page"},

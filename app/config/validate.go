@@ -42,6 +42,9 @@ func (c *Config) Validate() error {
 	if c.Server.ShutdownTimeout <= 0 {
 		add("server.shutdown_timeout must be positive, e.g. \"10s\"")
 	}
+	if c.Server.MaxEventStreams < 1 {
+		add("server.max_event_streams must be at least 1, e.g. 1000")
+	}
 	if c.Server.ReadHeaderTimeout <= 0 {
 		add("server.read_header_timeout must be positive, e.g. \"5s\"")
 	}

@@ -14,3 +14,10 @@ func Subscribe(h *Hub, userID int64, admin bool) (take func() [][]byte) {
 		return out
 	}
 }
+
+// Users is the number of users the hub counts streams for.
+func Users(h *Hub) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.byUser)
+}

@@ -11,10 +11,13 @@ package events
 import (
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"medianest/app/apperr"
 )
 
 // Event types sent to browsers.
@@ -50,6 +53,11 @@ const (
 	DefaultPing         = 15 * time.Second
 	DefaultBuffer       = 64
 	DefaultWriteTimeout = 10 * time.Second
+	// DefaultMaxStreams is server.max_event_streams' default.
+	DefaultMaxStreams = 1000
+	// DefaultMaxStreamsPerUser is a few tabs and devices; one page holds
+	// one stream, so a sixth page closes the oldest.
+	DefaultMaxStreamsPerUser = 5
 )
 
 // clientsGauge counts open streams across hubs (one per process in
@@ -63,10 +71,15 @@ type Hub struct {
 	ping         time.Duration
 	buffer       int
 	writeTimeout time.Duration
+	maxStreams   int
+	maxPerUser   int
 
 	mu      sync.RWMutex
 	clients map[*client]struct{}
-	closed  bool
+	// byUser is each user's open streams, oldest first; a user without
+	// one has no entry.
+	byUser map[int64][]*client
+	closed bool
 }
 
 // client is one open stream.
@@ -194,6 +207,26 @@ func WithWriteTimeout(d time.Duration) Option {
 	}
 }
 
+// WithMaxStreams caps the open streams of the whole hub; a stream beyond
+// it is refused.
+func WithMaxStreams(n int) Option {
+	return func(h *Hub) {
+		if n > 0 {
+			h.maxStreams = n
+		}
+	}
+}
+
+// WithMaxStreamsPerUser caps the open streams of one user; a new stream
+// beyond it ends that user's oldest.
+func WithMaxStreamsPerUser(n int) Option {
+	return func(h *Hub) {
+		if n > 0 {
+			h.maxPerUser = n
+		}
+	}
+}
+
 // NewHub returns an empty hub.
 func NewHub(logger *slog.Logger, opts ...Option) *Hub {
 	if logger == nil {
@@ -204,7 +237,10 @@ func NewHub(logger *slog.Logger, opts ...Option) *Hub {
 		ping:         DefaultPing,
 		buffer:       DefaultBuffer,
 		writeTimeout: DefaultWriteTimeout,
+		maxStreams:   DefaultMaxStreams,
+		maxPerUser:   DefaultMaxStreamsPerUser,
 		clients:      map[*client]struct{}{},
+		byUser:       map[int64][]*client{},
 	}
 	for _, o := range opts {
 		o(h)
@@ -264,18 +300,41 @@ func (h *Hub) Publish(e Event) {
 	h.logger.Warn("events: dropped slow clients", "count", len(slow), "type", e.Type)
 }
 
-// subscribe adds a client; ok is false once the hub is closed. cut (may be
-// nil) interrupts the client's stream when it is dropped.
-func (h *Hub) subscribe(userID int64, admin bool, cut func()) (*client, bool) {
+// errFull refuses a stream beyond the hub's cap.
+var errFull = apperr.New(apperr.Unavailable, "Too many live update streams are open; try again in a minute.")
+
+// subscribe adds a client; cut (may be nil) interrupts the client's stream
+// when it is dropped. A user at the per-user cap loses their oldest stream
+// (a page left open somewhere; its EventSource reconnects when it is still
+// wanted), so one user can never hold more than a handful; beyond the total
+// cap a new stream is refused.
+func (h *Hub) subscribe(userID int64, admin bool, cut func()) (*client, error) {
 	c := &client{userID: userID, admin: admin, ready: make(chan struct{}, 1), limit: h.buffer, gone: make(chan struct{}), cut: cut}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.closed {
-		return nil, false
+		h.mu.Unlock()
+		return nil, apperr.New(apperr.Unavailable, "The server is shutting down.")
 	}
-	h.clients[c] = struct{}{}
-	clientsGauge.Inc()
-	return c, true
+	var evicted []*client
+	for len(h.byUser[userID]) >= h.maxPerUser {
+		old := h.byUser[userID][0]
+		h.removeLocked(old)
+		evicted = append(evicted, old)
+	}
+	full := len(h.clients) >= h.maxStreams
+	if !full {
+		h.clients[c] = struct{}{}
+		h.byUser[userID] = append(h.byUser[userID], c)
+		clientsGauge.Inc()
+	}
+	h.mu.Unlock()
+	for _, old := range evicted {
+		old.drop()
+	}
+	if full {
+		return nil, errFull
+	}
+	return c, nil
 }
 
 func (h *Hub) remove(c *client) {
@@ -288,9 +347,19 @@ func (h *Hub) remove(c *client) {
 // removeLocked forgets c; the caller drops it after unlocking, so that
 // interrupting its stream never happens under the hub's lock.
 func (h *Hub) removeLocked(c *client) {
-	if _, ok := h.clients[c]; ok {
-		delete(h.clients, c)
-		clientsGauge.Dec()
+	if _, ok := h.clients[c]; !ok {
+		return
+	}
+	delete(h.clients, c)
+	clientsGauge.Dec()
+	mine := h.byUser[c.userID]
+	if i := slices.Index(mine, c); i >= 0 {
+		mine = slices.Delete(mine, i, i+1) // zeroes the freed slot: nothing keeps c alive
+	}
+	if len(mine) == 0 {
+		delete(h.byUser, c.userID)
+	} else {
+		h.byUser[c.userID] = mine
 	}
 }
 

@@ -52,9 +52,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return true, rc.SetWriteDeadline(t)
 	}
-	c, ok := h.subscribe(u.ID, u.IsAdmin(), cut)
-	if !ok {
-		httpx.Error(w, r, apperr.New(apperr.Unavailable, "The server is shutting down."))
+	c, err := h.subscribe(u.ID, u.IsAdmin(), cut)
+	if err != nil {
+		httpx.Error(w, r, err)
 		return
 	}
 	defer h.remove(c)

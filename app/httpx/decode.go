@@ -1,13 +1,16 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"medianest/app/apperr"
 )
@@ -16,13 +19,20 @@ import (
 const MaxBody = 1 << 20
 
 // Decode reads a JSON body into v strictly: malformed JSON, a wrong type, an
-// unknown field or trailing data is a VALIDATION_ERROR naming the field; a
+// unknown field, a key spelt in another case than the field's JSON name, a
+// key given twice or trailing data is a VALIDATION_ERROR naming the field; a
 // body over MaxBody is PAYLOAD_TOO_LARGE. An empty body decodes as {}.
 func Decode(r *http.Request, v any) error {
-	body := http.MaxBytesReader(nil, r.Body, MaxBody)
-	dec := json.NewDecoder(body)
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
+	if err != nil {
+		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return apperr.New(apperr.PayloadTooLarge, "The request body is larger than %d bytes.", mbe.Limit)
+		}
+		return apperr.Field("body", "could not be read: "+err.Error())
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if errors.Is(err, io.EOF) {
 		return nil
 	}
@@ -30,20 +40,13 @@ func Decode(r *http.Request, v any) error {
 		// Anything but white space after the value is refused: "{}}" must not
 		// pass as "{}".
 		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
-			var mbe *http.MaxBytesError
-			if errors.As(terr, &mbe) {
-				return apperr.New(apperr.PayloadTooLarge, "The request body is larger than %d bytes.", mbe.Limit)
-			}
 			return apperr.Field("body", "must hold a single JSON value")
 		}
-		return nil
+		return checkKeys(data, reflect.TypeOf(v))
 	}
-	var mbe *http.MaxBytesError
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &mbe):
-		return apperr.New(apperr.PayloadTooLarge, "The request body is larger than %d bytes.", mbe.Limit)
 	case errors.As(err, &se):
 		return apperr.Field("body", fmt.Sprintf("is not valid JSON (at byte %d)", se.Offset))
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -60,6 +63,156 @@ func Decode(r *http.Request, v any) error {
 	default:
 		return apperr.Field("body", "could not be read: "+err.Error())
 	}
+}
+
+// checkKeys walks data, a JSON value that decoded into a value of type t,
+// and refuses what encoding/json lets through: a key that names a struct
+// field in another case ({"ROLE":"admin"} fills Role) and a key given twice
+// in one object (the last one wins, past whatever looked at the first).
+// Values whose type reads its own JSON are left to it.
+func checkKeys(data []byte, t reflect.Type) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := walkKeys(dec, t, ""); err != nil {
+		if _, ok := apperr.As(err); ok {
+			return err
+		}
+		// The value decoded, so it is valid JSON; a token error here
+		// would be a bug in the walk, not in the request.
+		return apperr.Field("body", "could not be read: "+err.Error())
+	}
+	return nil
+}
+
+var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// walkKeys checks the next value of dec against t (nil: any JSON, keys
+// free); path names it in an error ("nested.url").
+func walkKeys(dec *json.Decoder, t reflect.Type, path string) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && reflect.PointerTo(t).Implements(unmarshaler) {
+		var skip json.RawMessage
+		return dec.Decode(&skip)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for dec.More() {
+			if err := walkKeys(dec, elem, path); err != nil {
+				return err
+			}
+		}
+	case json.Delim('{'):
+		var fields map[string]reflect.Type
+		var elem reflect.Type
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = jsonFields(t)
+		} else if t != nil && t.Kind() == reflect.Map {
+			elem = t.Elem()
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := tok.(string)
+			name := key
+			if path != "" {
+				name = path + "." + key
+			}
+			if seen[key] {
+				return apperr.Field(name, "is given more than once")
+			}
+			seen[key] = true
+			next := elem
+			if fields != nil {
+				ft, ok := fields[key]
+				if !ok {
+					return apperr.Field(name, unknownKey(key, fields))
+				}
+				next = ft
+			}
+			if err := walkKeys(dec, next, name); err != nil {
+				return err
+			}
+		}
+	default:
+		return nil
+	}
+	_, err = dec.Token() // the closing ']' or '}'
+	return err
+}
+
+// unknownKey is the message for key, hinting at the field it misspells.
+func unknownKey(key string, fields map[string]reflect.Type) string {
+	for name := range fields {
+		if strings.EqualFold(name, key) {
+			return fmt.Sprintf("is not a known field (names are case-sensitive: %q)", name)
+		}
+	}
+	return "is not a known field"
+}
+
+// fieldCache maps a struct type to its jsonFields.
+var fieldCache sync.Map
+
+// jsonFields maps the exact JSON names of t's fields to their types, as
+// encoding/json names them: the tag's name, else the Go name; "-" is left
+// out; an untagged embedded struct's fields are promoted unless a shallower
+// field has the name.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m := map[string]reflect.Type{}
+	level := []reflect.Type{t}
+	for depth := 0; len(level) > 0 && depth < 8; depth++ {
+		var next []reflect.Type
+		found := map[string]reflect.Type{}
+		for _, st := range level {
+			for i := range st.NumField() {
+				f := st.Field(i)
+				tag := f.Tag.Get("json")
+				if tag == "-" {
+					continue
+				}
+				name, _, _ := strings.Cut(tag, ",")
+				ft := f.Type
+				if ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+					next = append(next, ft)
+					continue
+				}
+				if !f.IsExported() {
+					continue
+				}
+				if name == "" {
+					name = f.Name
+				}
+				if _, ok := m[name]; !ok {
+					found[name] = f.Type
+				}
+			}
+		}
+		for name, ft := range found {
+			m[name] = ft
+		}
+		level = next
+	}
+	fieldCache.Store(t, m)
+	return m
 }
 
 func jsonType(kind string) string {

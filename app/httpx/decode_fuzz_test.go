@@ -56,7 +56,9 @@ func FuzzDecode(f *testing.F) {
 		`{"name":"a"}{"name":"b"}`, `{}}`, `{} x`, `{"nope":1}`, `{"nested":{"nope":1}}`, `{"count":"1"}`,
 		`{"count":1.5}`, `{"count":1e400}`, `{"id":99999999999999999999}`, `{"tags":"x"}`, `{"labels":[]}`,
 		`[]`, `"str"`, `1`, `{"name":"\ud800"}`, "{\"name\":\"\xff\"}", `{"name":`, `{"na`, `{"flag":null}`,
-		`{"Name":"case"}`, `{"name":"a","name":"b"}`, "\ufeff{}", `{"ratio":-0}`, strings.Repeat("[", 200),
+		`{"Name":"case"}`, `{"name":"a","name":"b"}`, `{"NAME":"a","COUNT":1}`, `{"nested":{"URL":"x"}}`,
+		`{"nested":{"url":"a","url":"b"}}`, `{"labels":{"k":"a","k":"b"}}`, `{"labels":{"K":"a","k":"b"}}`,
+		`{"tags":["a"],"tags":["b"]}`, `{"flag":true,"Flag":false}`, `{"nested":{},"nested":{"url":"x"}}`, "\ufeff{}", `{"ratio":-0}`, strings.Repeat("[", 200),
 	} {
 		f.Add([]byte(s))
 	}

@@ -113,6 +113,8 @@ func TestEnvelopeAndDecode(t *testing.T) {
 		{"two values", `{} {}`, "body", "VALIDATION_ERROR", 400},
 		{"trailing brace", `{}}`, "body", "VALIDATION_ERROR", 400},
 		{"trailing bracket", `{"name":"a"}]`, "body", "VALIDATION_ERROR", 400},
+		{"key in another case", `{"NAME":"a","COUNT":2}`, "NAME", "VALIDATION_ERROR", 400},
+		{"duplicate key", `{"name":"a","name":"b"}`, "name", "VALIDATION_ERROR", 400},
 		{"too large", `{"name":"` + strings.Repeat("x", httpx.MaxBody) + `"}`, "", "PAYLOAD_TOO_LARGE", 413},
 	}
 	for _, c := range cases {

@@ -99,8 +99,8 @@ func registerBuildInfo(version string) {
 }
 
 // metricsHandler serves Prometheus text to allowed networks or the bearer
-// token. A request that came through a proxy we do not trust is judged by
-// the forwarded address, not by the proxy's loopback address: otherwise a
+// token. A request that came through a proxy is judged by the address it was
+// forwarded for, never by the proxy's own (loopback) address: otherwise a
 // reverse proxy on the same host would publish the metrics to everyone.
 func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
 	if !s.cfg.Metrics.Enabled {
@@ -124,13 +124,34 @@ func (s *Server) metricsAllowed(r *http.Request) bool {
 		subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+tok)) == 1 {
 		return true
 	}
-	ip := httpx.ClientIP(r)
-	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
-		if peer, err := netip.ParseAddrPort(r.RemoteAddr); err == nil && !inAny(peer.Addr().Unmap(), s.trusted) {
+	if forwarded(r) {
+		// A proxy we do not trust proves nothing about its client. A
+		// trusted one is believed through X-Forwarded-For (httpx.ClientIP);
+		// one that names its client only in another header leaves the
+		// client unknown.
+		peer, err := netip.ParseAddrPort(r.RemoteAddr)
+		if err != nil || !inAny(peer.Addr().Unmap(), s.trusted) || len(r.Header.Values("X-Forwarded-For")) == 0 {
 			return false
 		}
 	}
-	return inAny(ip, s.metricsNets)
+	return inAny(httpx.ClientIP(r), s.metricsNets)
+}
+
+// forwardingHeaders are the headers proxies write to say whom, or for which
+// site, they forward a request; all are treated alike.
+var forwardingHeaders = []string{
+	"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
+	"X-Real-IP", "X-Client-IP", "True-Client-IP", "CF-Connecting-IP",
+}
+
+// forwarded reports whether r carries any forwarding header, even empty.
+func forwarded(r *http.Request) bool {
+	for _, h := range forwardingHeaders {
+		if len(r.Header.Values(h)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func inAny(a netip.Addr, list []netip.Prefix) bool {

@@ -56,7 +56,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	ovr := overseerr.New(upstream.Options{Timeout: cfg.Overseerr.Timeout.D()})
 
 	rec := audit.New(s.db, now).WithLogger(s.log)
-	hub := events.NewHub(s.log)
+	hub := events.NewHub(s.log, events.WithMaxStreams(cfg.Server.MaxEventStreams))
 	s.onShutdown = append(s.onShutdown, hub.Close)
 
 	authSvc, err := auth.New(auth.Deps{

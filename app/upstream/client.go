@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
@@ -111,21 +112,40 @@ func New(name, display string, o Options) *Client {
 	return c
 }
 
-// limitRedirects follows at most five redirects, and never carries the
-// credentials upstreams take in custom headers to another host or from
-// https to http (Go strips only Authorization and cookies by itself).
+// limitRedirects follows at most five redirects, and only within the
+// scheme, host and port the request was sent to. Anywhere else the request
+// does not go at all: an upstream (or whoever answers in its place) must not
+// point MediaNest at another machine, such as a cloud metadata address,
+// even with its credentials stripped.
 func limitRedirects(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return errors.New("too many redirects")
 	}
-	first := via[0].URL
-	if req.URL.Host != first.Host || (first.Scheme == "https" && req.URL.Scheme != "https") {
-		for _, h := range []string{"X-Plex-Token", "X-Api-Key", "X-Api-User"} {
-			req.Header.Del(h)
-		}
+	if !sameOrigin(via[0].URL, req.URL) {
+		return offHostRedirect{to: req.URL.Redacted()}
 	}
 	return nil
 }
+
+// sameOrigin reports whether a and b share scheme, host and port, the
+// scheme's default port standing for an empty one.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// offHostRedirect is a redirect limitRedirects refused to follow.
+type offHostRedirect struct{ to string }
+
+func (e offHostRedirect) Error() string { return "redirected to another host: " + e.to }
 
 // callerGone marks a failure that happened because the caller's context
 // ended, not because the upstream failed.
@@ -255,7 +275,12 @@ func retryable(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	return true
+	return !isOffHost(err)
+}
+
+func isOffHost(err error) bool {
+	_, ok := errors.AsType[offHostRedirect](err)
+	return ok
 }
 
 func isTimeout(err error) bool {
@@ -281,6 +306,9 @@ func (c *Client) mapErr(err error) error {
 		kind = ErrTimeout
 	case errors.Is(err, syscall.ECONNREFUSED):
 		kind = ErrRefused
+	case isOffHost(err):
+		return &Error{Service: c.display, Kind: ErrUnreachable, Err: err,
+			Reason: c.display + " redirected to another host; MediaNest does not follow it. Use the address it redirects to."}
 	default:
 		kind = ErrUnreachable
 	}
