@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"medianest/app/principal"
+	"medianest/app/ratelimit"
 
 	"medianest/app/apperr"
 	"medianest/app/httpx"
@@ -77,7 +78,7 @@ func (s *Service) handlePlexPin(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.Decode(r, &in); err != nil {
 		return err
 	}
-	if _, retry, ok := s.pinLimit.take(clientKey(httpx.ClientIP(r)), s.now()); !ok {
+	if _, retry, ok := s.pinLimit.Take(ratelimit.ClientKey(httpx.ClientIP(r)), s.now()); !ok {
 		return rateLimited(retry, "Plex sign-in attempts")
 	}
 	p, err := s.startPlexSignIn(r.Context(), w, r, in.ForwardURL)
@@ -99,7 +100,7 @@ func (s *Service) handlePlexVerify(w http.ResponseWriter, r *http.Request) error
 	if in.PinID <= 0 {
 		return apperr.Field("pinId", "is required: the id POST /auth/plex/pin returned")
 	}
-	if _, retry, ok := s.pinLimit.take(clientKey(httpx.ClientIP(r)), s.now()); !ok {
+	if _, retry, ok := s.pinLimit.Take(ratelimit.ClientKey(httpx.ClientIP(r)), s.now()); !ok {
 		return rateLimited(retry, "Plex sign-in attempts")
 	}
 	u, pending, err := s.plexSignIn(r.Context(), r, in.PinID)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"medianest/app/principal"
+	"medianest/app/ratelimit"
 
 	"medianest/app/apperr"
 	"medianest/app/httpx"
@@ -36,14 +37,14 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 		return principal.User{}, "", "", apperr.Validation(fields...)
 	}
 	now := s.now()
-	attempt, retry, ok := s.loginLimit.take(clientKey(httpx.ClientIP(r)), now)
+	attempt, retry, ok := s.loginLimit.Take(ratelimit.ClientKey(httpx.ClientIP(r)), now)
 	if !ok {
 		return principal.User{}, "", "", rateLimited(retry, "failed sign-ins")
 	}
-	account, retry, ok := s.accountLimit.take(accountKey(username), now)
+	account, retry, ok := s.accountLimit.Take(accountKey(username), now)
 	if !ok {
 		// Not a failed sign-in of this address: no password was checked.
-		attempt.refund()
+		attempt.Refund()
 		return principal.User{}, "", "", limited(retry, "Too many %s for this account; try again in %d seconds.", "failed sign-ins")
 	}
 	u, hash, err := userByName(ctx, s.db.R, username)
@@ -63,8 +64,8 @@ func (s *Service) localSignIn(ctx context.Context, r *http.Request, username, pa
 		s.record(ctx, e)
 		return principal.User{}, "", "", errBadCredentials
 	}
-	attempt.refund()
-	account.refund()
+	attempt.Refund()
+	account.Refund()
 	if !u.Active() {
 		s.record(ctx, actorEntry(r, &u, "auth.login_failed", UserTarget(u.ID), "local: account disabled"))
 		return principal.User{}, "", "", errDisabled
@@ -120,7 +121,7 @@ func (s *Service) changePassword(ctx context.Context, r *http.Request, u *princi
 	if err := checkPassword("newPassword", next); err != nil {
 		return err
 	}
-	attempt, retry, ok := s.loginLimit.take(clientKey(httpx.ClientIP(r)), s.now())
+	attempt, retry, ok := s.loginLimit.Take(ratelimit.ClientKey(httpx.ClientIP(r)), s.now())
 	if !ok {
 		return rateLimited(retry, "failed password checks")
 	}
@@ -137,7 +138,7 @@ func (s *Service) changePassword(ctx context.Context, r *http.Request, u *princi
 	if !ok {
 		return apperr.Field("currentPassword", "is not your current password")
 	}
-	attempt.refund()
+	attempt.Refund()
 	return s.setPassword(ctx, u.ID, next, keepSession)
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"medianest/app/apperr"
 	"medianest/app/plex"
+	"medianest/app/ratelimit"
 	"medianest/app/settings"
 	"medianest/app/upstream"
 	"medianest/db"
@@ -69,7 +70,7 @@ const (
 // The PIN store is bounded per client and in total, so that no flood can
 // keep anyone else from starting a sign-in. A browser holds one pin cookie,
 // so it can poll only its newest PIN: a handful per client (an IPv4 address
-// or an IPv6 /64, see clientKey) serves every browser behind one NAT, and
+// or an IPv6 /64, see ratelimit.ClientKey) serves every browser behind one NAT, and
 // an IPv6 /56 (what a subscriber is often given) gets a few dozen. A new PIN
 // beyond a cap pushes out the oldest of that client or network, and one
 // beyond maxPins the oldest of all: a flood can at worst cost its
@@ -96,7 +97,7 @@ type pinEntry struct {
 
 // pinKeys is what a PIN created from ip counts against.
 func pinKeys(ip netip.Addr) [2]netip.Prefix {
-	k := [2]netip.Prefix{clientKey(ip)}
+	k := [2]netip.Prefix{ratelimit.ClientKey(ip)}
 	if k[0].Addr().Is6() {
 		k[1] = netip.PrefixFrom(k[0].Addr(), 56).Masked()
 	}

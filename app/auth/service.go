@@ -28,9 +28,8 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"medianest/app/principal"
+	"medianest/app/ratelimit"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -121,9 +120,9 @@ type Service struct {
 	epochPoll time.Duration
 
 	pins         *pinStore
-	loginLimit   *limiter[netip.Prefix]
-	accountLimit *limiter[string]
-	pinLimit     *limiter[netip.Prefix]
+	loginLimit   *ratelimit.Keyed[netip.Prefix]
+	accountLimit *ratelimit.Keyed[string]
+	pinLimit     *ratelimit.Keyed[netip.Prefix]
 
 	cop        *http.CrossOriginProtection
 	deny       http.Handler
@@ -181,9 +180,9 @@ func New(d Deps) (*Service, error) {
 		cacheTTL:     a.SessionCacheTTL.D(),
 		epochPoll:    d.EpochPoll,
 		pins:         newPinStore(),
-		loginLimit:   newLimiter[netip.Prefix](rate.Limit(float64(a.LoginRateLimit)/60), a.LoginRateLimit),
-		accountLimit: newLimiter[string](rate.Limit(float64(a.LoginRateLimit)/60), accountBurst*a.LoginRateLimit),
-		pinLimit:     newLimiter[netip.Prefix](pinRate, pinBurst),
+		loginLimit:   ratelimit.New[netip.Prefix](ratelimit.PerMinute(a.LoginRateLimit), a.LoginRateLimit, limiterSize),
+		accountLimit: ratelimit.New[string](ratelimit.PerMinute(a.LoginRateLimit), accountBurst*a.LoginRateLimit, limiterSize),
+		pinLimit:     ratelimit.New[netip.Prefix](pinRate, pinBurst, limiterSize),
 		machineIDs:   map[string]string{},
 
 		streams: d.Streams,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"net/http/httptest"
-	"net/netip"
 	"testing"
 
 	"medianest/app/principal"
@@ -155,26 +154,5 @@ func TestStampLoginRechecksAccount(t *testing.T) {
 	}
 	if _, _, _, err := s.localSignIn(ctx, r, "jane", "another-password-1"); err != nil {
 		t.Errorf("the new password does not work: %v", err)
-	}
-}
-
-func TestClientKey(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"192.0.2.7":                "192.0.2.7/32",
-		"::ffff:192.0.2.7":         "192.0.2.7/32",
-		"2001:db8:1:2:3:4:5:6":     "2001:db8:1:2::/64",
-		"2001:db8:1:2::1":          "2001:db8:1:2::/64",
-		"fe80::1%eth0":             "fe80::/64",
-		"2001:db8:1:3:ffff::ffff":  "2001:db8:1:3::/64",
-		"::1":                      "::/64",
-		"2001:db8:ffff:ffff:1::20": "2001:db8:ffff:ffff::/64",
-	} {
-		if got := clientKey(netip.MustParseAddr(in)).String(); got != want {
-			t.Errorf("clientKey(%s) = %s, want %s", in, got, want)
-		}
-	}
-	if a, b := clientKey(netip.Addr{}), clientKey(netip.Addr{}); a != b {
-		t.Error("the zero address has no stable key")
 	}
 }

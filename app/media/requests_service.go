@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"medianest/app/audit"
@@ -11,6 +12,7 @@ import (
 	"medianest/app/notify"
 	"medianest/app/overseerr"
 	"medianest/app/principal"
+	"medianest/app/ratelimit"
 	"medianest/app/services"
 	"medianest/db"
 )
@@ -127,7 +129,7 @@ type Requests struct {
 	userMap    *ttlCache[int64, int64]
 	createLock keyedMutex
 	counts     countCache
-	hookFails  *failLimiter
+	hookFails  *ratelimit.Keyed[netip.Prefix]
 }
 
 // Cache lifetimes. Search pages change little in seconds and a user
@@ -163,7 +165,7 @@ func NewRequests(d RequestsDeps) (*Requests, error) {
 		cfg: d.Config, log: d.Logger, now: d.Now,
 		searches:  newSearchCache(d.Now),
 		userMap:   newTTLCache[int64, int64](4096, userMapTTL, d.Now),
-		hookFails: newFailLimiter(webhookFailures),
+		hookFails: ratelimit.New[netip.Prefix](ratelimit.PerMinute(webhookFailures), webhookFailures, failLimitSize),
 	}, nil
 }
 

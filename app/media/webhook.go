@@ -24,7 +24,7 @@ func (s *Requests) handleWebhook(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.WebhookSecret == "" {
 		return apperr.New(apperr.NotFound, "No API route %s %s.", r.Method, r.URL.Path)
 	}
-	refund, err := s.hookFails.take(httpx.ClientIP(r), s.now())
+	refund, err := takeWebhookAttempt(s.hookFails, httpx.ClientIP(r), s.now())
 	if err != nil {
 		return err
 	}
