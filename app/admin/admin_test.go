@@ -9,6 +9,7 @@ import (
 
 	"medianest/app/admin"
 	"medianest/app/audit"
+	"medianest/app/media"
 	"medianest/db"
 )
 
@@ -101,7 +102,8 @@ func TestStats(t *testing.T) {
 	if st.Users.Total != 4 || st.Users.Active30d != 1 {
 		t.Errorf("users %+v, want 4 total, 1 active", st.Users)
 	}
-	if st.Requests["pending"] != 2 || st.Requests["available"] != 1 || len(st.Requests) != 2 {
+	// Every status is listed, 0 where nobody is in it.
+	if st.Requests["pending"] != 2 || st.Requests["available"] != 1 || st.Requests["declined"] != 0 || len(st.Requests) != len(media.Statuses) {
 		t.Errorf("requests %v", st.Requests)
 	}
 	if st.Downloads["completed"] != 1 || st.Downloads["queued"] != 1 || st.Downloads["downloading"] != 1 {

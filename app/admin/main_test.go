@@ -17,8 +17,12 @@ import (
 	"medianest/app/auth"
 	"medianest/app/config"
 	"medianest/app/httpx"
+	"medianest/app/media"
+	"medianest/app/overseerr"
 	"medianest/app/principal"
 	"medianest/app/secret"
+	"medianest/app/services"
+	"medianest/app/upstream"
 	"medianest/app/youtube"
 	"medianest/db"
 	"medianest/db/dbtest"
@@ -64,7 +68,7 @@ func newEnv(t *testing.T) *env {
 	mux := http.NewServeMux()
 	e.auth.Routes(mux)
 	admin.New(admin.Deps{
-		Users: e.auth, Requests: requestCounts{e.db}, Downloads: youtube.NewStore(e.db), Audit: rec,
+		Users: e.auth, Requests: mediaRequests(t, e.db, services.NewStore(e.db, box, nil), e.auth), Downloads: youtube.NewStore(e.db), Audit: rec,
 		DB: e.db, Version: "1.2.3", Started: start.Add(-90 * time.Second), Now: e.clock.Now,
 	}).Routes(mux, e.auth)
 	e.handler = httpx.Wrap(mux, httpx.Options{})
@@ -144,24 +148,13 @@ func (e *env) get(path, token string, v any) map[string]any {
 	return env.Meta
 }
 
-// requestCounts counts media_requests as the media service does, without
-// building one (it needs Overseerr and Plex).
-type requestCounts struct{ db *db.DB }
-
-func (c requestCounts) RequestStatusCounts(ctx context.Context, userID int64) (map[string]int64, error) {
-	return db.Counts[string](ctx, c.db.R, `SELECT status, count(*) FROM media_requests WHERE ? IN (0, user_id) GROUP BY status`, userID)
-}
-
-func (c requestCounts) RequestCountsByUser(ctx context.Context, ids []int64) (map[int64]int64, error) {
-	all, err := db.Counts[int64](ctx, c.db.R, `SELECT user_id, count(*) FROM media_requests GROUP BY user_id`)
+// mediaRequests is the real media requests service over the test database;
+// the admin routes only count through it, so Overseerr is never called.
+func mediaRequests(t testing.TB, d *db.DB, store *services.Store, users media.Usernames) *media.Requests {
+	t.Helper()
+	r, err := media.NewRequests(media.RequestsDeps{DB: d, Services: store, Overseerr: overseerr.New(upstream.Options{}), Users: users})
 	if err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
-	out := map[int64]int64{}
-	for _, id := range ids {
-		if n, ok := all[id]; ok {
-			out[id] = n
-		}
-	}
-	return out, nil
+	return r
 }

@@ -18,6 +18,8 @@ import (
 	"medianest/app/auth"
 	"medianest/app/config"
 	"medianest/app/httpx"
+	"medianest/app/media"
+	"medianest/app/overseerr"
 	"medianest/app/plex"
 	"medianest/app/plex/plextest"
 	"medianest/app/principal"
@@ -153,7 +155,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	mux := http.NewServeMux()
 	e.svc.Routes(mux)
 	admin.New(admin.Deps{
-		Users: e.svc, Requests: requestCounts{e.db}, Downloads: youtube.NewStore(e.db), Audit: e.audit,
+		Users: e.svc, Requests: mediaRequests(t, e.db, e.store, e.svc), Downloads: youtube.NewStore(e.db), Audit: e.audit,
 		DB: e.db, Now: e.clock.Now,
 	}).Routes(mux, e.svc)
 	e.handler = httpx.Wrap(mux, httpx.Options{Logger: logger})
@@ -337,24 +339,13 @@ func (c *client) plexSignIn(token string) *response {
 	return c.verify(p.ID)
 }
 
-// requestCounts counts media_requests for the admin listing as the media
-// service does, without building one (it needs Overseerr and Plex).
-type requestCounts struct{ db *db.DB }
-
-func (c requestCounts) RequestStatusCounts(ctx context.Context, userID int64) (map[string]int64, error) {
-	return db.Counts[string](ctx, c.db.R, `SELECT status, count(*) FROM media_requests WHERE ? IN (0, user_id) GROUP BY status`, userID)
-}
-
-func (c requestCounts) RequestCountsByUser(ctx context.Context, ids []int64) (map[int64]int64, error) {
-	all, err := db.Counts[int64](ctx, c.db.R, `SELECT user_id, count(*) FROM media_requests GROUP BY user_id`)
+// mediaRequests is the real media requests service over the test database;
+// the admin routes only count through it, so Overseerr is never called.
+func mediaRequests(t testing.TB, d *db.DB, store *services.Store, users media.Usernames) *media.Requests {
+	t.Helper()
+	r, err := media.NewRequests(media.RequestsDeps{DB: d, Services: store, Overseerr: overseerr.New(upstream.Options{}), Users: users})
 	if err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
-	out := map[int64]int64{}
-	for _, id := range ids {
-		if n, ok := all[id]; ok {
-			out[id] = n
-		}
-	}
-	return out, nil
+	return r
 }
