@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -15,24 +14,6 @@ import (
 	"medianest/app/notify"
 	"medianest/db/dbtest"
 )
-
-// logLines is a slog handler keeping "LEVEL msg k=v…" lines.
-type logLines struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *logLines) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logLines) WithAttrs([]slog.Attr) slog.Handler       { return l }
-func (l *logLines) WithGroup(string) slog.Handler            { return l }
-func (l *logLines) Handle(_ context.Context, r slog.Record) error {
-	s := r.Level.String() + " " + r.Message
-	r.Attrs(func(a slog.Attr) bool { s += " " + a.Key + "=" + a.Value.String(); return true })
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, s)
-	return nil
-}
 
 // A retention pass deletes the audit entries and notifications older than
 // their retention, counted back from the injected clock, keeps a table
@@ -55,7 +36,7 @@ func TestRetentionPrunesOldRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	logs := &logLines{}
+	logs := &Records{}
 	r := retention{log: slog.New(logs), now: func() time.Time { return now }, jobs: []retentionJob{
 		{table: "audit_log", keep: 365 * 24 * time.Hour, p: rec},
 		{table: "notifications", keep: 90 * 24 * time.Hour, p: ntf},
@@ -68,8 +49,8 @@ func TestRetentionPrunesOldRows(t *testing.T) {
 		t.Fatalf("notifications left: %d (%v), want the 1 younger than 90 days", p.Total, err)
 	}
 	for _, want := range []string{"table=audit_log count=2", "table=notifications count=3"} {
-		if !slices.ContainsFunc(logs.lines, func(s string) bool { return strings.HasPrefix(s, "INFO") && strings.Contains(s, want) }) {
-			t.Errorf("no INFO line with %q in %q", want, logs.lines)
+		if len(logs.Matching("INFO server: pruned old rows", want)) == 0 {
+			t.Errorf("no INFO line with %q in %q", want, logs.Matching())
 		}
 	}
 
@@ -106,7 +87,7 @@ func (f *fakePruner) calls() []time.Time {
 // a failing table is logged without stopping the others.
 func TestRetentionRunsAtStartAndDaily(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		logs := &logLines{}
+		logs := &Records{}
 		keep := 90 * 24 * time.Hour
 		good, bad, off := &fakePruner{}, &fakePruner{err: errors.New("disk I/O error")}, &fakePruner{}
 		r := retention{log: slog.New(logs), now: time.Now, jobs: []retentionJob{
@@ -136,10 +117,8 @@ func TestRetentionRunsAtStartAndDaily(t *testing.T) {
 		if len(bad.calls()) != 2 || len(off.calls()) != 0 {
 			t.Fatalf("broken table tried %d times, kept table %d times", len(bad.calls()), len(off.calls()))
 		}
-		if !slices.ContainsFunc(logs.lines, func(s string) bool {
-			return strings.HasPrefix(s, "WARN") && strings.Contains(s, "table=broken") && strings.Contains(s, "disk I/O error")
-		}) {
-			t.Errorf("the failing table was not logged: %q", logs.lines)
+		if len(logs.Matching("WARN server: could not prune old rows", "table=broken", "disk I/O error")) == 0 {
+			t.Errorf("the failing table was not logged: %q", logs.Matching())
 		}
 		cancel()
 		if err := <-done; err != nil {

@@ -58,43 +58,6 @@ func (l *listener) Close() error {
 
 func (l *listener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080} }
 
-// records is a slog handler that keeps every record as "LEVEL msg k=v…".
-type records struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (r *records) Enabled(context.Context, slog.Level) bool { return true }
-func (r *records) WithAttrs([]slog.Attr) slog.Handler       { return r }
-func (r *records) WithGroup(string) slog.Handler            { return r }
-func (r *records) Handle(_ context.Context, rec slog.Record) error {
-	s := rec.Level.String() + " " + rec.Message
-	rec.Attrs(func(a slog.Attr) bool {
-		s += " " + a.Key + "=" + a.Value.String()
-		return true
-	})
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.list = append(r.list, s)
-	return nil
-}
-
-func (r *records) matching(sub ...string) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, s := range r.list {
-		all := true
-		for _, x := range sub {
-			all = all && strings.Contains(s, x)
-		}
-		if all {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // waiting is a worker that journals its phases and runs until its context
 // ends.
 func waiting(j *journal, name string) server.Worker {
@@ -170,7 +133,7 @@ func TestWorkerInitFailureStopsStart(t *testing.T) {
 // not.
 func TestWorkerRunFailureIsLogged(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		logs := &records{}
+		logs := &server.Records{}
 		j := &journal{}
 		s := server.WorkersOnly(slog.New(logs),
 			server.Worker{Name: "poller", Run: func(context.Context) error { return errors.New("boom") }},
@@ -180,17 +143,17 @@ func TestWorkerRunFailureIsLogged(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		res := start(ctx, s, newListener(j))
 		synctest.Wait()
-		if got := logs.matching("ERROR", "worker=poller", "err=boom"); len(got) != 1 {
-			t.Errorf("poller's failure: %q in %q", got, logs.list)
+		if got := logs.Matching("ERROR", "worker=poller", "err=boom"); len(got) != 1 {
+			t.Errorf("poller's failure: %q in %q", got, logs.Matching())
 		}
-		if got := logs.matching("ERROR", "worker=quitter", "early"); len(got) != 1 {
-			t.Errorf("quitter's early return: %q in %q", got, logs.list)
+		if got := logs.Matching("ERROR", "worker=quitter", "early"); len(got) != 1 {
+			t.Errorf("quitter's early return: %q in %q", got, logs.Matching())
 		}
 		cancel()
 		if err := <-res; err != nil {
 			t.Fatal(err)
 		}
-		if got := logs.matching("worker=steady"); len(got) != 0 {
+		if got := logs.Matching("worker=steady"); len(got) != 0 {
 			t.Errorf("a worker that ended with its context was logged: %q", got)
 		}
 	})
@@ -245,7 +208,7 @@ func TestWorkersStopInReverseOrderWithinTheBudget(t *testing.T) {
 // outlasts the shutdown budget (which is logged).
 func TestRunWaitsForWorkers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		logs := &records{}
+		logs := &server.Records{}
 		release := make(chan struct{})
 		stuck := server.Worker{Name: "stubborn", Run: func(ctx context.Context) error {
 			<-release // ignores ctx
@@ -270,8 +233,8 @@ func TestRunWaitsForWorkers(t *testing.T) {
 			t.Fatalf("Run returned (%v) after the budget while a worker was still running", err)
 		default:
 		}
-		if got := logs.matching("WARN", "worker=stubborn", "shutdown_timeout"); len(got) != 1 {
-			t.Errorf("the overdue worker was not logged: %q", logs.list)
+		if got := logs.Matching("WARN", "worker=stubborn", "shutdown_timeout"); len(got) != 1 {
+			t.Errorf("the overdue worker was not logged: %q", logs.Matching())
 		}
 		if got := j.list(); !slices.Contains(got, "stop a") {
 			t.Errorf("the other worker was not stopped while waiting: %q", got)
