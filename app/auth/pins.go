@@ -69,9 +69,10 @@ const (
 
 // The PIN store is bounded per client and in total, so that no flood can
 // keep anyone else from starting a sign-in. A browser holds one pin cookie,
-// so it can poll only its newest PIN: a handful per client (an IPv4 address
-// or an IPv6 /64, see ratelimit.ClientKey) serves every browser behind one NAT, and
-// an IPv6 /56 (what a subscriber is often given) gets a few dozen. A new PIN
+// so it can poll only its newest PIN: a handful per client (an IPv4
+// address or an IPv6 /64, see ratelimit.ClientKey) serves every browser
+// behind one NAT, and an IPv6 /56 (what a subscriber is often given) gets a
+// few dozen. A new PIN
 // beyond a cap pushes out the oldest of that client or network, and one
 // beyond maxPins the oldest of all: a flood can at worst cost its
 // neighbours the PIN they are approving, never refuse a new sign-in.
