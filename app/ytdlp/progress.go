@@ -61,8 +61,10 @@ func number(s string) (n int64, known, ok bool) {
 	if s == "NA" {
 		return 0, false, true
 	}
-	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return max(v, 0), v >= 0, true
+	if integer(s) {
+		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return max(v, 0), v >= 0, true
+		}
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
@@ -74,4 +76,19 @@ func number(s string) (n int64, known, ok bool) {
 		return 0, false, true
 	}
 	return int64(v), true, true
+}
+
+// integer reports whether s is a plain decimal integer, so the common
+// case skips ParseFloat and ParseInt never fails (and allocates) on "1.5".
+func integer(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
