@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // outputTemplate puts every video in a folder named for its playlist (or,
@@ -90,6 +91,15 @@ func (r *Runner) Args(j Job) []string {
 // does not know, still matches, and heights use "<=?" for the same reason.
 // Without ffmpeg nothing can be merged, so only single-file formats qualify.
 func formatSelection(quality, format string, ffmpeg bool) (sel, sort string) {
+	sel, sort = selection(quality, format, ffmpeg)
+	// Without a height bound the last two alternatives are the same "b".
+	if s, ok := strings.CutSuffix(sel, "/b/b"); ok {
+		sel = s + "/b"
+	}
+	return sel, sort
+}
+
+func selection(quality, format string, ffmpeg bool) (sel, sort string) {
 	if quality == "audio" {
 		ext := map[string]string{"mp4": "m4a", "mkv": "webm", "webm": "webm"}[format]
 		return "ba[ext=" + ext + "]/ba/b", "acodec:" + map[string]string{"m4a": "aac", "webm": "opus"}[ext]
