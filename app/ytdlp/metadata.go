@@ -31,7 +31,7 @@ func (r *Runner) Metadata(ctx context.Context, url string) (Info, error) {
 	stderr := &tailBuffer{max: stderrTail}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
-		return Info{}, r.startError(err)
+		return Info{}, r.startError(ctx, err)
 	}
 	out, rerr := io.ReadAll(io.LimitReader(stdout, maxMetadata+1))
 	tooBig := len(out) > maxMetadata

@@ -82,7 +82,7 @@ func (r *Runner) Download(ctx context.Context, j Job) (Result, error) {
 	stderr := &tailBuffer{max: stderrTail}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
-		return Result{}, r.startError(err)
+		return Result{}, r.startError(ctx, err)
 	}
 	var res Result
 	tooLarge := false
@@ -211,7 +211,10 @@ func statPgid(stat string) (state string, pgid int, ok bool) {
 	return f[0], pg, err == nil
 }
 
-func (r *Runner) startError(err error) error {
+func (r *Runner) startError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return cancelled(ctx)
+	}
 	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 		return &Error{Kind: Permanent, Msg: fmt.Sprintf("yt-dlp is not installed at %s.", r.cfg.Path), Detail: detail(err.Error()), ExitCode: -1}
 	}

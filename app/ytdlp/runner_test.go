@@ -285,3 +285,12 @@ func running(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || len(s) < i+3 || s[i+2] != 'Z'
 }
+
+func TestDownloadCancelledBeforeStart(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errShutdown)
+	_, err := fakeRunner(t, "ok").Download(ctx, job(t))
+	if e := asError(t, err); e.Kind != ytdlp.Cancelled || !errors.Is(err, errShutdown) {
+		t.Fatalf("err = %v, want Cancelled by %v", err, errShutdown)
+	}
+}
