@@ -85,7 +85,7 @@ func (r *Runner) Download(ctx context.Context, j Job) (Result, error) {
 		return Result{}, r.startError(ctx, err)
 	}
 	var res Result
-	tooLarge := false
+	tooLarge := ""
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for sc.Scan() {
@@ -97,7 +97,7 @@ func (r *Runner) Download(ctx context.Context, j Job) (Result, error) {
 		} else if path, ok := strings.CutPrefix(line, "DONE "); ok {
 			res.Files = append(res.Files, path)
 		} else if strings.HasPrefix(line, tooLargePrefix) {
-			tooLarge = true
+			tooLarge = line
 		}
 	}
 	// A line over 1 MiB is not yt-dlp's; drain the rest so yt-dlp is not
@@ -112,8 +112,8 @@ func (r *Runner) Download(ctx context.Context, j Job) (Result, error) {
 		return Result{}, exitError(werr, stderr.String())
 	}
 	switch {
-	case tooLarge:
-		return Result{}, &Error{Kind: TooLarge, Msg: fmt.Sprintf("The file is larger than the %s limit.", humanSize(j.MaxFilesize)), Detail: tooLargePrefix + ".", ExitCode: 0}
+	case tooLarge != "":
+		return Result{}, &Error{Kind: TooLarge, Msg: fmt.Sprintf("The file is larger than the %s limit.", humanSize(j.MaxFilesize)), Detail: detail(tooLarge)}
 	case len(res.Files) == 0:
 		return Result{}, &Error{Kind: Permanent, Msg: "yt-dlp finished without producing a file.", Detail: detail(lastLine(stderr.String()))}
 	}

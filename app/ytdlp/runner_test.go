@@ -123,7 +123,7 @@ func TestDownloadFailures(t *testing.T) {
 		{"format", ytdlp.Permanent, "The chosen quality or format is not available for this video.", "ERROR: [generic] clip: Requested format"},
 		{"http500", ytdlp.Transient, "The video site had a server error; it will be tried again later.", "ERROR: [generic] None: Unable to download webpage: HTTP Error 500"},
 		{"badargs", ytdlp.Permanent, "yt-dlp did not accept its command line.", "yt-dlp: error: no such option: --bogus-flag"},
-		{"toolarge", ytdlp.TooLarge, "The file is larger than the 10 KiB limit.", ""},
+		{"toolarge", ytdlp.TooLarge, "The file is larger than the 10 KiB limit.", "[download] File is larger than max-filesize (15321 bytes > 10240 bytes). Aborting."},
 		{"nofile", ytdlp.Permanent, "yt-dlp finished without producing a file.", ""},
 	}
 	for _, tt := range tests {
