@@ -122,6 +122,8 @@ type Error struct {
 	Msg      string
 	Detail   string
 	ExitCode int // -1 when the process did not exit normally
+	// Cause is context.Cause of the job's context for a Cancelled run.
+	Cause error
 }
 
 func (e *Error) Error() string {
@@ -130,3 +132,8 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("yt-dlp: %s (%s)", e.Msg, e.Detail)
 }
+
+// Unwrap returns the cause a cancelled run was stopped with
+// (context.Cause of the job's context), so a caller can tell a shutdown
+// from a user's cancel with errors.Is.
+func (e *Error) Unwrap() error { return e.Cause }
