@@ -136,7 +136,7 @@ type group struct {
 
 func (r *Runner) command(ctx context.Context, args []string) *group {
 	g := &group{cmd: exec.CommandContext(ctx, r.cfg.Path, args...)}
-	g.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	g.cmd.SysProcAttr = procAttr()
 	g.cmd.Cancel = func() error {
 		pgid := g.cmd.Process.Pid
 		g.mu.Lock()
