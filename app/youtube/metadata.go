@@ -101,4 +101,3 @@ func (s *Service) enabled() error {
 	}
 	return nil
 }
-
