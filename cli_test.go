@@ -131,11 +131,11 @@ func TestConfigPrecedence(t *testing.T) {
 	// (Unset, not emptied: an empty variable would override the file. The
 	// t.Setenv above restores the variable afterwards.)
 	os.Unsetenv("MEDIANEST_SERVER_LISTEN")
-	if code, out, errs := runCLI(t, "--config", cfgPath, "migrate", "version"); code != 0 || !strings.Contains(out, "current=1") {
+	if code, out, errs := runCLI(t, "--config", cfgPath, "migrate", "version"); code != 0 || !strings.Contains(out, "current=2") {
 		t.Fatalf("global --config: %d %s %s", code, out, errs)
 	}
 	t.Setenv("MEDIANEST_CONFIG", cfgPath)
-	if code, out, _ := runCLI(t, "migrate", "version"); code != 0 || !strings.Contains(out, "current=1") {
+	if code, out, _ := runCLI(t, "migrate", "version"); code != 0 || !strings.Contains(out, "current=2") {
 		t.Fatalf("$MEDIANEST_CONFIG: %d %s", code, out)
 	}
 }

@@ -372,4 +372,3 @@ func TestDisabled(t *testing.T) {
 		}
 	}
 }
-
