@@ -131,11 +131,11 @@ func TestConfigPrecedence(t *testing.T) {
 	// (Unset, not emptied: an empty variable would override the file. The
 	// t.Setenv above restores the variable afterwards.)
 	os.Unsetenv("MEDIANEST_SERVER_LISTEN")
-	if code, out, errs := runCLI(t, "--config", cfgPath, "migrate", "version"); code != 0 || !strings.Contains(out, "current=1") {
+	if code, out, errs := runCLI(t, "--config", cfgPath, "migrate", "version"); code != 0 || !strings.Contains(out, "current=2") {
 		t.Fatalf("global --config: %d %s %s", code, out, errs)
 	}
 	t.Setenv("MEDIANEST_CONFIG", cfgPath)
-	if code, out, _ := runCLI(t, "migrate", "version"); code != 0 || !strings.Contains(out, "current=1") {
+	if code, out, _ := runCLI(t, "migrate", "version"); code != 0 || !strings.Contains(out, "current=2") {
 		t.Fatalf("$MEDIANEST_CONFIG: %d %s", code, out)
 	}
 }
@@ -165,10 +165,10 @@ func TestMigrateRoundTripAndRefusal(t *testing.T) {
 		want string
 	}{
 		{[]string{"migrate", "up", dd}, "00001_init.sql"},
-		{[]string{"migrate", "version", dd}, "current=1 target=1"},
+		{[]string{"migrate", "version", dd}, "current=2 target=2"},
 		{[]string{"migrate", "status", dd}, "applied"},
 		{[]string{"migrate", "down", dd}, "down"},
-		{[]string{"migrate", "version", dd}, "current=0 target=1"},
+		{[]string{"migrate", "version", dd}, "current=1 target=2"},
 		{[]string{"migrate", "status", dd}, "pending"},
 	}
 	for _, s := range steps {
@@ -185,7 +185,7 @@ func TestMigrateRoundTripAndRefusal(t *testing.T) {
 	if code, out, _ := runCLI(t, "migrate", "up", dd); code != 0 || !strings.Contains(out, "OK") {
 		t.Fatalf("up again: %d %s", code, out)
 	}
-	if code, out, _ := runCLI(t, "migrate", "redo", dd); code != 0 || strings.Count(out, "00001") != 2 {
+	if code, out, _ := runCLI(t, "migrate", "redo", dd); code != 0 || strings.Count(out, "00002") != 2 {
 		t.Fatalf("redo: %d %s", code, out)
 	}
 	if code, _, errs := runCLI(t, "migrate"); code != 2 || !strings.Contains(errs, "subcommand") {

@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
@@ -71,10 +72,28 @@ func TestListUsersWithCounts(t *testing.T) {
 	if w := e.do("PATCH", "/api/v1/admin/users/"+strconv.FormatInt(root.ID, 10), tok, map[string]any{"role": "user"}); w.Code != 400 {
 		t.Errorf("self-demotion: %d", w.Code)
 	}
+	// The per-user download approval: true, false, or null for the default.
+	if u.RequireApproval != nil {
+		t.Errorf("requireApproval before any change: %v", *u.RequireApproval)
+	}
+	for _, c := range []struct {
+		v    any
+		want string
+	}{{true, "true"}, {false, "false"}, {nil, "null"}} {
+		w := e.do("PATCH", "/api/v1/admin/users/"+strconv.FormatInt(bob.ID, 10), tok, map[string]any{"requireApproval": c.v})
+		if w.Code != 200 || !strings.Contains(w.Body.String(), `"requireApproval":`+c.want) {
+			t.Errorf("requireApproval %v: %d %s", c.v, w.Code, w.Body)
+		}
+		e.get("/api/v1/admin/users?search=bob", tok, &list)
+		if got := fmt.Sprint(list[0].RequireApproval != nil && *list[0].RequireApproval, list[0].RequireApproval == nil); got != fmt.Sprint(c.v == true, c.v == nil) {
+			t.Errorf("listed requireApproval after %v: %v", c.v, list[0].RequireApproval)
+		}
+	}
 	var entries []audit.Record
 	meta = e.get("/api/v1/admin/audit?action=user.update&pageSize=10", tok, &entries)
+	entries = entries[len(entries)-1:] // the oldest: alice's quota
 	if len(entries) != 1 || entries[0].ActorName != "root" || entries[0].IP != "192.0.2.10" ||
-		entries[0].Details != "alice: requestQuota=5" || meta["total"] != float64(1) {
+		entries[0].Details != "alice: requestQuota=5" || meta["total"] != float64(4) {
 		t.Errorf("audit: %+v", entries)
 	}
 	if w := e.do("GET", "/api/v1/admin/audit?page=0", tok, nil); w.Code != 400 {

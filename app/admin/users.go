@@ -18,6 +18,9 @@ type User struct {
 	DownloadCount int64 `json:"downloadCount"`
 	RequestQuota  *int  `json:"requestQuota"`
 	DownloadQuota *int  `json:"downloadQuota"`
+	// RequireApproval is the user's own approval setting for downloads,
+	// or null when youtube.require_approval applies.
+	RequireApproval *bool `json:"requireApproval"`
 }
 
 // withCounts adds to users their request and download counts, two batch
@@ -38,7 +41,7 @@ func (s *Service) withCounts(ctx context.Context, users []principal.User) ([]Use
 	out := make([]User, len(users))
 	for i, u := range users {
 		out[i] = User{User: u, RequestCount: reqs[u.ID], DownloadCount: dls[u.ID],
-			RequestQuota: u.RequestQuota, DownloadQuota: u.DownloadQuota}
+			RequestQuota: u.RequestQuota, DownloadQuota: u.DownloadQuota, RequireApproval: u.DownloadApproval}
 	}
 	return out, nil
 }

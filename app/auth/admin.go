@@ -102,5 +102,12 @@ func PatchDetails(name string, p UserPatch) string {
 	}
 	quota("requestQuota", p.RequestQuota)
 	quota("downloadQuota", p.DownloadQuota)
+	switch o := p.RequireApproval; {
+	case !o.Set:
+	case o.Value == nil:
+		parts = append(parts, "requireApproval=default")
+	default:
+		parts = append(parts, fmt.Sprintf("requireApproval=%t", *o.Value))
+	}
 	return strings.Join(parts, " ")
 }

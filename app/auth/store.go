@@ -24,18 +24,19 @@ type querier interface {
 
 // userCols are the columns userRow scans, in order, from "users u".
 const userCols = `u.id, u.username, u.email, u.display_name, u.avatar_url, u.role, u.status,
-	u.provider, u.plex_id, u.request_quota, u.download_quota, u.created_at, u.last_login_at`
+	u.provider, u.plex_id, u.request_quota, u.download_quota, u.download_approval, u.created_at, u.last_login_at`
 
 // userRow is a users row on its way to a User.
 type userRow struct {
 	u                       principal.User
 	plexID, rq, dq, lastLog sql.NullInt64
+	approval                sql.NullBool
 	created                 int64
 }
 
 func (r *userRow) dest(extra ...any) []any {
 	return append([]any{&r.u.ID, &r.u.Username, &r.u.Email, &r.u.DisplayName, &r.u.AvatarURL,
-		&r.u.Role, &r.u.Status, &r.u.Provider, &r.plexID, &r.rq, &r.dq, &r.created, &r.lastLog}, extra...)
+		&r.u.Role, &r.u.Status, &r.u.Provider, &r.plexID, &r.rq, &r.dq, &r.approval, &r.created, &r.lastLog}, extra...)
 }
 
 func (r *userRow) user() principal.User {
@@ -43,6 +44,10 @@ func (r *userRow) user() principal.User {
 	u.PlexID = r.plexID.Int64
 	u.RequestQuota = nullInt(r.rq)
 	u.DownloadQuota = nullInt(r.dq)
+	if r.approval.Valid {
+		v := r.approval.Bool
+		u.DownloadApproval = &v
+	}
 	u.CreatedAt = db.Time(r.created)
 	u.LastLoginAt = db.NullTime(r.lastLog)
 	return u
@@ -54,6 +59,13 @@ func nullInt(n sql.NullInt64) *int {
 	}
 	v := int(n.Int64)
 	return &v
+}
+
+func boolOrNull(p *bool) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 func intOrNull(p *int) any {
@@ -273,11 +285,11 @@ func setPasswordHash(ctx context.Context, tx *sql.Tx, id int64, hash string, now
 	return nil
 }
 
-// updateUserRow writes u's role, status and quota overrides.
+// updateUserRow writes u's role, status, quota and approval overrides.
 func updateUserRow(ctx context.Context, tx *sql.Tx, u principal.User, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `
-		UPDATE users SET role = ?, status = ?, request_quota = ?, download_quota = ?, updated_at = ? WHERE id = ?`,
-		u.Role, u.Status, intOrNull(u.RequestQuota), intOrNull(u.DownloadQuota), db.Millis(now), u.ID)
+		UPDATE users SET role = ?, status = ?, request_quota = ?, download_quota = ?, download_approval = ?, updated_at = ? WHERE id = ?`,
+		u.Role, u.Status, intOrNull(u.RequestQuota), intOrNull(u.DownloadQuota), boolOrNull(u.DownloadApproval), db.Millis(now), u.ID)
 	if err != nil {
 		return fmt.Errorf("auth: update user: %w", err)
 	}

@@ -162,6 +162,27 @@ func (o *OptInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// OptBool is a JSON field that may be absent (Set false), null (Set, nil:
+// back to the default) or true or false.
+type OptBool struct {
+	Set   bool
+	Value *bool
+}
+
+func (o *OptBool) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		o.Value = nil
+		return nil
+	}
+	var v bool
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.Value = &v
+	return nil
+}
+
 // UserPatch is a change to an account (the body of PATCH
 // /admin/users/{id}); nil / unset fields stay as they are.
 type UserPatch struct {
@@ -169,6 +190,9 @@ type UserPatch struct {
 	Status        *string `json:"status"`
 	RequestQuota  OptInt  `json:"requestQuota"`
 	DownloadQuota OptInt  `json:"downloadQuota"`
+	// RequireApproval makes the user's downloads wait for an admin (true),
+	// not wait (false), or follow youtube.require_approval (null).
+	RequireApproval OptBool `json:"requireApproval"`
 }
 
 func (p UserPatch) validate() error {
@@ -225,6 +249,9 @@ func (s *Service) updateUser(ctx context.Context, id int64, p UserPatch) (princi
 		}
 		if p.DownloadQuota.Set {
 			next.DownloadQuota = p.DownloadQuota.Value
+		}
+		if p.RequireApproval.Set {
+			next.DownloadApproval = p.RequireApproval.Value
 		}
 		if err := updateUserRow(ctx, tx, next, now); err != nil {
 			return err

@@ -137,6 +137,11 @@ type YouTube struct {
 	MaxFilesize       Size     `toml:"max_filesize"`
 	Timeout           Duration `toml:"timeout"`
 	CreateCollections bool     `toml:"create_collections"`
+	// RequireApproval makes downloads wait for an admin unless the user's
+	// own setting says otherwise.
+	RequireApproval bool `toml:"require_approval"`
+	// MaxDuration refuses longer videos at submit; 0 is no limit.
+	MaxDuration Duration `toml:"max_duration"`
 }
 
 // Metrics is the Prometheus endpoint.
@@ -226,6 +231,7 @@ func Default() Config {
 			MaxFilesize:       4 << 30,
 			Timeout:           Duration(2 * time.Hour),
 			CreateCollections: true,
+			MaxDuration:       Duration(4 * time.Hour),
 		},
 		Metrics: Metrics{
 			Enabled:         true,

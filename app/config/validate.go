@@ -123,6 +123,9 @@ func (c *Config) Validate() error {
 	if c.YouTube.MaxBytesPerUser < 0 || c.YouTube.MaxFilesize < 0 {
 		add("youtube.max_bytes_per_user and youtube.max_filesize must not be negative")
 	}
+	if d := c.YouTube.MaxDuration.D(); d != 0 && d < time.Minute {
+		add("youtube.max_duration must be at least \"1m\", or \"0\" for no limit")
+	}
 	if c.YouTube.Enabled && c.YouTube.YtdlpPath == "" {
 		add("youtube.ytdlp_path must not be empty while youtube.enabled is true")
 	}

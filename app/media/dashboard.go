@@ -18,8 +18,8 @@ type RequestCounts struct {
 	Failed     int64 `json:"failed"`
 }
 
-// DownloadCounts are a user's downloads: active is queued, downloading or
-// processing.
+// DownloadCounts are a user's downloads: active is waiting for approval,
+// queued, downloading or processing.
 type DownloadCounts struct {
 	Total     int64 `json:"total"`
 	Active    int64 `json:"active"`
@@ -72,7 +72,7 @@ func (s *Requests) Stats(ctx context.Context, u principal.User) (Stats, error) {
 		for status, n := range dls {
 			st.Downloads.Total += n
 			switch status {
-			case "queued", "downloading", "processing":
+			case "pending_approval", "queued", "downloading", "processing":
 				st.Downloads.Active += n
 			case "completed":
 				st.Downloads.Completed = n

@@ -24,6 +24,8 @@ const (
 	RequestFailed     = "request.failed"
 	DownloadCompleted = "download.completed"
 	DownloadFailed    = "download.failed"
+	DownloadApproved  = "download.approved"
+	DownloadDeclined  = "download.declined"
 )
 
 // Notification is one message for one user. Its JSON is the API's

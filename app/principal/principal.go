@@ -43,6 +43,9 @@ type User struct {
 	// the configured default applies.
 	RequestQuota  *int `json:"-"`
 	DownloadQuota *int `json:"-"`
+	// DownloadApproval says whether the user's downloads wait for an
+	// admin; nil means youtube.require_approval applies.
+	DownloadApproval *bool `json:"-"`
 }
 
 // IsAdmin reports whether the user has the admin role.

@@ -9,11 +9,13 @@ import (
 	"medianest/app/notice"
 	"medianest/app/principal"
 	"medianest/app/youtube"
+	"medianest/app/ytdlp"
 
 	"medianest/app/admin"
 	"medianest/app/apperr"
 	"medianest/app/audit"
 	"medianest/app/auth"
+	"medianest/app/config"
 	"medianest/app/events"
 	"medianest/app/httpx"
 	"medianest/app/kuma"
@@ -109,6 +111,35 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	store.OnChange(reqs.OnServiceChange)
 	s.workers = append(s.workers, Worker{Name: "request reconciler", Run: loop(reqs.RunReconcile)})
 
+	dlDir, err := filepath.Abs(cfg.DownloadDir())
+	if err != nil {
+		return fmt.Errorf("server: youtube.download_dir: %w", err)
+	}
+	runner, urls, plexLib := downloadPorts(cfg, store, pms, dlDir)
+	yt, err := youtube.New(youtube.Deps{
+		DB: s.db, Downloader: runner, URLs: urls, Library: plexLib,
+		Users: authSvc, Notifier: ntf, Events: hub, Audit: rec,
+		Config: youtube.Config{
+			Enabled:           cfg.YouTube.Enabled,
+			DownloadDir:       dlDir,
+			Concurrency:       cfg.YouTube.Concurrency,
+			MaxAttempts:       cfg.YouTube.MaxAttempts,
+			QuotaPerHour:      cfg.YouTube.QuotaPerHour,
+			MaxBytesPerUser:   int64(cfg.YouTube.MaxBytesPerUser),
+			MaxFilesize:       int64(cfg.YouTube.MaxFilesize),
+			Timeout:           cfg.YouTube.Timeout.D(),
+			MaxDuration:       cfg.YouTube.MaxDuration.D(),
+			CreateCollections: cfg.YouTube.CreateCollections,
+			RequireApproval:   cfg.YouTube.RequireApproval,
+		},
+		Logger: s.log, Now: now,
+	})
+	if err != nil {
+		return err
+	}
+	yt.Routes(mux, authSvc)
+	s.workers = append(s.workers, Worker{Name: "download queue", Init: yt.Init, Run: yt.Run})
+
 	admin.New(admin.Deps{
 		Users: authSvc, Requests: reqs, Downloads: downloads, Audit: rec,
 		DB: s.db, Version: s.version, Started: s.started, Now: now,
@@ -148,6 +179,42 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 		s.log.Warn(hint)
 	}
 	return nil
+}
+
+// downloadPorts builds what the download queue drives: the yt-dlp runner,
+// the URL policy and the Plex side of a finished download.
+//
+// INTEGRATION: until app/ytdlp's runner, youtube.NewURLPolicy and
+// youtube.NewPlexLibrary are merged, this hands out placeholders that
+// refuse every download. After the merge replace the body with:
+//
+//	return ytdlp.New(ytdlp.Config{Path: cfg.YouTube.YtdlpPath, FFmpegPath: cfg.YouTube.FfmpegPath}),
+//		youtube.NewURLPolicy(cfg.YouTube.AllowedHosts, nil),
+//		youtube.NewPlexLibrary(youtube.PlexLibraryDeps{
+//			Services: svcs, PMS: pms, DownloadDir: dir,
+//			PlexPath: cfg.YouTube.PlexPath, Section: cfg.YouTube.PlexLibrary,
+//		})
+//
+// and delete notWired below.
+func downloadPorts(cfg config.Config, svcs *services.Store, pms *plex.PMS, dir string) (youtube.Downloader, youtube.URLChecker, youtube.Library) {
+	_, _, _, _ = cfg, svcs, pms, dir
+	return notWired{}, notWired{}, nil
+}
+
+// notWired stands in for the yt-dlp runner and the URL policy until they
+// are wired (see downloadPorts).
+type notWired struct{}
+
+func (notWired) Check(context.Context, string) (string, error) {
+	return "", apperr.New(apperr.Unavailable, "Downloads are not set up on this server yet.")
+}
+
+func (notWired) Metadata(context.Context, string) (ytdlp.Info, error) {
+	return ytdlp.Info{}, apperr.New(apperr.Unavailable, "Downloads are not set up on this server yet.")
+}
+
+func (notWired) Download(context.Context, ytdlp.Job) (ytdlp.Result, error) {
+	return ytdlp.Result{}, &ytdlp.Error{Kind: ytdlp.Permanent, Msg: "Downloads are not set up on this server yet."}
 }
 
 // readiness adapts the poller's last results to the readiness answer.

@@ -19,19 +19,36 @@ type Store struct {
 // NewStore returns the store over d.
 func NewStore(d *db.DB) *Store { return &Store{db: d} }
 
-// Download statuses. The queue that moves downloads through them lands with
-// the downloader; the table's CHECK constraint allows exactly these.
+// Download statuses, as the API spells them. A download needing approval
+// waits in pending_approval until an admin queues or declines it;
+// completed, failed, cancelled and declined are final.
 const (
-	StatusQueued      = "queued"
-	StatusDownloading = "downloading"
-	StatusProcessing  = "processing"
-	StatusCompleted   = "completed"
-	StatusFailed      = "failed"
-	StatusCancelled   = "cancelled"
+	StatusPendingApproval = "pending_approval"
+	StatusQueued          = "queued"
+	StatusDownloading     = "downloading"
+	StatusProcessing      = "processing"
+	StatusCompleted       = "completed"
+	StatusFailed          = "failed"
+	StatusCancelled       = "cancelled"
+	StatusDeclined        = "declined"
 )
 
 // Statuses lists every download status.
-var Statuses = []string{StatusQueued, StatusDownloading, StatusProcessing, StatusCompleted, StatusFailed, StatusCancelled}
+var Statuses = []string{StatusPendingApproval, StatusQueued, StatusDownloading, StatusProcessing,
+	StatusCompleted, StatusFailed, StatusCancelled, StatusDeclined}
+
+// Final reports whether a download in status st will not change by itself.
+func Final(st string) bool {
+	switch st {
+	case StatusCompleted, StatusFailed, StatusCancelled, StatusDeclined:
+		return true
+	}
+	return false
+}
+
+// activeStatuses are those the unique index downloads_active_url covers:
+// one such download per user and URL.
+const activeStatuses = `('pending_approval', 'queued', 'downloading', 'processing')`
 
 // StatusCounts returns how many downloads userID has in each status, every
 // status present (0 when none); userID 0 counts everyone's.

@@ -28,7 +28,7 @@ func TestCounts(t *testing.T) {
 
 	s := youtube.NewStore(d)
 	mine, err := s.StatusCounts(ctx, 1)
-	if err != nil || mine["completed"] != 2 || mine["queued"] != 1 || mine["failed"] != 1 || mine["cancelled"] != 0 || len(mine) != 6 {
+	if err != nil || mine["completed"] != 2 || mine["queued"] != 1 || mine["failed"] != 1 || mine["cancelled"] != 0 || mine["pending_approval"] != 0 || len(mine) != 8 {
 		t.Fatalf("user 1 counts %v %v", mine, err)
 	}
 	all, err := s.StatusCounts(ctx, 0)
