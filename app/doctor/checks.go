@@ -27,6 +27,9 @@ type Deps struct {
 	Config    config.Config
 	ConfigErr error
 	Version   string
+	// Environ is the process environment (os.Environ), for the MEDIANEST_*
+	// variables that are no setting.
+	Environ []string
 	// Mounts is the mount table (/proc/self/mountinfo format); read from
 	// /proc when nil.
 	Mounts func() (io.ReadCloser, error)
