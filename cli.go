@@ -533,6 +533,9 @@ func (e *env) doctorCommand(configFlag cli.Flag) *cli.Command {
 				}
 			}
 			checks := doctor.Checks(doctor.Deps{Config: cfg, ConfigErr: cfgErr, Version: version, Environ: os.Environ()})
+			if c.Bool("list") && c.Bool("json") {
+				return doctor.WriteListJSON(e.stdout, checks)
+			}
 			if c.Bool("list") {
 				for _, ch := range checks {
 					fmt.Fprintf(e.stdout, "%-12s %s\n", ch.Name, ch.Description)

@@ -10,10 +10,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"medianest/app/config"
 	"medianest/db"
 )
 
@@ -608,5 +610,116 @@ func TestServerWarnsOfUnknownEnv(t *testing.T) {
 	}
 	if !strings.Contains(logs, `"database":"`+filepath.Join(dir, "medianest.db")) {
 		t.Errorf("the server does not log which database it uses:\n%s", logs)
+	}
+}
+
+// A fresh install on a machine without internet access and without yt-dlp
+// passes doctor: nothing there is broken yet.
+func TestDoctorPassesAFreshOfflineInstall(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("MEDIANEST_SERVER_LISTEN", freeAddr(t))
+	t.Setenv("MEDIANEST_PLEX_PLEX_TV_URL", "http://127.0.0.1:1") // offline
+	t.Setenv("MEDIANEST_YOUTUBE_YTDLP_PATH", filepath.Join(dir, "no-yt-dlp"))
+	t.Setenv("MEDIANEST_YOUTUBE_FFMPEG_PATH", filepath.Join(dir, "no-ffmpeg"))
+	code, out, errs := runCLI(t, "doctor")
+	if code != 0 || !strings.Contains(out, "[plex_tv] SKIP") || strings.Contains(out, "FAIL") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("doctor created %v", entries)
+	}
+	code, out, _ = runCLI(t, "doctor", "--json", "--list")
+	var list []struct{ Name, Description string }
+	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) < 10 {
+		t.Fatalf("--json --list: %d %v\n%s", code, err, out)
+	}
+}
+
+// Every FAIL names the setting or the command that fixes it (a command that
+// exists), and docs/troubleshooting.md explains it.
+func TestDoctorFailsSayWhatFixesThem(t *testing.T) {
+	guide, err := os.ReadFile("docs/troubleshooting.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := config.Keys()
+	type scenario struct {
+		name   string
+		env    map[string]string
+		setup  func(dir string)
+		check  string
+		phrase string // the message's fixed part, also in the guide
+	}
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	notYtdlp := filepath.Join(t.TempDir(), "yt-dlp")
+	os.WriteFile(notYtdlp, []byte("#!/bin/sh\nexit 3\n"), 0o755)
+	scenarios := []scenario{
+		{name: "bad config", env: map[string]string{"MEDIANEST_LOG_LEVEL": "loud"}, check: "config", phrase: "invalid configuration"},
+		{name: "read-only data dir", setup: func(dir string) { os.Chmod(dir, 0o555) }, check: "data_dir", phrase: "is read-only"},
+		{name: "data dir is a file", env: map[string]string{"MEDIANEST_DATA_DIR": "/etc/hostname"}, check: "data_dir", phrase: "is not a directory"},
+		{name: "damaged database", setup: func(dir string) { os.WriteFile(filepath.Join(dir, "medianest.db"), bytes.Repeat([]byte("x"), 8192), 0o600) }, check: "database", phrase: "cannot be opened"},
+		{name: "newer schema", setup: func(dir string) {
+			runCLI(t, "migrate", "up", "--data-dir", dir)
+			d, _ := db.Open(context.Background(), filepath.Join(dir, "medianest.db"))
+			d.W.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, 1)`)
+			d.Close()
+		}, check: "migrations", phrase: "is newer than this MediaNest"},
+		{name: "old schema, no auto-migrate", env: map[string]string{"MEDIANEST_DATABASE_AUTO_MIGRATE": "false"}, setup: func(dir string) {
+			runCLI(t, "migrate", "up", "--data-dir", dir)
+			runCLI(t, "migrate", "down", "--yes", "--data-dir", dir)
+		}, check: "migrations", phrase: "database.auto_migrate is false"},
+		{name: "bad key", setup: func(dir string) { os.WriteFile(filepath.Join(dir, "secret.key"), []byte("passphrase"), 0o600) }, check: "secret_key", phrase: "not a 32-byte key"},
+		{name: "missing key file", env: map[string]string{"MEDIANEST_SECURITY_SECRET_KEY_FILE": "/nonexistent/key"}, check: "secret_key", phrase: "does not exist; restore the key file"},
+		{name: "listen in use", env: map[string]string{"MEDIANEST_SERVER_LISTEN": held.Addr().String()}, check: "listen", phrase: "in use by another program"},
+		{name: "listen foreign", env: map[string]string{"MEDIANEST_SERVER_LISTEN": "192.0.2.1:8080"}, check: "listen", phrase: "cannot assign the address"},
+		{name: "plex down", env: map[string]string{"MEDIANEST_PLEX_URL": "http://127.0.0.1:1"}, check: "plex", phrase: "in the configuration"},
+		{name: "plex.tv down", env: map[string]string{"MEDIANEST_PLEX_URL": "http://127.0.0.1:1"}, check: "plex_tv", phrase: "Plex sign-in will not work"},
+		{name: "yt-dlp broken", env: map[string]string{"MEDIANEST_YOUTUBE_YTDLP_PATH": notYtdlp}, check: "ytdlp", phrase: "does not run"},
+		{name: "download dir is a file", env: map[string]string{"MEDIANEST_YOUTUBE_DOWNLOAD_DIR": "/etc/hostname"}, check: "download_dir", phrase: "is not a usable directory"},
+	}
+	cmdRE := regexp.MustCompile("`(medianest [a-z -]+?)`")
+	for _, s := range scenarios {
+		t.Run(s.name, func(t *testing.T) {
+			dir := t.TempDir()
+			defer os.Chmod(dir, 0o755)
+			t.Setenv("MEDIANEST_DATA_DIR", dir)
+			t.Setenv("MEDIANEST_PLEX_PLEX_TV_URL", "http://127.0.0.1:1")
+			for k, v := range s.env {
+				t.Setenv(k, v)
+			}
+			if s.setup != nil {
+				s.setup(dir)
+			}
+			_, out, errs := runCLI(t, "doctor", "--json", "--run", s.check)
+			var rs []struct{ Name, Status, Message string }
+			if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 {
+				t.Fatalf("%v: %s %s", err, out, errs)
+			}
+			r := rs[0]
+			if r.Status != "FAIL" || !strings.Contains(r.Message, s.phrase) {
+				t.Fatalf("%s %q, want FAIL with %q", r.Status, r.Message, s.phrase)
+			}
+			if !bytes.Contains(guide, []byte(s.phrase)) {
+				t.Errorf("docs/troubleshooting.md does not explain %q", s.phrase)
+			}
+			fix := false
+			for _, k := range keys {
+				fix = fix || strings.Contains(r.Message, k)
+			}
+			for _, m := range cmdRE.FindAllStringSubmatch(r.Message, -1) {
+				fix = true
+				if code, _, errs := runCLI(t, append(strings.Fields(m[1])[1:], "--help")...); code != 0 {
+					t.Errorf("%q names `%s`, which does not exist: %s", r.Message, m[1], errs)
+				}
+			}
+			if !fix {
+				t.Errorf("%q names no setting and no command", r.Message)
+			}
+		})
 	}
 }
