@@ -662,7 +662,9 @@ func TestDoctorFailsSayWhatFixesThem(t *testing.T) {
 		{name: "bad config", env: map[string]string{"MEDIANEST_LOG_LEVEL": "loud"}, check: "config", phrase: "invalid configuration"},
 		{name: "read-only data dir", setup: func(dir string) { os.Chmod(dir, 0o555) }, check: "data_dir", phrase: "is read-only"},
 		{name: "data dir is a file", env: map[string]string{"MEDIANEST_DATA_DIR": "/etc/hostname"}, check: "data_dir", phrase: "is not a directory"},
-		{name: "damaged database", setup: func(dir string) { os.WriteFile(filepath.Join(dir, "medianest.db"), bytes.Repeat([]byte("x"), 8192), 0o600) }, check: "database", phrase: "cannot be opened"},
+		{name: "damaged database", setup: func(dir string) {
+			os.WriteFile(filepath.Join(dir, "medianest.db"), bytes.Repeat([]byte("x"), 8192), 0o600)
+		}, check: "database", phrase: "cannot be opened"},
 		{name: "newer schema", setup: func(dir string) {
 			runCLI(t, "migrate", "up", "--data-dir", dir)
 			d, _ := db.Open(context.Background(), filepath.Join(dir, "medianest.db"))
