@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -349,5 +350,45 @@ func TestUnknownEnv(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("UnknownEnv:\n got %q\nwant %q", got, want)
+	}
+}
+
+// docs/configuration.md lists every key of the Config struct, with the
+// default config.example.toml gives it.
+func TestDocsCoverEveryKey(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := map[string]string{}
+	section := ""
+	for _, line := range strings.Split(string(example), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			section = strings.Trim(line, "[]")
+			continue
+		}
+		if k, v, ok := strings.Cut(line, " = "); ok && !strings.HasPrefix(line, "#") {
+			defaults[section+"."+k] = strings.TrimSpace(v)
+		}
+	}
+	for _, key := range config.Keys() {
+		def, ok := defaults[key]
+		if !ok {
+			t.Errorf("config.example.toml does not set %s", key)
+			continue
+		}
+		section, name, _ := strings.Cut(key, ".")
+		row := fmt.Sprintf("| `%s` | `%s` | `%s` |", key, def, config.EnvName(section, name))
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/configuration.md has no row %q", row)
+		}
+	}
+	if len(defaults) != len(config.Keys()) {
+		t.Errorf("config.example.toml sets %d keys, Config has %d", len(defaults), len(config.Keys()))
 	}
 }
