@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -40,8 +42,48 @@ const (
 	exitUsage  = 2
 )
 
-// usageError marks mistakes in how the command was called.
-type usageError struct{ error }
+// usageError marks mistakes in how the command was called; help is the
+// command whose --help explains its use ("medianest user add").
+type usageError struct {
+	error
+	help string
+}
+
+// usage is the usage error of the command c runs. When a flag of that
+// command came after an argument, where urfave/cli no longer reads flags, it
+// says so: that is the usual cause (`user add admin --admin`).
+func usage(c *cli.Context, err error) error {
+	if c.Command != nil && c.NArg() > 1 {
+		args := c.Args().Slice()
+		for _, a := range args[1:] {
+			name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			if strings.HasPrefix(a, "-") && hasFlag(c.Command.Flags, name) {
+				err = fmt.Errorf("%w; flags come before arguments: put %s before %q", err, a, args[0])
+				break
+			}
+		}
+	}
+	return usageError{err, helpName(c)}
+}
+
+// helpName is how the command c runs is called: "medianest user add".
+func helpName(c *cli.Context) string {
+	if c.Command != nil && c.Command.HelpName != "" {
+		return c.Command.HelpName
+	}
+	return "medianest"
+}
+
+func hasFlag(flags []cli.Flag, name string) bool {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 type env struct {
 	stdin          io.Reader
@@ -52,6 +94,8 @@ type env struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	configFlag := &cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the configuration from `FILE` (also $MEDIANEST_CONFIG)"}
+	quietFlag := &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not say which config file, database and secret key a command uses"}
+	versionFlag := &cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print the version, commit, Go version and build date"}
 	server := e.serverCommand(configFlag)
 	app := &cli.App{
 		Name:                 "medianest",
@@ -59,15 +103,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Version:              version,
 		Writer:               stdout,
 		ErrWriter:            stderr,
-		Flags:                []cli.Flag{configFlag},
+		Flags:                []cli.Flag{configFlag, quietFlag, versionFlag},
 		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {},
+		// --version answers whatever follows it, like `version`.
+		Before: func(c *cli.Context) error {
+			if c.Bool("version") {
+				e.printVersion()
+				return errDone
+			}
+			return nil
+		},
 		// No arguments at all runs the server. This is not cli's
 		// DefaultCommand, which also runs it whenever a subcommand's first
 		// argument equals a flag's name (`user add --admin admin`).
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("there is no command %q", c.Args().First())}
+				return usage(c, fmt.Errorf("there is no command %q", c.Args().First()))
 			}
 			return server.Action(c)
 		},
@@ -79,21 +131,33 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			e.healthcheckCommand(configFlag),
 			e.versionCommand(),
 		},
+		// Called when the flags do not parse: c has no arguments then.
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return usageError{err}
+			return usageError{err, helpName(c)}
 		},
 	}
+	// The version flag is ours (printing what `version` prints), not cli's.
 	app.HideVersion = true
-	for _, cmd := range app.Commands {
-		cmd.OnUsageError = app.OnUsageError
+	// Every command with --config also takes --quiet after its name, as
+	// --config can be given there too.
+	var walk func([]*cli.Command)
+	walk = func(cmds []*cli.Command) {
+		for _, cmd := range cmds {
+			cmd.OnUsageError = app.OnUsageError
+			if hasFlag(cmd.Flags, "config") {
+				cmd.Flags = append(cmd.Flags, quietFlag)
+			}
+			walk(cmd.Subcommands)
+		}
 	}
+	walk(app.Commands)
 	err := app.RunContext(ctx, args)
 	var ue usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errDone):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "medianest: %v; see `medianest --help`.\n", ue.error)
+		fmt.Fprintf(stderr, "medianest: %v; see `%s --help`.\n", ue.error, ue.help)
 		return exitUsage
 	case errors.Is(err, errSilent):
 		return exitFailed
@@ -109,6 +173,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // errSilent ends a command that has already printed why it failed.
 var errSilent = errors.New("failed")
+
+// errDone ends a command that has done all it had to (--version).
+var errDone = errors.New("done")
 
 type configError struct{ error }
 
@@ -145,6 +212,81 @@ func loadConfig(c *cli.Context) (config.Config, error) {
 		return cfg, configError{err}
 	}
 	return cfg, nil
+}
+
+// prepare loads the configuration of a command that opens the database and
+// says on stderr which file, database and secret key it uses (unless
+// --quiet), so that a command run against the wrong instance shows it at
+// once. Unless create is set it refuses a database that does not exist yet:
+// opening it would create an empty one, with a data directory and a new
+// secret key, wherever the command happened to run.
+func (e *env) prepare(c *cli.Context, create, opensKey bool) (config.Config, error) {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return cfg, err
+	}
+	if !create && !exists(cfg.DatabasePath()) {
+		return cfg, configError{fmt.Errorf("no database at %s; pass --config or --data-dir, or run `medianest migrate up` to create one", shown(cfg.DatabasePath()))}
+	}
+	if !quiet(c) {
+		e.sayUses(usesOf(cfg, create, opensKey))
+	}
+	return cfg, nil
+}
+
+func quiet(c *cli.Context) bool {
+	for _, x := range c.Lineage() {
+		if x.Bool("quiet") {
+			return true
+		}
+	}
+	return false
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// uses is what a command works on, as printed by the commands and logged
+// by the server at start.
+type uses struct{ config, database, secretKey string }
+
+// usesOf describes cfg's files; one that does not exist yet is "(new)" when
+// the command creates it and "(none yet)" when it does not.
+func usesOf(cfg config.Config, createsDB, createsKey bool) uses {
+	missing := func(creates bool) string {
+		if creates {
+			return " (new)"
+		}
+		return " (none yet)"
+	}
+	u := uses{config: "no config file", database: shown(cfg.DatabasePath()), secretKey: shown(cfg.SecretKeyPath())}
+	if cfg.Path != "" {
+		u.config = "config " + shown(cfg.Path)
+	}
+	if !exists(cfg.DatabasePath()) {
+		u.database += missing(createsDB)
+	}
+	switch {
+	case cfg.Security.SecretKey != "":
+		u.secretKey = "from security.secret_key"
+	case !exists(cfg.SecretKeyPath()):
+		u.secretKey += missing(createsKey && cfg.Security.SecretKeyFile == "")
+	}
+	return u
+}
+
+func (e *env) sayUses(u uses) {
+	fmt.Fprintf(e.stderr, "medianest: %s, database %s, secret key %s\n", u.config, u.database, u.secretKey)
+}
+
+// shown writes a relative path as ./path, so that it reads as one.
+func shown(path string) string {
+	if filepath.IsAbs(path) || strings.HasPrefix(path, ".") {
+		return path
+	}
+	return "." + string(filepath.Separator) + path
 }
 
 // configPath is --config wherever it was given: after the command or before
@@ -190,7 +332,7 @@ func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
 		Flags: append([]cli.Flag{configFlag}, serverFlags...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("server takes no arguments, got %q", c.Args().First())}
+				return usage(c, fmt.Errorf("server takes no arguments, got %q", c.Args().First()))
 			}
 			cfg, err := loadConfig(c)
 			if err != nil {
@@ -203,6 +345,13 @@ func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
 
 func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	log := newLogger(cfg, e.stderr)
+	// The server logs what the other commands print on stderr: its stderr
+	// is its log, and --quiet is log.level's job there.
+	u := usesOf(cfg, true, true)
+	log.Info("using", "config", u.config, "database", u.database, "secret_key", u.secretKey)
+	for _, w := range config.UnknownEnv(os.Environ()) {
+		log.Warn("environment: " + w)
+	}
 	data, err := server.Open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -232,12 +381,12 @@ func (e *env) serve(ctx context.Context, cfg config.Config) error {
 }
 
 func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
-	withMigrator := func(f func(ctx context.Context, m *db.Migrator) error) cli.ActionFunc {
+	withMigrator := func(create bool, f func(c *cli.Context, m *db.Migrator) error) cli.ActionFunc {
 		return func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("%s takes no arguments", c.Command.FullName())}
+				return usage(c, fmt.Errorf("migrate %s takes no arguments", c.Command.Name))
 			}
-			cfg, err := loadConfig(c)
+			cfg, err := e.prepare(c, create, false)
 			if err != nil {
 				return err
 			}
@@ -250,16 +399,17 @@ func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
 			if err != nil {
 				return err
 			}
-			return f(c.Context, m)
+			return f(c, m)
 		}
 	}
 	flags := []cli.Flag{configFlag, &cli.StringFlag{Name: "data-dir", Usage: "the data `DIR` (data.dir)"}}
+	rollback := append(flags[:len(flags):len(flags)], &cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "roll back without asking, although it drops data"})
 	return &cli.Command{
 		Name:  "migrate",
 		Usage: "apply or roll back database migrations",
 		Subcommands: []*cli.Command{
-			{Name: "up", Usage: "apply every pending migration", Flags: flags, Action: withMigrator(func(ctx context.Context, m *db.Migrator) error {
-				res, err := m.Up(ctx)
+			{Name: "up", Usage: "apply every pending migration", Flags: flags, Action: withMigrator(true, func(c *cli.Context, m *db.Migrator) error {
+				res, err := m.Up(c.Context)
 				for _, r := range res {
 					fmt.Fprintln(e.stdout, r.String())
 				}
@@ -268,22 +418,28 @@ func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
 				}
 				return err
 			})},
-			{Name: "down", Usage: "roll back the newest migration", Flags: flags, Action: withMigrator(func(ctx context.Context, m *db.Migrator) error {
-				r, err := m.Down(ctx)
+			{Name: "down", Usage: "roll back the newest migration (drops what it added; asks first, or pass --yes)", Flags: rollback, Action: withMigrator(false, func(c *cli.Context, m *db.Migrator) error {
+				if err := e.confirmRollback(c, m); err != nil {
+					return err
+				}
+				r, err := m.Down(c.Context)
 				if r != nil {
 					fmt.Fprintln(e.stdout, r.String())
 				}
 				return err
 			})},
-			{Name: "redo", Usage: "roll back and re-apply the newest migration", Flags: flags, Action: withMigrator(func(ctx context.Context, m *db.Migrator) error {
-				res, err := m.Redo(ctx)
+			{Name: "redo", Usage: "roll back and re-apply the newest migration (drops what it added; asks first, or pass --yes)", Flags: rollback, Action: withMigrator(false, func(c *cli.Context, m *db.Migrator) error {
+				if err := e.confirmRollback(c, m); err != nil {
+					return err
+				}
+				res, err := m.Redo(c.Context)
 				for _, r := range res {
 					fmt.Fprintln(e.stdout, r.String())
 				}
 				return err
 			})},
-			{Name: "status", Usage: "list migrations and whether each is applied", Flags: flags, Action: withMigrator(func(ctx context.Context, m *db.Migrator) error {
-				st, err := m.Status(ctx)
+			{Name: "status", Usage: "list migrations and whether each is applied", Flags: flags, Action: withMigrator(false, func(c *cli.Context, m *db.Migrator) error {
+				st, err := m.Status(c.Context)
 				if err != nil {
 					return err
 				}
@@ -296,8 +452,8 @@ func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
 				}
 				return nil
 			})},
-			{Name: "version", Usage: "print the applied and the newest schema version", Flags: flags, Action: withMigrator(func(ctx context.Context, m *db.Migrator) error {
-				cur, target, err := m.Versions(ctx)
+			{Name: "version", Usage: "print the applied and the newest schema version", Flags: flags, Action: withMigrator(false, func(c *cli.Context, m *db.Migrator) error {
+				cur, target, err := m.Versions(c.Context)
 				if err != nil {
 					return err
 				}
@@ -306,9 +462,50 @@ func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
 			})},
 		},
 		Action: func(c *cli.Context) error {
-			return usageError{errors.New("migrate needs a subcommand: up, down, status, version or redo")}
+			return usage(c, errors.New("migrate needs a subcommand: up, down, status, version or redo"))
 		},
 	}
+}
+
+// confirmRollback asks on the terminal before the newest migration is rolled
+// back, since its Down drops the tables and columns it added with their
+// rows, and the first one drops everything; without a terminal it needs
+// --yes.
+func (e *env) confirmRollback(c *cli.Context, m *db.Migrator) error {
+	if c.Bool("yes") {
+		return nil
+	}
+	st, err := m.Status(c.Context)
+	if err != nil {
+		return err
+	}
+	var newest, first string
+	for i, s := range st {
+		if i == 0 {
+			first = filepath.Base(s.Source.Path)
+		}
+		if !s.AppliedAt.IsZero() {
+			newest = filepath.Base(s.Source.Path)
+		}
+	}
+	if newest == "" {
+		return nil // nothing to roll back; Down and Redo say so
+	}
+	what := "rolling back " + newest + " drops the tables and columns it added, with their data"
+	if newest == first {
+		what = "rolling back " + newest + " deletes every table: all of MediaNest's data"
+	}
+	f, ok := e.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return usage(c, fmt.Errorf("%s; pass --yes to do it without a terminal to confirm on", what))
+	}
+	fmt.Fprintf(e.stderr, "%s (back up data.dir first). Type yes to go on: ", strings.ToUpper(what[:1])+what[1:])
+	answer, err := readLine(f)
+	if err != nil || strings.TrimSpace(answer) != "yes" {
+		fmt.Fprintln(e.stderr, "medianest: nothing was changed.")
+		return errSilent
+	}
+	return nil
 }
 
 func (e *env) doctorCommand(configFlag cli.Flag) *cli.Command {
@@ -335,7 +532,10 @@ func (e *env) doctorCommand(configFlag cli.Flag) *cli.Command {
 					cfg = cfg2
 				}
 			}
-			checks := doctor.Checks(doctor.Deps{Config: cfg, ConfigErr: cfgErr, Version: version})
+			checks := doctor.Checks(doctor.Deps{Config: cfg, ConfigErr: cfgErr, Version: version, Environ: os.Environ()})
+			if c.Bool("list") && c.Bool("json") {
+				return doctor.WriteListJSON(e.stdout, checks)
+			}
 			if c.Bool("list") {
 				for _, ch := range checks {
 					fmt.Fprintf(e.stdout, "%-12s %s\n", ch.Name, ch.Description)
@@ -344,7 +544,10 @@ func (e *env) doctorCommand(configFlag cli.Flag) *cli.Command {
 			}
 			checks, err := doctor.Select(checks, c.StringSlice("run"))
 			if err != nil {
-				return usageError{err}
+				return usage(c, err)
+			}
+			if cfgErr == nil && !quiet(c) {
+				e.sayUses(usesOf(cfg, false, false))
 			}
 			results := doctor.Run(c.Context, checks)
 			if c.Bool("json") {
@@ -370,7 +573,7 @@ func (e *env) healthcheckCommand(configFlag cli.Flag) *cli.Command {
 		Flags:     []cli.Flag{configFlag, &cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "give up after `DURATION`"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
-				return usageError{errors.New("healthcheck takes at most one argument, the base URL")}
+				return usage(c, errors.New("healthcheck takes at most one argument, the base URL"))
 			}
 			base := c.Args().First()
 			if base == "" {
@@ -380,7 +583,7 @@ func (e *env) healthcheckCommand(configFlag cli.Flag) *cli.Command {
 				}
 				base = localURL(cfg)
 			}
-			return e.healthcheck(c.Context, base, c.Duration("timeout"))
+			return e.healthcheck(c, base, c.Duration("timeout"))
 		},
 	}
 }
@@ -395,13 +598,16 @@ func localURL(cfg config.Config) string {
 	return "http://" + net.JoinHostPort(host, port) + server.BasePath(cfg.Server.BaseURL)
 }
 
-func (e *env) healthcheck(ctx context.Context, base string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+// healthcheck asks base for its readiness and believes only MediaNest's
+// readiness JSON: a 200 from another program (a proxy's default page, the
+// web UI behind a wrong base path) is not a ready MediaNest.
+func (e *env) healthcheck(c *cli.Context, base string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(c.Context, timeout)
 	defer cancel()
 	url := strings.TrimRight(base, "/") + "/health/ready"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return usageError{fmt.Errorf("%q is not a URL", base)}
+		return usage(c, fmt.Errorf("%q is not a URL", base))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -410,8 +616,17 @@ func (e *env) healthcheck(ctx context.Context, base string, timeout time.Duratio
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var ready struct {
+		Status string                     `json:"status"`
+		Checks map[string]json.RawMessage `json:"checks"`
+	}
+	if json.Unmarshal(body, &ready) != nil || ready.Checks == nil ||
+		(ready.Status != "ready" && ready.Status != "degraded" && ready.Status != "not_ready") {
+		fmt.Fprintf(e.stderr, "medianest: %s answered HTTP %d, but not MediaNest's readiness answer; give MediaNest's base URL, with its path when server.base_url has one.\n", url, resp.StatusCode)
+		return errSilent
+	}
 	fmt.Fprintln(e.stdout, strings.TrimSpace(string(body)))
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK || ready.Status == "not_ready" {
 		fmt.Fprintf(e.stderr, "medianest: %s answered HTTP %d: not ready.\n", url, resp.StatusCode)
 		return errSilent
 	}
@@ -423,22 +638,26 @@ func (e *env) versionCommand() *cli.Command {
 		Name:  "version",
 		Usage: "print the version, commit, Go version and build date",
 		Action: func(c *cli.Context) error {
-			rev, when := commit, date
-			if info, ok := debug.ReadBuildInfo(); ok {
-				for _, s := range info.Settings {
-					switch {
-					case s.Key == "vcs.revision" && rev == "":
-						rev = s.Value
-					case s.Key == "vcs.time" && when == "":
-						when = s.Value
-					}
-				}
-			}
-			fmt.Fprintf(e.stdout, "medianest %s\ncommit:  %s\ngo:      %s %s/%s\nbuilt:   %s\n",
-				version, orUnknown(rev), runtime.Version(), runtime.GOOS, runtime.GOARCH, orUnknown(when))
+			e.printVersion()
 			return nil
 		},
 	}
+}
+
+func (e *env) printVersion() {
+	rev, when := commit, date
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			switch {
+			case s.Key == "vcs.revision" && rev == "":
+				rev = s.Value
+			case s.Key == "vcs.time" && when == "":
+				when = s.Value
+			}
+		}
+	}
+	fmt.Fprintf(e.stdout, "medianest %s\ncommit:  %s\ngo:      %s %s/%s\nbuilt:   %s\n",
+		version, orUnknown(rev), runtime.Version(), runtime.GOOS, runtime.GOARCH, orUnknown(when))
 }
 
 func orUnknown(s string) string {
@@ -450,8 +669,8 @@ func orUnknown(s string) string {
 
 // withAuth opens the database (migrating it when allowed) and an auth service
 // without HTTP, for the user commands.
-func (e *env) withAuth(c *cli.Context, f func(ctx context.Context, a *auth.Service) error) error {
-	cfg, err := loadConfig(c)
+func (e *env) withAuth(c *cli.Context, create bool, f func(ctx context.Context, a *auth.Service) error) error {
+	cfg, err := e.prepare(c, create, true)
 	if err != nil {
 		return err
 	}
@@ -498,7 +717,7 @@ func (e *env) readPassword(c *cli.Context) (string, error) {
 	}
 	f, ok := e.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return "", usageError{errors.New("there is no terminal to ask for the password; pipe it in with --password-stdin")}
+		return "", usage(c, errors.New("there is no terminal to ask for the password; pipe it in with --password-stdin"))
 	}
 	ask := func(prompt string) (string, error) {
 		fmt.Fprint(e.stderr, prompt)
@@ -532,20 +751,20 @@ func readLine(r io.Reader) (string, error) {
 func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 	dataDir := &cli.StringFlag{Name: "data-dir", Usage: "the data `DIR` (data.dir)"}
 	stdinFlag := &cli.BoolFlag{Name: "password-stdin", Usage: "read the password from the first line of standard input"}
-	oneName := func(c *cli.Context, want int, usage string) ([]string, error) {
+	oneName := func(c *cli.Context, want int, args string) ([]string, error) {
 		if c.NArg() != want {
-			return nil, usageError{fmt.Errorf("usage: medianest user %s %s", c.Command.Name, usage)}
+			return nil, usage(c, fmt.Errorf("user %s takes %s", c.Command.Name, args))
 		}
 		return c.Args().Slice(), nil
 	}
 	setter := func(name, usage, done string, apply func(ctx context.Context, a *auth.Service, args []string) error) *cli.Command {
 		return &cli.Command{Name: name, Usage: usage, ArgsUsage: "NAME", Flags: []cli.Flag{configFlag, dataDir},
 			Action: func(c *cli.Context) error {
-				args, err := oneName(c, 1, "NAME")
+				args, err := oneName(c, 1, "one argument, NAME")
 				if err != nil {
 					return err
 				}
-				return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
+				return e.withAuth(c, false, func(ctx context.Context, a *auth.Service) error {
 					if err := apply(ctx, a, args); err != nil {
 						return err
 					}
@@ -564,7 +783,7 @@ func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 					&cli.BoolFlag{Name: "admin", Usage: "give the account the admin role"},
 					&cli.StringFlag{Name: "email", Usage: "the account's e-mail `ADDRESS`"}},
 				Action: func(c *cli.Context) error {
-					args, err := oneName(c, 1, "[--admin] [--password-stdin] [--email E] NAME")
+					args, err := oneName(c, 1, "one argument, NAME")
 					if err != nil {
 						return err
 					}
@@ -576,7 +795,7 @@ func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 					if c.Bool("admin") {
 						role = principal.RoleAdmin
 					}
-					return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
+					return e.withAuth(c, true, func(ctx context.Context, a *auth.Service) error {
 						u, err := a.CreateLocalUser(ctx, args[0], pw, c.String("email"), role)
 						if err != nil {
 							return err
@@ -589,7 +808,7 @@ func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 			{
 				Name: "list", Usage: "list accounts", Flags: []cli.Flag{configFlag, dataDir},
 				Action: func(c *cli.Context) error {
-					return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
+					return e.withAuth(c, false, func(ctx context.Context, a *auth.Service) error {
 						users, err := a.ListUsers(ctx)
 						if err != nil {
 							return err
@@ -606,7 +825,7 @@ func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 				Name: "passwd", Usage: "set a local account's password (ends its sessions)", ArgsUsage: "NAME",
 				Flags: []cli.Flag{configFlag, dataDir, stdinFlag},
 				Action: func(c *cli.Context) error {
-					args, err := oneName(c, 1, "[--password-stdin] NAME")
+					args, err := oneName(c, 1, "one argument, NAME")
 					if err != nil {
 						return err
 					}
@@ -614,7 +833,7 @@ func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 					if err != nil {
 						return err
 					}
-					return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
+					return e.withAuth(c, false, func(ctx context.Context, a *auth.Service) error {
 						if err := a.SetPassword(ctx, args[0], pw); err != nil {
 							return err
 						}
@@ -627,11 +846,11 @@ func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 				Name: "role", Usage: "make an account admin or user (ends its sessions)", ArgsUsage: "NAME admin|user",
 				Flags: []cli.Flag{configFlag, dataDir},
 				Action: func(c *cli.Context) error {
-					args, err := oneName(c, 2, "NAME admin|user")
+					args, err := oneName(c, 2, "two arguments, NAME and admin|user")
 					if err != nil {
 						return err
 					}
-					return e.withAuth(c, func(ctx context.Context, a *auth.Service) error {
+					return e.withAuth(c, false, func(ctx context.Context, a *auth.Service) error {
 						if err := a.SetRole(ctx, args[0], args[1]); err != nil {
 							return err
 						}
@@ -650,7 +869,7 @@ func (e *env) userCommand(configFlag cli.Flag) *cli.Command {
 				}),
 		},
 		Action: func(c *cli.Context) error {
-			return usageError{errors.New("user needs a subcommand: add, list, passwd, role, disable or enable")}
+			return usage(c, errors.New("user needs a subcommand: add, list, passwd, role, disable or enable"))
 		},
 	}
 }

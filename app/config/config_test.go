@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -176,6 +177,11 @@ func TestValidate(t *testing.T) {
 		want string
 	}{
 		{"listen", func(c *config.Config) { c.Server.Listen = "8080" }, "server.listen"},
+		{"listen port range", func(c *config.Config) { c.Server.Listen = "127.0.0.1:99999" }, "server.listen"},
+		{"listen port name", func(c *config.Config) { c.Server.Listen = "127.0.0.1:http" }, "server.listen"},
+		{"listen port zero", func(c *config.Config) { c.Server.Listen = "127.0.0.1:0" }, "server.listen"},
+		{"listen host", func(c *config.Config) { c.Server.Listen = "my host:8080" }, "server.listen"},
+		{"listen bad ip", func(c *config.Config) { c.Server.Listen = "300.1.2.3:8080" }, "server.listen"},
 		{"base_url", func(c *config.Config) { c.Server.BaseURL = "media.example.com" }, "server.base_url"},
 		{"base_url space", func(c *config.Config) { c.Server.BaseURL = "https://example.com/my%20media" }, "server.base_url"},
 		{"base_url braces", func(c *config.Config) { c.Server.BaseURL = "https://example.com/{x}" }, "server.base_url"},
@@ -328,5 +334,61 @@ func TestRetention(t *testing.T) {
 	env["MEDIANEST_AUDIT_RETENTION"] = "365d"
 	if _, err := config.Load(p, envMap(env)); err == nil || !strings.Contains(err.Error(), "MEDIANEST_AUDIT_RETENTION") {
 		t.Fatalf("365d: %v, want an error naming the variable", err)
+	}
+}
+
+// A MEDIANEST_* variable that maps to no key is reported, with the key it
+// probably meant; the variables that are not keys are not.
+func TestUnknownEnv(t *testing.T) {
+	got := config.UnknownEnv([]string{
+		"MEDIANEST_SERVER_LISTEN=:1", "MEDIANEST_SERVER_LISTN=:2", "MEDIANEST_CONFIG=/x", "MEDIANEST_E2E=1",
+		"MEDIANEST_PLEX_TOKEN_FILE=/t", "MEDIANEST_SECURITY_SECRET_KEY_FILE=/k", "HOME=/root", "MEDIANEST_FOO=1", "MEDIANEST_LOG_LEVEL",
+	})
+	want := []string{
+		"MEDIANEST_FOO is set but is no setting",
+		"MEDIANEST_SERVER_LISTN is set but is no setting (did you mean MEDIANEST_SERVER_LISTEN?)",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("UnknownEnv:\n got %q\nwant %q", got, want)
+	}
+}
+
+// docs/configuration.md lists every key of the Config struct, with the
+// default config.example.toml gives it.
+func TestDocsCoverEveryKey(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := map[string]string{}
+	section := ""
+	for _, line := range strings.Split(string(example), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			section = strings.Trim(line, "[]")
+			continue
+		}
+		if k, v, ok := strings.Cut(line, " = "); ok && !strings.HasPrefix(line, "#") {
+			defaults[section+"."+k] = strings.TrimSpace(v)
+		}
+	}
+	for _, key := range config.Keys() {
+		def, ok := defaults[key]
+		if !ok {
+			t.Errorf("config.example.toml does not set %s", key)
+			continue
+		}
+		section, name, _ := strings.Cut(key, ".")
+		row := fmt.Sprintf("| `%s` | `%s` | `%s` |", key, def, config.EnvName(section, name))
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/configuration.md has no row %q", row)
+		}
+	}
+	if len(defaults) != len(config.Keys()) {
+		t.Errorf("config.example.toml sets %d keys, Config has %d", len(defaults), len(config.Keys()))
 	}
 }

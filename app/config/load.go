@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -117,6 +118,29 @@ func EnvName(section, key string) string {
 // applyEnv overlays MEDIANEST_<SECTION>_<KEY> for every key that is set.
 // Lists are comma-separated; an empty value is an empty string or list.
 func applyEnv(cfg *Config, lookupEnv func(string) (string, bool)) error {
+	for _, k := range fields(cfg) {
+		name := EnvName(k.section, k.key)
+		raw, ok := lookupEnv(name)
+		if !ok {
+			continue
+		}
+		if err := setField(k.value, raw); err != nil {
+			return fmt.Errorf("environment variable %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+type field struct {
+	section, key string
+	value        reflect.Value
+}
+
+// fields lists every key of cfg with its section, in the order of the
+// struct: the one list the environment overlay and the unknown-variable
+// report share.
+func fields(cfg *Config) []field {
+	var out []field
 	v := reflect.ValueOf(cfg).Elem()
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
@@ -126,18 +150,85 @@ func applyEnv(cfg *Config, lookupEnv func(string) (string, bool)) error {
 		}
 		sv := v.Field(i)
 		for j := 0; j < sv.NumField(); j++ {
-			key := sv.Type().Field(j).Tag.Get("toml")
-			name := EnvName(section, key)
-			raw, ok := lookupEnv(name)
-			if !ok {
-				continue
-			}
-			if err := setField(sv.Field(j), raw); err != nil {
-				return fmt.Errorf("environment variable %s: %w", name, err)
-			}
+			out = append(out, field{section, sv.Type().Field(j).Tag.Get("toml"), sv.Field(j)})
 		}
 	}
-	return nil
+	return out
+}
+
+// Keys lists every configuration key as "section.key".
+func Keys() []string {
+	var out []string
+	for _, f := range fields(new(Config)) {
+		out = append(out, f.section+"."+f.key)
+	}
+	return out
+}
+
+// nonKeyEnv are the MEDIANEST_* variables that are read but are no setting.
+var nonKeyEnv = map[string]bool{
+	"MEDIANEST_CONFIG": true, // the config file
+	"MEDIANEST_E2E":    true, // turns on the end-to-end tests
+}
+
+// UnknownEnv reports every MEDIANEST_* variable of environ (os.Environ's
+// "NAME=value" form) that is no setting, with the variable it probably
+// meant: a mistyped variable would otherwise be a setting silently not
+// applied, the same mistake Decode refuses in the file. They are warnings,
+// not errors, because the environment is shared with other programs.
+func UnknownEnv(environ []string) []string {
+	known := map[string]bool{}
+	var names []string
+	for _, f := range fields(new(Config)) {
+		n := EnvName(f.section, f.key)
+		known[n] = true
+		names = append(names, n)
+	}
+	var out []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "MEDIANEST_") || known[name] || nonKeyEnv[name] {
+			continue
+		}
+		msg := name + " is set but is no setting"
+		if best := closest(name, names); best != "" {
+			msg += " (did you mean " + best + "?)"
+		}
+		out = append(out, msg)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// closest is the name within a small edit distance of s, "" when none is.
+func closest(s string, names []string) string {
+	best, bestD := "", 4
+	for _, n := range names {
+		if d := editDistance(s, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func setField(f reflect.Value, raw string) error {

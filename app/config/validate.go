@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -16,8 +17,8 @@ func (c *Config) Validate() error {
 	var errs []string
 	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 
-	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
-		add("server.listen %q must be host:port, e.g. \"127.0.0.1:8080\" or \":8080\"", c.Server.Listen)
+	if err := checkListen(c.Server.Listen); err != nil {
+		add("server.listen %q %v, e.g. \"127.0.0.1:8080\" or \":8080\"", c.Server.Listen, err)
 	}
 	if c.Server.BaseURL != "" {
 		if u, err := url.Parse(c.Server.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -220,4 +221,30 @@ func plainPath(p string) bool {
 		}
 	}
 	return !strings.Contains(p, "//") && !strings.Contains(p, "/./") && !strings.Contains(p, "/../") && !strings.HasSuffix(p, "/..")
+}
+
+// checkListen accepts host:port with a port from 1 to 65535 and a host that
+// is empty (every address), an IP address or a host name. Caught here, a
+// wrong address is a configuration error before anything is created, not a
+// failure to listen after the database was opened.
+func checkListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("must be host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return errors.New("must end in a port number from 1 to 65535")
+	}
+	if host == "" || net.ParseIP(host) != nil {
+		return nil
+	}
+	if strings.Count(host, ".") == 3 && strings.Trim(host, "0123456789.") == "" {
+		return errors.New("has no valid IP address")
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || strings.Trim(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+			return errors.New("must have an IP address or a host name before the port")
+		}
+	}
+	return nil
 }

@@ -27,6 +27,9 @@ type Deps struct {
 	Config    config.Config
 	ConfigErr error
 	Version   string
+	// Environ is the process environment (os.Environ), for the MEDIANEST_*
+	// variables that are no setting.
+	Environ []string
 	// Mounts is the mount table (/proc/self/mountinfo format); read from
 	// /proc when nil.
 	Mounts func() (io.ReadCloser, error)
@@ -58,10 +61,14 @@ func checkConfig(d Deps) Result {
 	if d.ConfigErr != nil {
 		return fail("%v", d.ConfigErr)
 	}
+	what := d.Config.Path + " is valid"
 	if d.Config.Path == "" {
-		return pass("no config file; using defaults and MEDIANEST_* environment variables")
+		what = "no config file; using defaults and MEDIANEST_* environment variables"
 	}
-	return pass("%s is valid", d.Config.Path)
+	if unknown := config.UnknownEnv(d.Environ); len(unknown) > 0 {
+		return warn("%s, but %s; unset or correct it", what, strings.Join(unknown, "; "))
+	}
+	return pass("%s", what)
 }
 
 func hasInlineSecret(c config.Config) bool {
@@ -79,7 +86,7 @@ func checkDataDir(dir string) Result {
 		return warn("%s does not exist yet; `medianest server` creates it", dir)
 	}
 	if err != nil {
-		return fail("%s: %v", dir, err)
+		return fail("%s: %v; check data.dir", dir, err)
 	}
 	if !st.IsDir() {
 		return fail("%s is not a directory (data.dir)", dir)
@@ -87,11 +94,11 @@ func checkDataDir(dir string) Result {
 	// Root may write anywhere, so also read the permission bits: a directory
 	// nobody may write to is read-only for the service user.
 	if st.Mode().Perm()&0o222 == 0 {
-		return fail("%s is read-only (mode %04o); make it writable for the MediaNest user", dir, st.Mode().Perm())
+		return fail("%s is read-only (mode %04o); run `chmod u+w %s` as its owner, or change data.dir", dir, st.Mode().Perm(), dir)
 	}
 	f, err := os.CreateTemp(dir, ".doctor-*")
 	if err != nil {
-		return fail("%s is not writable: %v", dir, err)
+		return fail("%s is not writable: %v; give the MediaNest user write access (`chown`), or change data.dir", dir, err)
 	}
 	name := f.Name()
 	f.Close()
@@ -131,7 +138,7 @@ var networkFS = map[string]bool{
 func checkFilesystem(dbPath string, mounts func() (io.ReadCloser, error)) Result {
 	abs, err := filepath.Abs(dbPath)
 	if err != nil {
-		return fail("%v", err)
+		return fail("%v; check data.dir", err)
 	}
 	// Resolve what exists of the path so symlinks lead to the real mount.
 	p := abs
@@ -216,15 +223,15 @@ func checkDatabase(ctx context.Context, path string) Result {
 	}
 	d, err := db.OpenReadOnly(ctx, path)
 	if err != nil {
-		return fail("%v", err)
+		return fail("%s cannot be opened: %v; check data.dir and database.path and that the MediaNest user may read the file; restore a damaged file from a backup", path, err)
 	}
 	defer d.Close()
 	var integrity, mode string
 	if err := d.R.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&integrity); err != nil {
-		return fail("integrity_check could not run: %v", err)
+		return fail("%s is not a usable database (integrity_check could not run: %v); stop the server and restore medianest.db from a backup, or point database.path at the right file", path, err)
 	}
 	if integrity != "ok" {
-		return fail("integrity_check reports %q; restore a backup (`medianest backup restore`)", integrity)
+		return fail("integrity_check reports %q; the database is damaged: stop the server and restore medianest.db from a backup", integrity)
 	}
 	d.R.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
 	var size int64
@@ -245,18 +252,18 @@ func checkMigrations(ctx context.Context, cfg config.Config) Result {
 	}
 	d, err := db.OpenReadOnly(ctx, path)
 	if err != nil {
-		return fail("%v", err)
+		return fail("%s cannot be opened: %v; check data.dir and database.path", path, err)
 	}
 	defer d.Close()
 	v, err := db.SchemaVersion(ctx, d.R)
 	if err != nil {
-		return fail("the schema version could not be read: %v", err)
+		return fail("the schema version could not be read: %v; `medianest migrate status` shows what is applied", err)
 	}
 	switch {
 	case v == latest:
 		return pass("schema version %d is current", v)
 	case v > latest:
-		return fail("schema version %d is newer than this MediaNest (%d); run the newer MediaNest", v, latest)
+		return fail("schema version %d is newer than this MediaNest (%d); run the MediaNest that upgraded it (`medianest version` prints this one's), or set database.path to a database of this version", v, latest)
 	case cfg.Database.AutoMigrate:
 		return warn("schema version %d, this MediaNest has %d; the server migrates on start", v, latest)
 	default:
@@ -275,19 +282,19 @@ func checkSecretKey(cfg config.Config) Result {
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if cfg.Security.SecretKeyFile != "" {
-			return fail("security.secret_key_file %s does not exist", path)
+			return fail("security.secret_key_file %s does not exist; restore the key file or correct security.secret_key_file", path)
 		}
 		return warn("%s does not exist yet; the server creates it on first start (back it up with the database)", path)
 	}
 	if err != nil {
-		return fail("%s: %v", path, err)
+		return fail("%s: %v; check security.secret_key_file and data.dir", path, err)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fail("%s cannot be read: %v", path, err)
+		return fail("%s cannot be read: %v; give the MediaNest user read access (`chown`, `chmod 600`)", path, err)
 	}
 	if _, err := secret.ParseKey(string(b)); err != nil {
-		return fail("%s: %v", path, err)
+		return fail("%s (security.secret_key_file): %v", path, err)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return warn("%s has mode %04o; run `chmod 600 %s`", path, st.Mode().Perm(), path)
@@ -295,6 +302,12 @@ func checkSecretKey(cfg config.Config) Result {
 	return pass("%s: 32 bytes, mode 0600", path)
 }
 
+// checkListen tries to listen on server.listen. When it cannot, it tells
+// why: the address is not on this machine ("cannot assign"), the port needs
+// privileges, or it is in use, and then only whether a MediaNest holds it
+// (asking /health on this machine: a port in use is on a local address, and
+// only a loopback or literal local address is asked, never a name that
+// could resolve elsewhere).
 func checkListen(ctx context.Context, cfg config.Config) Result {
 	addr := cfg.Server.Listen
 	ln, err := net.Listen("tcp", addr)
@@ -302,12 +315,22 @@ func checkListen(ctx context.Context, cfg config.Config) Result {
 		ln.Close()
 		return pass("%s is free", addr)
 	}
-	host, port, _ := net.SplitHostPort(addr)
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
+	switch {
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return fail("%s: cannot assign the address, it is not one of this machine's; set server.listen to one of its addresses, or \":%s\" for all of them", addr, port(addr))
+	case errors.Is(err, syscall.EACCES):
+		return fail("%s: permission denied (ports below 1024 need CAP_NET_BIND_SERVICE); set server.listen to a port above 1023, e.g. \":8080\"", addr)
+	case !errors.Is(err, syscall.EADDRINUSE):
+		return fail("%s cannot be listened on: %v; check server.listen", addr, err)
 	}
-	c := &http.Client{Timeout: 2 * time.Second}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/health", nil)
+	host, p, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host == "" || host == "localhost" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	} else if ip == nil {
+		return fail("%s is in use by another program; stop it or change server.listen", addr)
+	}
+	c := &http.Client{Timeout: 2 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, p)+"/health", nil)
 	if resp, err := c.Do(req); err == nil {
 		defer resp.Body.Close()
 		var h struct {
@@ -318,5 +341,10 @@ func checkListen(ctx context.Context, cfg config.Config) Result {
 			return pass("%s is held by a running MediaNest (version %s)", addr, h.Version)
 		}
 	}
-	return fail("%s is in use by another program: %v; change server.listen", addr, err)
+	return fail("%s is in use by another program; stop it or change server.listen", addr)
+}
+
+func port(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
 }

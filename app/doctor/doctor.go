@@ -83,10 +83,18 @@ func Run(ctx context.Context, checks []Check) []Result {
 		r := c.Run(cctx)
 		cancel()
 		r.Name = c.Name
+		r.Message = oneLine(r.Message)
 		r.DurationMs = time.Since(start).Milliseconds()
 		out = append(out, r)
 	}
 	return out
+}
+
+// oneLine joins a message's lines and collapses its white space: the one
+// place a message quoting an error from elsewhere (a TOML parser, an
+// upstream's answer) is made fit for a `[name] STATUS message` line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // Failed reports whether any check failed.
@@ -115,6 +123,21 @@ func WriteText(w io.Writer, rs []Result) {
 	}
 	fmt.Fprintf(w, "doctor: %d checks: %d pass, %d warn, %d fail, %d skip; %s\n",
 		len(rs), counts[Pass], counts[Warn], counts[Fail], counts[Skip], verdict)
+}
+
+// WriteListJSON prints the checks as one JSON array of {"name","description"}.
+func WriteListJSON(w io.Writer, checks []Check) error {
+	type item struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+	list := make([]item, 0, len(checks))
+	for _, c := range checks {
+		list = append(list, item{c.Name, c.Description})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(list)
 }
 
 // WriteJSON prints the results as one JSON array.

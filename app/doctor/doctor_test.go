@@ -1,8 +1,11 @@
 package doctor
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,5 +111,66 @@ func TestSelect(t *testing.T) {
 	rs := Run(context.Background(), got)
 	if len(rs) != 2 || rs[1].Name != "config" {
 		t.Fatalf("Run = %+v", rs)
+	}
+}
+
+// Every message is one line, whatever a check or an error it quotes holds.
+func TestMessagesAreOneLine(t *testing.T) {
+	checks := []Check{{"multi", "", func(context.Context) Result { return fail("first line\nsecond line\r\n\tthird  ") }}}
+	rs := Run(context.Background(), checks)
+	if rs[0].Message != "first line second line third" {
+		t.Fatalf("message %q", rs[0].Message)
+	}
+	var b bytes.Buffer
+	WriteText(&b, rs)
+	if strings.Count(b.String(), "\n") != 2 {
+		t.Fatalf("text output:\n%s", b.String())
+	}
+}
+
+// The listen check tells an address this machine does not have from a port
+// another program holds, and probes only this machine.
+func TestListenCannotAssignOrInUse(t *testing.T) {
+	cfg := config.Default()
+	cfg.Server.Listen = "192.0.2.1:8080" // TEST-NET-1: on no machine
+	if r := checkListen(context.Background(), cfg); r.Status != Fail || !strings.Contains(r.Message, "cannot assign") || !strings.Contains(r.Message, "server.listen") {
+		t.Fatalf("foreign address: %s %q", r.Status, r.Message)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // a program that is not MediaNest: it hangs up at once
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	cfg.Server.Listen = ln.Addr().String()
+	if r := checkListen(context.Background(), cfg); r.Status != Fail || !strings.Contains(r.Message, "in use") || !strings.Contains(r.Message, "server.listen") {
+		t.Fatalf("port in use: %s %q", r.Status, r.Message)
+	}
+}
+
+// A MEDIANEST_* variable that is no setting is a WARN of the config check.
+func TestConfigWarnsOfUnknownEnv(t *testing.T) {
+	rs := Run(context.Background(), Checks(Deps{Config: config.Default(), Environ: []string{"MEDIANEST_SERVER_LISTN=:1"}})[:1])
+	if rs[0].Status != Warn || !strings.Contains(rs[0].Message, "MEDIANEST_SERVER_LISTEN?") {
+		t.Fatalf("config: %s %q", rs[0].Status, rs[0].Message)
+	}
+}
+
+func TestWriteListJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteListJSON(&b, Checks(Deps{Config: config.Default()})); err != nil {
+		t.Fatal(err)
+	}
+	var list []struct{ Name, Description string }
+	if err := json.Unmarshal(b.Bytes(), &list); err != nil || len(list) < 10 || list[0].Name != "config" || list[0].Description == "" {
+		t.Fatalf("%v %s", err, b.String())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"medianest/app/config"
@@ -34,7 +35,7 @@ func upstreamChecks(d Deps) []Check {
 	kc := kuma.New(upstream.New("uptime_kuma", "Uptime Kuma", opts(cfg.UptimeKuma.Timeout)))
 	tester := services.NewConnTester(services.ConnTesterDeps{Plex: pms, Overseerr: ovr, Kuma: kc})
 
-	service := func(name string) func(ctx context.Context) Result {
+	service := func(name, fileKeys string) func(ctx context.Context) Result {
 		return func(ctx context.Context) Result {
 			svc, err := settings(ctx, cfg, name)
 			if err != nil {
@@ -45,21 +46,31 @@ func upstreamChecks(d Deps) []Check {
 			}
 			res := tester.Test(ctx, svc)
 			if !res.OK {
-				return fail("%s", res.Message)
+				return fail("%s; %s", strings.TrimSuffix(res.Message, "."), fixService(cfg, name, fileKeys))
 			}
 			return pass("%s (%d ms)", res.Message, res.LatencyMs)
 		}
 	}
 	return []Check{
-		{"plex", "Plex Media Server answers and the token is valid", service(services.Plex)},
-		{"plex_tv", "plex.tv answers (Plex sign-in)", func(ctx context.Context) Result { return checkPlexTV(ctx, cfg) }},
-		{"overseerr", "Overseerr answers and the API key is valid", service(services.Overseerr)},
-		{"uptime_kuma", "the Uptime Kuma status page exists", service(services.UptimeKuma)},
+		{"plex", "Plex Media Server answers and the token is valid", service(services.Plex, "plex.url and plex.token")},
+		{"plex_tv", "plex.tv answers (Plex sign-in)", func(ctx context.Context) Result {
+			if !cfg.Auth.PlexLogin {
+				return skip("Plex sign-in is off (auth.plex_login = false)")
+			}
+			// Plex sign-in lets in the people the server's owner shares it
+			// with: without a Plex server nobody could sign in that way.
+			if svc, err := settings(ctx, cfg, services.Plex); err == nil && !svc.Configured() {
+				return skip("no Plex server is configured (plex.url or Admin → Services), so Plex sign-in is not in use yet")
+			}
+			return checkPlexTV(ctx, cfg)
+		}},
+		{"overseerr", "Overseerr answers and the API key is valid", service(services.Overseerr, "overseerr.url and overseerr.api_key")},
+		{"uptime_kuma", "the Uptime Kuma status page exists", service(services.UptimeKuma, "uptime_kuma.url and uptime_kuma.status_page")},
 		{"ytdlp", "yt-dlp is found and runs", func(ctx context.Context) Result {
-			return checkTool(ctx, cfg, cfg.YouTube.YtdlpPath, "yt-dlp", "--version")
+			return checkTool(ctx, cfg, cfg.YouTube.YtdlpPath, "yt-dlp", "ytdlp_path", "--version")
 		}},
 		{"ffmpeg", "ffmpeg is found (yt-dlp merges video and audio with it)", func(ctx context.Context) Result {
-			return checkTool(ctx, cfg, cfg.YouTube.FfmpegPath, "ffmpeg", "-version")
+			return checkTool(ctx, cfg, cfg.YouTube.FfmpegPath, "ffmpeg", "ffmpeg_path", "-version")
 		}},
 		{"download_dir", "the download directory is writable and inside a Plex library", func(ctx context.Context) Result {
 			return checkDownloadDir(ctx, cfg, pms)
@@ -112,26 +123,37 @@ func settings(ctx context.Context, cfg config.Config, name string) (services.Ser
 	return svc, nil
 }
 
-func checkPlexTV(ctx context.Context, cfg config.Config) Result {
-	if !cfg.Auth.PlexLogin {
-		return skip("Plex sign-in is off (auth.plex_login = false)")
+// fixService says where a failing service is fixed: in the file when the
+// file manages it, else in the admin UI.
+func fixService(cfg config.Config, name, fileKeys string) string {
+	managed := name == services.Plex && cfg.Plex.URL != "" || name == services.Overseerr && cfg.Overseerr.URL != "" ||
+		name == services.UptimeKuma && cfg.UptimeKuma.URL != ""
+	if managed {
+		return "check " + fileKeys + " in the configuration"
 	}
+	return "check its settings in Admin → Services (stored in the database)"
+}
+
+func checkPlexTV(ctx context.Context, cfg config.Config) Result {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Plex.Timeout.D())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.Plex.PlexTVURL, nil)
 	if err != nil {
-		return fail("plex.plex_tv_url: %v", err)
+		return fail("plex.plex_tv_url %q: %v", cfg.Plex.PlexTVURL, err)
 	}
 	start := time.Now()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fail("%s cannot be reached: %v; Plex sign-in will not work", cfg.Plex.PlexTVURL, err)
+		return fail("%s cannot be reached: %v; Plex sign-in will not work: check this machine's internet access and plex.plex_tv_url, or set auth.plex_login = false", cfg.Plex.PlexTVURL, err)
 	}
 	resp.Body.Close()
 	return pass("%s answered HTTP %d (%d ms)", cfg.Plex.PlexTVURL, resp.StatusCode, time.Since(start).Milliseconds())
 }
 
-func checkTool(ctx context.Context, cfg config.Config, path, name, versionFlag string) Result {
+// checkTool finds and runs yt-dlp or ffmpeg. A tool that is missing is a
+// WARN, as the server runs without it (readiness says degraded); one that is
+// there but does not run is a FAIL.
+func checkTool(ctx context.Context, cfg config.Config, path, name, key, versionFlag string) Result {
 	if !cfg.YouTube.Enabled {
 		return skip("YouTube downloads are off (youtube.enabled = false)")
 	}
@@ -140,11 +162,11 @@ func checkTool(ctx context.Context, cfg config.Config, path, name, versionFlag s
 	}
 	file, err := exec.LookPath(path)
 	if err != nil {
-		return fail("%s was not found (%q); install it, e.g. `apt-get install %s`", name, path, name)
+		return warn("%s was not found (%q), so YouTube downloads will fail; install it (`apt-get install %s`), set youtube.%s, or set youtube.enabled = false", name, path, name, key)
 	}
 	v, err := ytdlp.Run(ctx, file, versionFlag)
 	if err != nil {
-		return fail("%s %v", file, err)
+		return fail("%s does not run: %v; reinstall it or set youtube.%s to a working %s", file, err, key, name)
 	}
 	return pass("%s: %s", file, v)
 }
@@ -156,14 +178,14 @@ func checkDownloadDir(ctx context.Context, cfg config.Config, pms *plex.PMS) Res
 	dir := cfg.DownloadDir()
 	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if r := checkDataDir(filepath.Dir(dir)); r.Status == Fail {
-			return fail("%s does not exist and cannot be created: %s", dir, r.Message)
+			return fail("%s does not exist and cannot be created: %s; create it or set youtube.download_dir", dir, r.Message)
 		}
 		return warn("%s does not exist yet; it is created on the first download", dir)
 	} else if err != nil || !st.IsDir() {
-		return fail("%s is not a usable directory", dir)
+		return fail("%s is not a usable directory; set youtube.download_dir to a directory", dir)
 	}
 	if r := checkDataDir(dir); r.Status == Fail {
-		return r
+		return fail("%s (youtube.download_dir)", strings.Replace(r.Message, "change data.dir", "change youtube.download_dir", 1))
 	}
 	if cfg.YouTube.PlexPath == "" {
 		return pass("%s is writable; youtube.plex_path is not set, so a finished download scans the whole library", dir)

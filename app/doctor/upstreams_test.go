@@ -45,7 +45,7 @@ func TestUpstreamChecks(t *testing.T) {
 	if r := find(rs, "uptime_kuma"); r.Status != Skip {
 		t.Errorf("unconfigured uptime_kuma: %s %s", r.Status, r.Message)
 	}
-	if r := find(rs, "ytdlp"); r.Status != Fail || !strings.Contains(r.Message, "not found") {
+	if r := find(rs, "ytdlp"); r.Status != Warn || !strings.Contains(r.Message, "not found") || !strings.Contains(r.Message, "youtube.ytdlp_path") {
 		t.Errorf("missing yt-dlp: %s %s", r.Status, r.Message)
 	}
 	if r := find(rs, "download_dir"); r.Status != Pass || !strings.Contains(r.Message, "Movies") {
@@ -64,5 +64,20 @@ func TestUpstreamChecks(t *testing.T) {
 	cfg.YouTube.Enabled = false
 	if r := find(Run(context.Background(), upstreamChecks(Deps{Config: cfg})), "ytdlp"); r.Status != Skip {
 		t.Errorf("disabled youtube: %s", r.Status)
+	}
+}
+
+// plex_tv matters only for Plex sign-in, which needs a Plex server: without
+// one the check is skipped, so a fresh install offline passes.
+func TestPlexTVSkippedWithoutAPlexServer(t *testing.T) {
+	cfg := config.Default()
+	cfg.Data.Dir = t.TempDir()
+	cfg.Plex.PlexTVURL = "http://127.0.0.1:1" // nothing listens there
+	if r := find(Run(context.Background(), upstreamChecks(Deps{Config: cfg})), "plex_tv"); r.Status != Skip || !strings.Contains(r.Message, "plex.url") {
+		t.Fatalf("no Plex server: %s %q", r.Status, r.Message)
+	}
+	cfg.Plex.URL = "http://127.0.0.1:1"
+	if r := find(Run(context.Background(), upstreamChecks(Deps{Config: cfg})), "plex_tv"); r.Status != Fail || !strings.Contains(r.Message, "auth.plex_login") {
+		t.Fatalf("a Plex server and plex.tv unreachable: %s %q", r.Status, r.Message)
 	}
 }
