@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"medianest/app/notice"
 	"medianest/app/principal"
@@ -14,6 +15,7 @@ import (
 	"medianest/app/apperr"
 	"medianest/app/audit"
 	"medianest/app/auth"
+	"medianest/app/backup"
 	"medianest/app/events"
 	"medianest/app/httpx"
 	"medianest/app/kuma"
@@ -109,8 +111,21 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	store.OnChange(reqs.OnServiceChange)
 	s.workers = append(s.workers, Worker{Name: "request reconciler", Run: loop(reqs.RunReconcile)})
 
+	backups := backup.New(s.db, cfg.BackupDir(), cfg.Backup.Keep, now, s.log)
+	if every := cfg.Backup.Interval.D(); every > 0 {
+		s.workers = append(s.workers, Worker{Name: "backup schedule", Run: func(ctx context.Context) error {
+			t := time.NewTicker(every)
+			defer t.Stop()
+			return backups.Run(ctx, t.C)
+		}})
+	}
+	keyPath := ""
+	if cfg.Security.SecretKey == "" {
+		keyPath, _ = filepath.Abs(cfg.SecretKeyPath())
+	}
 	admin.New(admin.Deps{
 		Users: authSvc, Requests: reqs, Downloads: downloads, Audit: rec,
+		Backups: backups, SecretKeyPath: keyPath,
 		DB: s.db, Version: s.version, Started: s.started, Now: now,
 	}).Routes(mux, authSvc)
 
