@@ -76,6 +76,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			e.migrateCommand(configFlag),
 			e.doctorCommand(configFlag),
 			e.userCommand(configFlag),
+			e.backupCommand(configFlag),
 			e.healthcheckCommand(configFlag),
 			e.versionCommand(),
 		},
@@ -203,6 +204,13 @@ func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
 
 func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	log := newLogger(cfg, e.stderr)
+	// Held until the server has stopped: a second server, a restore and a
+	// destructive migration refuse while it is.
+	lock, err := db.LockDir(cfg.Data.Dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	data, err := server.Open(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,7 +185,7 @@ func TestLockDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = db.LockDir(dir)
-	if err == nil || !strings.Contains(err.Error(), "pid ") || !strings.Contains(err.Error(), "stop it first") {
+	if !errors.Is(err, db.ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("(pid %d)", os.Getpid())) || !strings.Contains(err.Error(), "stop it first") {
 		t.Fatalf("second lock: %v", err)
 	}
 	if err := db.CheckUnlocked(dir); err == nil {

@@ -23,9 +23,26 @@ type Lock struct {
 	path string
 }
 
-// ErrLocked is what LockDir's error wraps when another process holds the
-// lock.
+// ErrLocked is what LockDir's error matches (errors.Is) when another
+// process holds the lock.
 var ErrLocked = errors.New("db: the data directory is in use")
+
+// LockedError says which process holds a data directory's lock.
+type LockedError struct {
+	Dir string
+	PID int // 0 when unknown
+}
+
+func (e *LockedError) Error() string {
+	who := "another MediaNest server"
+	if e.PID > 0 {
+		who = fmt.Sprintf("another MediaNest server (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("%s is using the data directory %s; stop it first", who, e.Dir)
+}
+
+// Is makes errors.Is(err, ErrLocked) true.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
 // LockDir takes the lock of the data directory dir (creating both when
 // missing) without waiting. When another process holds it, the error wraps
@@ -41,11 +58,11 @@ func LockDir(dir string) (*Lock, error) {
 		return nil, fmt.Errorf("db: lock %s: %w", path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder := readHolder(f)
+		pid := readHolder(f)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			abs, _ := filepath.Abs(dir)
-			return nil, fmt.Errorf("%w: a MediaNest server%s is using %s; stop it first", ErrLocked, holder, abs)
+			return nil, &LockedError{Dir: abs, PID: pid}
 		}
 		return nil, fmt.Errorf("db: lock %s: %w", path, err)
 	}
@@ -55,14 +72,15 @@ func LockDir(dir string) (*Lock, error) {
 	return &Lock{f: f, path: path}, nil
 }
 
-func readHolder(f *os.File) string {
+// readHolder reads the PID the holder wrote; 0 when there is none.
+func readHolder(f *os.File) int {
 	b := make([]byte, 32)
 	n, _ := f.ReadAt(b, 0)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b[:n])))
 	if err != nil || pid <= 0 {
-		return ""
+		return 0
 	}
-	return fmt.Sprintf(" (pid %d)", pid)
+	return pid
 }
 
 // CheckUnlocked reports, as LockDir does, whether another process holds the
