@@ -128,6 +128,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			e.migrateCommand(configFlag),
 			e.doctorCommand(configFlag),
 			e.userCommand(configFlag),
+			e.backupCommand(configFlag),
 			e.healthcheckCommand(configFlag),
 			e.versionCommand(),
 		},
@@ -345,6 +346,13 @@ func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
 
 func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	log := newLogger(cfg, e.stderr)
+	// Held until the server has stopped: a second server, a restore and a
+	// destructive migration refuse while it is.
+	lock, err := db.LockDir(cfg.Data.Dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	// The server logs what the other commands print on stderr: its stderr
 	// is its log, and --quiet is log.level's job there.
 	u := usesOf(cfg, true, true)
@@ -389,6 +397,12 @@ func (e *env) migrateCommand(configFlag cli.Flag) *cli.Command {
 			cfg, err := e.prepare(c, create, false)
 			if err != nil {
 				return err
+			}
+			// A rollback drops tables and columns a running server uses.
+			if n := c.Command.Name; n == "down" || n == "redo" {
+				if err := db.CheckUnlocked(cfg.Data.Dir); err != nil {
+					return err
+				}
 			}
 			d, err := server.OpenDatabase(c.Context, cfg)
 			if err != nil {

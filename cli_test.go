@@ -521,15 +521,19 @@ func TestMigrateDownNeedsYes(t *testing.T) {
 	}
 	for _, sub := range []string{"down", "redo"} {
 		code, _, errs := runCLI(t, "migrate", sub, dd)
-		if code != 2 || !strings.Contains(errs, "--yes") || !strings.Contains(errs, "00001_init.sql") {
+		if code != 2 || !strings.Contains(errs, "--yes") || !strings.Contains(errs, "00002_downloads_queue.sql") {
 			t.Errorf("%s without --yes: exit %d, stderr %q", sub, code, errs)
 		}
-		if _, out, _ := runCLI(t, "migrate", "version", dd); !strings.Contains(out, "current=1") {
+		if _, out, _ := runCLI(t, "migrate", "version", dd); !strings.Contains(out, "current=2") {
 			t.Errorf("%s without --yes changed the schema: %s", sub, out)
 		}
 	}
-	if code, out, errs := runCLI(t, "migrate", "down", "--yes", dd); code != 0 || !strings.Contains(out, "00001") {
+	if code, out, errs := runCLI(t, "migrate", "down", "--yes", dd); code != 0 || !strings.Contains(out, "00002") {
 		t.Fatalf("down --yes: %d %s %s", code, out, errs)
+	}
+	// The first migration holds everything: it is asked about too.
+	if code, _, errs := runCLI(t, "migrate", "down", dd); code != 2 || !strings.Contains(errs, "00001_init.sql") || !strings.Contains(errs, "every table") {
+		t.Errorf("down of the first migration without --yes: exit %d, stderr %q", code, errs)
 	}
 }
 

@@ -132,3 +132,13 @@ func LatestVersion() int64 {
 	}
 	return latest
 }
+
+// UpTo applies the pending migrations up to and including version (tests
+// build older schemas with it).
+func (m *Migrator) UpTo(ctx context.Context, version int64) ([]*goose.MigrationResult, error) {
+	res, err := m.p.UpTo(ctx, version)
+	if err != nil {
+		return res, fmt.Errorf("db: migrate up to %d: %w", version, err)
+	}
+	return res, nil
+}

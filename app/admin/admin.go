@@ -1,7 +1,8 @@
 // Package admin serves the /api/v1/admin routes that belong to no single
 // domain: the user listing (accounts from auth, usage counts from media and
-// youtube), the audit log, and the stats and system pages. It owns no table;
-// it composes what the domains expose through the small interfaces below.
+// youtube), the audit log, the stats and system pages, and the backups. It
+// owns no table; it composes what the domains expose through the small
+// interfaces below.
 package admin
 
 import (
@@ -61,6 +62,12 @@ type Deps struct {
 	Audit     AuditLog
 	// DB is described on the system page.
 	DB *db.DB
+	// Backups makes the database backups; without it the backup routes
+	// answer 503.
+	Backups Backups
+	// SecretKeyPath is the secret key's file ("" when the key is set in the
+	// configuration), named in the backup answers.
+	SecretKeyPath string
 	// Version is the build's version, Started when the server started.
 	Version string
 	Started time.Time
@@ -91,6 +98,8 @@ func (s *Service) Routes(mux *http.ServeMux, guard Guard) {
 	mux.Handle("GET /api/v1/admin/audit", admin(s.handleAudit))
 	mux.Handle("GET /api/v1/admin/stats", admin(s.handleStats))
 	mux.Handle("GET /api/v1/admin/system", admin(s.handleSystem))
+	mux.Handle("GET /api/v1/admin/backups", admin(s.handleListBackups))
+	mux.Handle("POST /api/v1/admin/backups", admin(s.handleCreateBackup))
 }
 
 // record writes an audit entry for the admin making request r.

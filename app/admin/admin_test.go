@@ -165,7 +165,8 @@ func TestAdminOnly(t *testing.T) {
 	e.user("root", "admin")
 	_, tok := e.user("alice", "user")
 	for _, rt := range []string{"GET /api/v1/admin/users", "POST /api/v1/admin/users", "PATCH /api/v1/admin/users/1",
-		"DELETE /api/v1/admin/users/1", "GET /api/v1/admin/audit", "GET /api/v1/admin/stats", "GET /api/v1/admin/system"} {
+		"DELETE /api/v1/admin/users/1", "GET /api/v1/admin/audit", "GET /api/v1/admin/stats", "GET /api/v1/admin/system",
+		"GET /api/v1/admin/backups", "POST /api/v1/admin/backups"} {
 		method, path, _ := strings.Cut(rt, " ")
 		if w := e.do(method, path, tok, "{}"); w.Code != 403 || !strings.Contains(w.Body.String(), `"FORBIDDEN"`) {
 			t.Errorf("user %s: %d %s", rt, w.Code, w.Body)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"medianest/app/admin"
 	"medianest/app/audit"
 	"medianest/app/auth"
+	"medianest/app/backup"
 	"medianest/app/config"
 	"medianest/app/httpx"
 	"medianest/app/media"
@@ -69,6 +71,7 @@ func newEnv(t *testing.T) *env {
 	e.auth.Routes(mux)
 	admin.New(admin.Deps{
 		Users: e.auth, Requests: mediaRequests(t, e.db, services.NewStore(e.db, box, nil), e.auth), Downloads: youtube.NewStore(e.db), Audit: rec,
+		Backups: backup.New(e.db, filepath.Join(t.TempDir(), "backups"), 2, e.clock.Now, nil), SecretKeyPath: "/keys/secret.key",
 		DB: e.db, Version: "1.2.3", Started: start.Add(-90 * time.Second), Now: e.clock.Now,
 	}).Routes(mux, e.auth)
 	e.handler = httpx.Wrap(mux, httpx.Options{})

@@ -51,6 +51,8 @@ func Checks(d Deps) []Check {
 		{"database", "the database opens, passes integrity_check and uses WAL", func(ctx context.Context) Result { return checkDatabase(ctx, cfg.DatabasePath()) }},
 		{"migrations", "the schema version matches this MediaNest", func(ctx context.Context) Result { return checkMigrations(ctx, cfg) }},
 		{"secret_key", "the key that seals stored secrets is present, 32 bytes and private", func(ctx context.Context) Result { return checkSecretKey(cfg) }},
+		{"service_keys", "the stored service keys open with the secret key", func(ctx context.Context) Result { return checkServiceKeys(ctx, cfg) }},
+		{"backup", "backups are scheduled and the secret key is kept outside the data directory too", func(ctx context.Context) Result { return checkBackup(cfg) }},
 		{"listen", "server.listen is free or held by this MediaNest", func(ctx context.Context) Result { return checkListen(ctx, cfg) }},
 	}
 	checks = append(checks, upstreamChecks(d)...)

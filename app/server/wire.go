@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"medianest/app/notice"
 	"medianest/app/principal"
@@ -15,6 +16,7 @@ import (
 	"medianest/app/apperr"
 	"medianest/app/audit"
 	"medianest/app/auth"
+	"medianest/app/backup"
 	"medianest/app/config"
 	"medianest/app/events"
 	"medianest/app/httpx"
@@ -140,8 +142,21 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	yt.Routes(mux, authSvc)
 	s.workers = append(s.workers, Worker{Name: "download queue", Init: yt.Init, Run: yt.Run})
 
+	backups := backup.New(s.db, cfg.BackupDir(), cfg.Backup.Keep, now, s.log)
+	if every := cfg.Backup.Interval.D(); every > 0 {
+		s.workers = append(s.workers, Worker{Name: "backup schedule", Run: func(ctx context.Context) error {
+			t := time.NewTicker(every)
+			defer t.Stop()
+			return backups.Run(ctx, t.C)
+		}})
+	}
+	keyPath := ""
+	if cfg.Security.SecretKey == "" {
+		keyPath, _ = filepath.Abs(cfg.SecretKeyPath())
+	}
 	admin.New(admin.Deps{
 		Users: authSvc, Requests: reqs, Downloads: downloads, Audit: rec,
+		Backups: backups, SecretKeyPath: keyPath,
 		DB: s.db, Version: s.version, Started: s.started, Now: now,
 	}).Routes(mux, authSvc)
 

@@ -70,19 +70,22 @@ func NewHandlers(d HandlerDeps) *Handlers {
 // View is a service as the admin API shows it. It has no field for the key:
 // keys and tokens never leave the server, only whether one is set.
 type View struct {
-	Name      string            `json:"name"`
-	URL       string            `json:"url"`
-	Enabled   bool              `json:"enabled"`
-	HasAPIKey bool              `json:"hasApiKey"`
-	Options   map[string]string `json:"options"`
-	UpdatedAt *time.Time        `json:"updatedAt"`
-	Source    string            `json:"source"`
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	Enabled   bool   `json:"enabled"`
+	HasAPIKey bool   `json:"hasApiKey"`
+	// KeyUnreadable: a key is stored but was sealed with another secret
+	// key; it has to be entered again.
+	KeyUnreadable bool              `json:"keyUnreadable"`
+	Options       map[string]string `json:"options"`
+	UpdatedAt     *time.Time        `json:"updatedAt"`
+	Source        string            `json:"source"`
 }
 
 // ViewOf returns the API view of svc.
 func ViewOf(svc Service) View {
-	v := View{Name: svc.Name, URL: svc.URL, Enabled: svc.Enabled, HasAPIKey: svc.APIKey != "",
-		Options: maps.Clone(orEmpty(svc.Options)), Source: svc.Source}
+	v := View{Name: svc.Name, URL: svc.URL, Enabled: svc.Enabled, HasAPIKey: svc.APIKey != "" || svc.KeyUnreadable,
+		KeyUnreadable: svc.KeyUnreadable, Options: maps.Clone(orEmpty(svc.Options)), Source: svc.Source}
 	if !svc.UpdatedAt.IsZero() {
 		t := svc.UpdatedAt
 		v.UpdatedAt = &t

@@ -138,12 +138,12 @@ func TestListNeverShowsKeys(t *testing.T) {
 		t.Fatalf("%d services", len(views))
 	}
 	for _, v := range views {
-		for _, k := range []string{"name", "url", "enabled", "hasApiKey", "options", "updatedAt", "source"} {
+		for _, k := range []string{"name", "url", "enabled", "hasApiKey", "options", "updatedAt", "source", "keyUnreadable"} {
 			if _, ok := v[k]; !ok {
 				t.Errorf("%v lacks %q", v["name"], k)
 			}
 		}
-		if len(v) != 7 {
+		if len(v) != 8 {
 			t.Errorf("unexpected fields in %v", v)
 		}
 	}

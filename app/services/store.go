@@ -48,7 +48,16 @@ type Service struct {
 	Options   map[string]string
 	Source    string
 	UpdatedAt time.Time
+	// KeyUnreadable says a key is stored but was sealed with another
+	// secret key (lost or replaced secret.key): APIKey is then "" and the
+	// admin has to enter the key again. The rest of the settings still
+	// work, so one unreadable key never locks the admin out of the list.
+	KeyUnreadable bool
 }
+
+// UnreadableKeyMessage is what readiness and the status page say about a
+// service whose stored key cannot be opened.
+const UnreadableKeyMessage = "The stored key was sealed with another secret key; restore the old key or enter this one again in Admin → Services."
 
 // Configured reports whether the service can be called: enabled with a URL.
 func (s Service) Configured() bool { return s.Enabled && s.URL != "" }
@@ -178,7 +187,9 @@ func (s *Store) load(ctx context.Context) (map[string]Service, error) {
 		if err := rows.Scan(&svc.Name, &svc.URL, &key, &svc.Enabled, &opts, &svc.Source, &updated); err != nil {
 			return nil, fmt.Errorf("services: load: %w", err)
 		}
-		if svc.APIKey, err = s.box.Open(key); err != nil {
+		if svc.APIKey, err = s.box.Open(key); errors.Is(err, secret.ErrOpen) {
+			svc.APIKey, svc.KeyUnreadable = "", true
+		} else if err != nil {
 			return nil, fmt.Errorf("services: %s: %w", svc.Name, err)
 		}
 		json.Unmarshal([]byte(opts), &svc.Options)
@@ -228,6 +239,22 @@ func (s *Store) List(ctx context.Context) ([]Service, error) {
 	return out, nil
 }
 
+// Unreadable names the services whose stored key was sealed with another
+// secret key, in display order.
+func (s *Store) Unreadable(ctx context.Context) ([]string, error) {
+	all, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, svc := range all {
+		if svc.KeyUnreadable {
+			out = append(out, svc.Name)
+		}
+	}
+	return out, nil
+}
+
 // ErrManaged is returned when an admin tries to change a file-managed service.
 var ErrManaged = errors.New("managed by the config file")
 
@@ -241,6 +268,10 @@ func (s *Store) Put(ctx context.Context, svc Service, keepKey bool) (Service, er
 	if cur.Source == SourceConfig {
 		return Service{}, apperr.Wrap(apperr.Conflict, ErrManaged,
 			"The %s settings come from the config file; change them there and restart.", svc.Name)
+	}
+	if keepKey && cur.KeyUnreadable {
+		return Service{}, apperr.Validation(apperr.FieldError{Field: "apiKey",
+			Message: "must be entered again: the stored one was sealed with another secret key"})
 	}
 	if keepKey {
 		// A stored key only ever goes to the origin it was entered for:

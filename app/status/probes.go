@@ -34,6 +34,11 @@ func (p *Poller) probe(ctx context.Context, name string) result {
 	if r, off := disabled(svc); off {
 		return r
 	}
+	if svc.KeyUnreadable {
+		// Calling with no key would only say "unauthorized"; the cause and
+		// the fix are known here.
+		return result{status: StatusDown, message: services.UnreadableKeyMessage}
+	}
 	// The poller's own calls bypass the circuit breaker: a service that
 	// comes back must show up at the next check, not when the breaker
 	// happens to let a request through.
