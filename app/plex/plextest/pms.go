@@ -250,6 +250,21 @@ func (f *PMS) AddSection(s Section) Section {
 	return s
 }
 
+// RemoveSection deletes section key and everything in it, as when an admin
+// removes a library (a new one gets a new key).
+func (f *PMS) RemoveSection(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sections = slices.DeleteFunc(f.sections, func(s *Section) bool { return s.Key == key })
+	f.order = slices.DeleteFunc(f.order, func(k string) bool {
+		if f.items[k].SectionKey == key {
+			delete(f.items, k)
+			return true
+		}
+		return false
+	})
+}
+
 // AddItem adds it and returns it with its rating key and defaults filled in.
 func (f *PMS) AddItem(it Item) Item {
 	f.mu.Lock()
