@@ -28,14 +28,16 @@ const lookupTimeout = 5 * time.Second
 // for a name whose records change in between.
 type URLPolicy struct {
 	exact    map[string]bool // names (lower case, no trailing dot) and IP literals (netip form)
-	suffixes []string        // ".example.com": subdomains of example.com only
+	suffixes []string        // ".example.com": example.com and its subdomains
 	lookup   func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // NewURLPolicy returns the policy for allowedHosts (youtube.allowed_hosts).
 // An entry is a host name, an IP literal (IPv6 with or without brackets) or a
-// name written with a leading dot, which admits that name's subdomains but
-// not the name itself. lookup resolves names; nil uses the system resolver.
+// name written with a leading dot, which admits that name and its
+// subdomains. Only an entry of the first two kinds lists a host explicitly,
+// which is what lets it resolve to a private address. lookup resolves names;
+// nil uses the system resolver.
 func NewURLPolicy(allowedHosts []string, lookup func(ctx context.Context, host string) ([]netip.Addr, error)) *URLPolicy {
 	if lookup == nil {
 		lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
@@ -138,7 +140,7 @@ func (p *URLPolicy) Check(ctx context.Context, raw string) (string, error) {
 
 func (p *URLPolicy) bySuffix(name string) bool {
 	for _, s := range p.suffixes {
-		if len(name) > len(s) && strings.HasSuffix(name, s) {
+		if name == s[1:] || strings.HasSuffix(name, s) {
 			return true
 		}
 	}

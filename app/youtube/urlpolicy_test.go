@@ -100,7 +100,8 @@ func TestURLPolicyCheck(t *testing.T) {
 		{"private via suffix entry", withSuffix, "https://media.example.com/v.mp4", "", "private or local network"},
 		{"private listed exactly", []string{"media.example.com"}, "https://media.example.com/v.mp4", "https://media.example.com/v.mp4", ""},
 		{"public via suffix entry", withSuffix, "https://CDN.example.com/v.mp4", "https://cdn.example.com/v.mp4", ""},
-		{"suffix entry is not the apex", withSuffix, "https://example.com/v.mp4", "", "not allowed"},
+		{"suffix entry admits the apex", withSuffix, "https://example.com/v.mp4", "https://example.com/v.mp4", ""},
+		{"suffix entry is not a suffix of a label", withSuffix, "https://badexample.com/v.mp4", "", "badexample.com are not allowed"},
 		{"one private address of several", withSuffix, "https://mixed.example.com/", "", "private or local network"},
 		{"CGNAT", withSuffix, "https://cgnat.example.com/", "", "private or local network"},
 		{"mapped loopback record", withSuffix, "https://mapped.example.com/", "", "private or local network"},
@@ -182,7 +183,7 @@ func FuzzURLPolicy(f *testing.F) {
 		case "youtube.com", "www.youtube.com", "youtu.be", "127.0.0.1":
 			return true
 		}
-		return strings.HasSuffix(host, ".example.com")
+		return host == "example.com" || strings.HasSuffix(host, ".example.com")
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		got, err := p.Check(context.Background(), raw)
