@@ -51,6 +51,9 @@ type Item struct {
 	Genres    []string
 	Directors []string
 	Roles     []string
+	// Files are the paths of the item's media files as the Plex server
+	// sees them (Media[].Part[].file), in PMS's order.
+	Files []string
 	// Children are the item's children when PMS included them (the seasons
 	// of a show from Metadata).
 	Children []Item
@@ -102,6 +105,11 @@ type wireItem struct {
 	Children *struct {
 		Metadata []wireItem `json:"Metadata"`
 	} `json:"Children"`
+	Media []struct {
+		Part []struct {
+			File upstream.FlexString `json:"file"`
+		} `json:"Part"`
+	} `json:"Media"`
 }
 
 func (w wireItem) item() Item {
@@ -124,6 +132,13 @@ func (w wireItem) item() Item {
 	}
 	if w.Children != nil {
 		it.Children = items(w.Children.Metadata, 0)
+	}
+	for _, m := range w.Media {
+		for _, pt := range m.Part {
+			if pt.File != "" {
+				it.Files = append(it.Files, string(pt.File))
+			}
+		}
 	}
 	return it
 }

@@ -281,3 +281,62 @@ func (p *PMS) Refresh(ctx context.Context, conn Conn, key, dir string) (err erro
 	_, _ = upstream.ReadBody(resp)
 	return nil
 }
+
+// filePageSize is the page ItemsByFile reads a section in: the files it
+// looks for were just downloaded, so they are almost always on the first
+// page of a newest-first listing.
+const filePageSize = 200
+
+// ItemsByFile returns the items of section key with a media file among
+// files (paths as the Plex server sees them), newest first. It reads the
+// section newest first page by page and stops once every file is found or
+// maxListed items were read, so a file Plex has not picked up yet costs a
+// bounded listing. Paths are compared after cleaning (forward slashes, no
+// trailing slash); a file never yields more than one item. For a show
+// section the episodes are searched. A section conn.Token may not see is an
+// ErrNotFound error.
+func (p *PMS) ItemsByFile(ctx context.Context, conn Conn, key, sectionType string, files []string) (_ []Item, err error) {
+	defer wrap(&err, "find files in section %q", key)
+	pth, err := sectionPath(key, "/all")
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(files))
+	for _, f := range files {
+		if f = cleanDir(f); f != "" {
+			want[f] = true
+		}
+	}
+	if len(want) == 0 {
+		return nil, nil
+	}
+	q := url.Values{"sort": {"addedAt:desc"}}
+	if sectionType == "show" {
+		q.Set("type", "4")
+	}
+	var out []Item
+	for read := 0; read < maxListed && len(want) > 0; {
+		c := call{path: pth, query: q, page: &page{start: read, size: min(filePageSize, maxListed-read)}}
+		got, n, err := p.list(ctx, conn, c)
+		if err != nil {
+			return nil, hidden(err, "The library")
+		}
+		for _, it := range got {
+			hit := false
+			for _, f := range it.Files {
+				if f = cleanDir(f); want[f] {
+					delete(want, f)
+					hit = true
+				}
+			}
+			if hit {
+				out = append(out, it)
+			}
+		}
+		read += len(got)
+		if len(got) == 0 || read >= n {
+			break
+		}
+	}
+	return out, nil
+}

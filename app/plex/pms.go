@@ -60,8 +60,9 @@ func NewPMS(c *upstream.Client, id Identity) *PMS {
 // missing size is what newer servers refuse.
 type page struct{ start, size int }
 
-// call is one PMS request.
+// call is one PMS request; method "" is GET.
 type call struct {
+	method  string
 	path    string
 	query   url.Values
 	page    *page
@@ -106,10 +107,15 @@ func (p *PMS) request(ctx context.Context, method string, conn Conn, c call) (*h
 	return req, nil
 }
 
-// getJSON sends a GET and decodes the answer's MediaContainer into v. It
-// returns the response headers for the paging totals.
+// getJSON sends the call (a GET unless c.method says otherwise) and decodes
+// the answer's MediaContainer into v. It returns the response headers for the
+// paging totals.
 func (p *PMS) getJSON(ctx context.Context, conn Conn, c call, v any) (http.Header, error) {
-	req, err := p.request(ctx, http.MethodGet, conn, c)
+	method := c.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	req, err := p.request(ctx, method, conn, c)
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,8 @@ type PMS struct {
 	nextKey      int
 	nextColl     int
 	refreshes    []Refresh
+	collCalls    []CollectionCall
+	disks        []diskMap
 	hiddenStatus int
 	strictPaging bool
 	stringIDs    bool
@@ -75,6 +77,9 @@ type Item struct {
 	Guids      []string
 	Members    []string // a collection's items, in order
 	Smart      bool
+	// File is the item's media file as the server sees it (Part.file). A
+	// movie without one gets a made-up path under its section's location.
+	File string
 }
 
 // Refresh is one scan request the fake received.
@@ -86,6 +91,21 @@ type Refresh struct {
 	// InsideLocation reports whether Path lies in one of the section's
 	// locations; PMS skips (but still answers 200 to) a path outside them.
 	InsideLocation bool
+}
+
+// CollectionCall is one collection change the fake received: a create
+// (POST /library/collections) or an addition (PUT
+// /library/collections/{key}/items). Refused calls are recorded too, with
+// Status saying how they were answered.
+type CollectionCall struct {
+	Method        string
+	CollectionKey string // the created or extended collection
+	SectionKey    string // sectionId of a create
+	Title         string
+	Type          string // type of a create ("1", "12", …)
+	MachineID     string // from the uri
+	RatingKeys    []string
+	Status        int
 }
 
 // NewPMS starts a Plex Media Server fake with machine identifier
@@ -200,6 +220,18 @@ func (f *PMS) Refreshes() []Refresh {
 	return slices.Clone(f.refreshes)
 }
 
+// CollectionCalls returns the collection changes received so far, oldest
+// first.
+func (f *PMS) CollectionCalls() []CollectionCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := slices.Clone(f.collCalls)
+	for i := range out {
+		out[i].RatingKeys = slices.Clone(out[i].RatingKeys)
+	}
+	return out
+}
+
 // AddSection adds a library section and returns it with its key.
 func (f *PMS) AddSection(s Section) Section {
 	f.mu.Lock()
@@ -216,6 +248,21 @@ func (f *PMS) AddSection(s Section) Section {
 	s.Locations = slices.Clone(s.Locations)
 	f.sections = append(f.sections, &s)
 	return s
+}
+
+// RemoveSection deletes section key and everything in it, as when an admin
+// removes a library (a new one gets a new key).
+func (f *PMS) RemoveSection(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sections = slices.DeleteFunc(f.sections, func(s *Section) bool { return s.Key == key })
+	f.order = slices.DeleteFunc(f.order, func(k string) bool {
+		if f.items[k].SectionKey == key {
+			delete(f.items, k)
+			return true
+		}
+		return false
+	})
 }
 
 // AddItem adds it and returns it with its rating key and defaults filled in.

@@ -22,6 +22,8 @@ func (f *PMS) routes() http.Handler {
 	mux.HandleFunc("GET /library/collections/{key}", f.metadata)
 	mux.HandleFunc("GET /library/metadata/{key}/children", f.childList(false))
 	mux.HandleFunc("GET /library/collections/{key}/children", f.childList(true))
+	mux.HandleFunc("POST /library/collections", f.createCollection)
+	mux.HandleFunc("PUT /library/collections/{key}/items", f.addToCollection)
 	mux.HandleFunc("GET /photo/:/transcode", f.transcode)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { htmlError(w, http.StatusNotFound) })
 	return f.requireToken(mux)
@@ -220,6 +222,17 @@ func (f *PMS) refresh(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.refreshes = append(f.refreshes, rec)
+	// PMS scans in the background; the fake scans at once, so that a test
+	// sees the result as soon as the refresh is answered.
+	switch {
+	case r.Method == http.MethodDelete:
+	case s != nil && (dir == "" || rec.InsideLocation):
+		f.scanDisk(s, dir)
+	case key == "all":
+		for _, s := range f.sections {
+			f.scanDisk(s, "")
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 }
 

@@ -93,9 +93,13 @@ func (f *PMS) itemJSON(it *Item, o itemOpts) obj {
 			m["minYear"], m["maxYear"] = strconv.Itoa(slices.Min(years)), strconv.Itoa(slices.Max(years))
 		}
 		delete(m, "art")
-	case "movie":
-		if s := f.section(it.SectionKey); s != nil && len(s.Locations) > 0 {
-			file := path.Join(s.Locations[0], it.Title+" ("+strconv.Itoa(it.Year)+")", it.Title+".mp4")
+	}
+	if it.Type == "movie" || it.Type == "clip" || it.Type == "episode" {
+		file := it.File
+		if s := f.section(it.SectionKey); file == "" && it.Type == "movie" && s != nil && len(s.Locations) > 0 {
+			file = path.Join(s.Locations[0], it.Title+" ("+strconv.Itoa(it.Year)+")", it.Title+".mp4")
+		}
+		if file != "" {
 			m["Media"] = []obj{{"id": mustAtoi(it.RatingKey) + 2000, "duration": it.DurationMS, "container": "mp4",
 				"videoCodec": "h264", "audioCodec": "aac", "videoResolution": "1080", "width": 1920, "height": 1080,
 				"Part": []obj{{"id": mustAtoi(it.RatingKey) + 3000, "file": file, "size": 186000000,
