@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -117,7 +118,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	if err != nil {
 		return fmt.Errorf("server: youtube.download_dir: %w", err)
 	}
-	runner, urls, plexLib := downloadPorts(cfg, store, pms, dlDir)
+	runner, urls, plexLib := downloadPorts(cfg, store, pms, dlDir, s.log, now)
 	yt, err := youtube.New(youtube.Deps{
 		DB: s.db, Downloader: runner, URLs: urls, Library: plexLib,
 		Users: authSvc, Notifier: ntf, Events: hub, Audit: rec,
@@ -197,39 +198,26 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 }
 
 // downloadPorts builds what the download queue drives: the yt-dlp runner,
-// the URL policy and the Plex side of a finished download.
-//
-// INTEGRATION: until app/ytdlp's runner, youtube.NewURLPolicy and
-// youtube.NewPlexLibrary are merged, this hands out placeholders that
-// refuse every download. After the merge replace the body with:
-//
-//	return ytdlp.New(ytdlp.Config{Path: cfg.YouTube.YtdlpPath, FFmpegPath: cfg.YouTube.FfmpegPath}),
-//		youtube.NewURLPolicy(cfg.YouTube.AllowedHosts, nil),
-//		youtube.NewPlexLibrary(youtube.PlexLibraryDeps{
-//			Services: svcs, PMS: pms, DownloadDir: dir,
-//			PlexPath: cfg.YouTube.PlexPath, Section: cfg.YouTube.PlexLibrary,
-//		})
-//
-// and delete notWired below.
-func downloadPorts(cfg config.Config, svcs *services.Store, pms *plex.PMS, dir string) (youtube.Downloader, youtube.URLChecker, youtube.Library) {
-	_, _, _, _ = cfg, svcs, pms, dir
-	return notWired{}, notWired{}, nil
-}
-
-// notWired stands in for the yt-dlp runner and the URL policy until they
-// are wired (see downloadPorts).
-type notWired struct{}
-
-func (notWired) Check(context.Context, string) (string, error) {
-	return "", apperr.New(apperr.Unavailable, "Downloads are not set up on this server yet.")
-}
-
-func (notWired) Metadata(context.Context, string) (ytdlp.Info, error) {
-	return ytdlp.Info{}, apperr.New(apperr.Unavailable, "Downloads are not set up on this server yet.")
-}
-
-func (notWired) Download(context.Context, ytdlp.Job) (ytdlp.Result, error) {
-	return ytdlp.Result{}, &ytdlp.Error{Kind: ytdlp.Permanent, Msg: "Downloads are not set up on this server yet."}
+// the URL policy and the Plex side of a finished download, which scans and
+// edits collections with the owner's token (the configured Plex service).
+func downloadPorts(cfg config.Config, svcs *services.Store, pms *plex.PMS, dir string, log *slog.Logger, now func() time.Time) (youtube.Downloader, youtube.URLChecker, youtube.Library) {
+	owner := func(ctx context.Context) (plex.Conn, bool, error) {
+		svc, err := svcs.Get(ctx, services.Plex)
+		if err != nil {
+			return plex.Conn{}, false, err
+		}
+		if !svc.Configured() || svc.APIKey == "" {
+			return plex.Conn{}, false, nil
+		}
+		return plex.Conn{URL: svc.URL, Token: svc.APIKey}, true, nil
+	}
+	return ytdlp.New(ytdlp.Config{Path: cfg.YouTube.YtdlpPath, FFmpegPath: cfg.YouTube.FfmpegPath}),
+		youtube.NewURLPolicy(cfg.YouTube.AllowedHosts, nil),
+		youtube.NewPlexLibrary(youtube.PlexLibraryDeps{
+			PMS: pms, Owner: owner, DownloadDir: dir,
+			PlexPath: cfg.YouTube.PlexPath, PlexLibrary: cfg.YouTube.PlexLibrary,
+			Logger: log, Now: now,
+		})
 }
 
 // readiness adapts the poller's last results to the readiness answer.

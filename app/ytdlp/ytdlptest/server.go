@@ -18,7 +18,8 @@ import (
 //	                       Last-Modified, Range)
 //	/playlist.html         "Holiday Clips", a page with both as <video>,
 //	                       which yt-dlp lists as a two-entry playlist
-//	/slow/clip.mp4         the clip trickled a few bytes at a time
+//	/slow/{name}           the clip trickled a few bytes at a time, under
+//	                       any name (yt-dlp takes the title from it)
 type MediaServer struct {
 	*httptest.Server
 	mu       sync.Mutex
@@ -47,7 +48,7 @@ func NewMediaServer(t testing.TB) *MediaServer {
 		fmt.Fprintf(w, "<!doctype html><html><head><title>%s</title></head><body>\n"+
 			"<video src=\"/clip.mp4\"></video>\n<video src=\"/clip2.mp4\"></video>\n</body></html>\n", PlaylistTitle)
 	})
-	mux.HandleFunc("GET /slow/clip.mp4", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /slow/{name}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "video/mp4")
 		w.Header().Set("Content-Length", fmt.Sprint(len(Clip)))
 		w.Header().Set("Last-Modified", Modified.Format(http.TimeFormat))
