@@ -889,7 +889,12 @@ func (b *e2eBrowser) request(t *testing.T, ctx context.Context, method, path str
 	if b.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+b.bearer)
 	} else if method != "GET" && method != "HEAD" {
-		req.Header.Set("Origin", b.base)
+		// The origin of the base (which may have a path, behind a proxy).
+		u, err := url.Parse(b.base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Origin", u.Scheme+"://"+u.Host)
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
@@ -990,8 +995,14 @@ func (b *e2eBrowser) openEvents(t *testing.T) *e2eEvents {
 	ctx, cancel := context.WithCancel(context.Background())
 	req := b.request(t, ctx, "GET", "/api/v1/events", nil)
 	req.Header.Set("Accept", "text/event-stream")
-	// No client timeout: the stream lives as long as the test wants it.
-	resp, err := (&http.Client{Jar: b.hc.Jar}).Do(req)
+	// No client timeout: the stream lives as long as the test wants it. But
+	// its headers must come at once (a buffering proxy holds them back too).
+	late := time.AfterFunc(5*time.Second, cancel)
+	resp, err := (&http.Client{Jar: b.hc.Jar, Transport: b.hc.Transport}).Do(req)
+	if !late.Stop() {
+		cancel()
+		t.Fatalf("GET /events: no answer within 5s (%v)", err)
+	}
 	if err != nil {
 		cancel()
 		t.Fatalf("GET /events: %v", err)

@@ -158,7 +158,11 @@ func newEnv(t testing.TB, o envOpts) *env {
 		Users: e.svc, Requests: mediaRequests(t, e.db, e.store, e.svc), Downloads: youtube.NewStore(e.db), Audit: e.audit,
 		DB: e.db, Now: e.clock.Now,
 	}).Routes(mux, e.svc)
-	e.handler = httpx.Wrap(mux, httpx.Options{Logger: logger})
+	trusted, err := config.ParsePrefixes(e.cfg.Server.TrustedProxies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.handler = httpx.Wrap(mux, httpx.Options{Logger: logger, TrustedProxies: trusted})
 	return e
 }
 

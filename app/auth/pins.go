@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"medianest/app/apperr"
+	"medianest/app/httpx"
 	"medianest/app/plex"
 	"medianest/app/ratelimit"
 	"medianest/app/settings"
@@ -228,9 +229,11 @@ func (p *pinStore) drop(id int64) { p.consume(id) }
 var errPinExpired = apperr.New(apperr.PinExpired, "The Plex sign-in code expired or was not issued here; start again.")
 
 // secureCookies reports whether cookies sent in answer to r are Secure:
-// over TLS, or when server.secure_cookies says the proxy in front speaks it.
+// over TLS (directly, or through a trusted proxy that says so in
+// X-Forwarded-Proto), or when server.secure_cookies says the proxy in front
+// speaks it.
 func (s *Service) secureCookies(r *http.Request) bool {
-	return r.TLS != nil || s.srvCfg.SecureCookies
+	return httpx.HTTPS(r) || s.srvCfg.SecureCookies
 }
 
 // pinCookieName is the pin cookie's name for r.

@@ -110,7 +110,7 @@ func (s *Service) publicRoot(r *http.Request) (origin, root string) {
 		return origin, origin + strings.TrimRight(u.Path, "/") + "/"
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if httpx.HTTPS(r) {
 		scheme = "https"
 	}
 	origin = scheme + "://" + r.Host

@@ -296,21 +296,21 @@ func (s *Service) CleanupExpired(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// setCookie sends the session cookie: HttpOnly, SameSite=Lax, Secure over
-// TLS or when server.secure_cookies says the proxy in front speaks TLS,
+// setCookie sends the session cookie: HttpOnly, SameSite=Lax, Secure as
+// secureCookies says,
 // scoped to the base path, living as long as the session.
 func (s *Service) setCookie(w http.ResponseWriter, r *http.Request, secret string, maxAge time.Duration) {
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieName, Value: secret, Path: s.cookiePath,
 		MaxAge: int(maxAge / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil || s.srvCfg.SecureCookies,
+		Secure: s.secureCookies(r),
 	})
 }
 
 func (s *Service) clearCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
 		Name: CookieName, Value: "", Path: s.cookiePath, MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.srvCfg.SecureCookies,
+		SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(r),
 	})
 }
 

@@ -101,6 +101,31 @@ func TestSecureCookie(t *testing.T) {
 	}
 }
 
+// Behind a TLS-terminating proxy the cookie is Secure when the proxy is
+// trusted and says X-Forwarded-Proto: https; anyone else saying it gets a
+// plain cookie.
+func TestSecureCookieBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{config: func(c *setCfg) { c.Server.TrustedProxies = []string{"192.0.2.10"} }})
+	e.mustCreate("alice", "alice-password-1", "user")
+	for _, c := range []struct {
+		ip, proto string
+		secure    bool
+	}{
+		{"192.0.2.10", "https", true},
+		{"192.0.2.10", "http", false},
+		{"198.51.100.7", "https", false},
+	} {
+		cl := e.client()
+		cl.ip = c.ip
+		cl.header.Set("X-Forwarded-Proto", c.proto)
+		cl.login("alice", "alice-password-1")
+		if ck := cl.cookies[auth.CookieName]; ck == nil || ck.Secure != c.secure {
+			t.Errorf("from %s with X-Forwarded-Proto %s: cookie %+v, want Secure %v", c.ip, c.proto, ck, c.secure)
+		}
+	}
+}
+
 func TestSlidingExpiryAndLastSeen(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{})

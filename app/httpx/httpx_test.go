@@ -2,7 +2,9 @@ package httpx_test
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -314,5 +316,45 @@ func TestPaging(t *testing.T) {
 		if (err != nil) != c.wantErr || p != c.page || s != c.size {
 			t.Errorf("Paging(%q) = %d %d %v", c.q, p, s, err)
 		}
+	}
+}
+
+// A request is HTTPS when it came over TLS, or when a trusted proxy says
+// (X-Forwarded-Proto) that it did; anyone else saying so proves nothing.
+func TestHTTPS(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /https", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, httpx.HTTPS(r)) })
+	h := httpx.Wrap(mux, httpx.Options{TrustedProxies: trusted})
+	cases := []struct {
+		name, remote, proto string
+		tls                 bool
+		want                string
+	}{
+		{"plain", "203.0.113.5:1234", "", false, "false"},
+		{"tls", "203.0.113.5:1234", "", true, "true"},
+		{"untrusted peer claims https", "203.0.113.5:1234", "https", false, "false"},
+		{"trusted proxy over https", "10.0.0.2:1234", "https", false, "true"},
+		{"trusted proxy, any case", "10.0.0.2:1234", "HTTPS", false, "true"},
+		{"trusted proxy over http", "10.0.0.2:1234", "http", false, "false"},
+		{"trusted proxy, no header", "10.0.0.2:1234", "", false, "false"},
+		{"trusted proxy, a list", "10.0.0.2:1234", "http, https", false, "false"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/https", nil)
+			r.RemoteAddr = c.remote
+			if c.proto != "" {
+				r.Header.Set("X-Forwarded-Proto", c.proto)
+			}
+			if c.tls {
+				r.TLS = &tls.ConnectionState{}
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Body.String() != c.want {
+				t.Fatalf("HTTPS = %s, want %s", w.Body, c.want)
+			}
+		})
 	}
 }

@@ -22,7 +22,8 @@ import (
 // Options configure the middleware chain.
 type Options struct {
 	Logger *slog.Logger
-	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	// TrustedProxies are the peers whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed.
 	TrustedProxies []netip.Prefix
 	// CORSOrigins may call the API from other origins with a Bearer token.
 	CORSOrigins []string
@@ -53,6 +54,7 @@ type ctxKey struct{}
 type info struct {
 	id      string
 	ip      netip.Addr
+	https   bool
 	logger  *slog.Logger
 	pattern string
 }
@@ -84,6 +86,16 @@ func ClientIP(r *http.Request) netip.Addr {
 		return i.ip
 	}
 	return remoteAddr(r)
+}
+
+// HTTPS reports whether the client reached us over TLS: directly, or
+// through a trusted proxy that says so in X-Forwarded-Proto (nginx's
+// $scheme, which Caddy and Traefik set too). Cookies are Secure then.
+func HTTPS(r *http.Request) bool {
+	if i := infoFrom(r.Context()); i != nil {
+		return i.https
+	}
+	return r.TLS != nil
 }
 
 // WithInfo returns ctx carrying a request id and logger, for work done
@@ -118,7 +130,7 @@ func requestContext(next http.Handler, o Options) http.Handler {
 			id = newID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		i := &info{id: id, ip: clientIP(r, o.TrustedProxies)}
+		i := &info{id: id, ip: clientIP(r, o.TrustedProxies), https: https(r, o.TrustedProxies)}
 		i.logger = o.Logger.With("request_id", id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, i)))
 	})
@@ -153,6 +165,20 @@ func clientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
 		}
 	}
 	return peer
+}
+
+// https believes X-Forwarded-Proto only from a trusted peer, and only as
+// the one value "https": a list means proxies disagree, and the cookie is
+// then not marked Secure (server.secure_cookies still forces it).
+func https(r *http.Request, trusted []netip.Prefix) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if !inAny(remoteAddr(r), trusted) {
+		return false
+	}
+	v := r.Header.Values("X-Forwarded-Proto")
+	return len(v) == 1 && strings.EqualFold(strings.TrimSpace(v[0]), "https")
 }
 
 func inAny(a netip.Addr, list []netip.Prefix) bool {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -160,6 +161,21 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	stopClock := context.AfterFunc(ctx, func() { began <- time.Now() })
 	srv := httpx.NewServer(s.handler, s.cfg.Server.ReadHeaderTimeout.D(), s.log)
 	s.log.Info("listening", "addr", ln.Addr().String(), "url", s.URL(ln.Addr()))
+	// Under systemd (Type=notify): ready now that the database is migrated,
+	// the workers initialised and the listener bound; the watchdog pinged
+	// while the database answers; stopping as soon as shutdown begins.
+	n, nerr := newNotifier(os.Getenv, os.Getpid())
+	if nerr != nil {
+		s.log.Warn(nerr.Error())
+	}
+	s.notify(n, "READY=1\nSTATUS=serving on "+s.URL(ln.Addr()))
+	dogCtx, stopDog := context.WithCancel(ctx)
+	dogDone := make(chan struct{})
+	go func() {
+		defer close(dogDone)
+		n.watchdog(dogCtx, s.databaseAnswers, func(err error) { s.log.Error(err.Error()) })
+	}()
+	stopping := context.AfterFunc(ctx, func() { s.notify(n, "STOPPING=1") })
 	err := httpx.Serve(ctx, srv, ln, httpx.Shutdown{
 		Timeout: s.cfg.Server.ShutdownTimeout.D(),
 		OnShutdown: func() {
@@ -169,6 +185,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		},
 		Logger: s.log,
 	})
+	stopDog()
+	<-dogDone
+	if stopping() {
+		// Serve failed on its own: the server stops all the same.
+		s.notify(n, "STOPPING=1")
+	}
 	start := time.Now()
 	if !stopClock() {
 		start = <-began
@@ -177,6 +199,14 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	s.stopWorkers(budget, workers)
 	return err
+}
+
+// notify tells systemd the server's state; a failure is logged, never
+// fatal: the server serves whether or not systemd hears it.
+func (s *Server) notify(n notifier, state string) {
+	if err := n.send(state); err != nil {
+		s.log.Warn(err.Error())
+	}
 }
 
 // URL is where a person reaches the instance.
