@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"medianest/app/apperr"
@@ -122,15 +123,25 @@ func (s *Service) Delete(ctx context.Context, u principal.User, id int64, delete
 		return err
 	}
 	s.stopJob(id, errDeleted)
+	var shared map[string]bool
 	if err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM downloads WHERE id = ?`, id)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM downloads WHERE id = ?`, id); err != nil {
+			return err
+		}
+		var err error
+		if deleteFiles {
+			shared, err = filesInUse(ctx, tx, d.Items)
+		}
 		return err
 	}); err != nil {
 		return fmt.Errorf("youtube: delete download %d: %w", id, err)
 	}
 	details := titleOf(d)
 	if deleteFiles {
-		n, err := s.removeFiles(d.Items)
+		// The same video downloaded twice is one file (yt-dlp finds it
+		// there); it goes with the last download that has it.
+		items := slices.DeleteFunc(slices.Clone(d.Items), func(it Item) bool { return shared[it.FilePath] })
+		n, err := s.removeFiles(items)
 		if err != nil {
 			s.log.Warn("youtube: delete files", "download", id, "err", err)
 		}
@@ -141,6 +152,22 @@ func (s *Service) Delete(ctx context.Context, u principal.User, id int64, delete
 			Target: "download:" + idArg(id), Details: details, IP: ip})
 	}
 	return nil
+}
+
+// filesInUse returns which of the items' files other downloads still have.
+func filesInUse(ctx context.Context, tx *sql.Tx, items []Item) (map[string]bool, error) {
+	in := map[string]bool{}
+	for _, it := range items {
+		if it.FilePath == "" {
+			continue
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM download_items WHERE file_path = ?`, it.FilePath).Scan(&n); err != nil {
+			return nil, fmt.Errorf("youtube: files in use: %w", err)
+		}
+		in[it.FilePath] = n > 0
+	}
+	return in, nil
 }
 
 // removeFiles deletes the items' files and the posters beside them, and

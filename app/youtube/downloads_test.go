@@ -372,3 +372,29 @@ func TestDisabled(t *testing.T) {
 		}
 	}
 }
+
+// Two users who download the same video share its file (yt-dlp finds it
+// already there): one of them deleting with deleteFiles must not take the
+// file from the other.
+func TestDeleteFilesKeepsAFileAnotherDownloadHas(t *testing.T) {
+	e := newEnv(t, nil)
+	e.start()
+	a := e.waitStatus(e.submit(alice, "https://youtu.be/same").ID, youtube.StatusCompleted)
+	b := e.waitStatus(e.submit(bob, "https://youtu.be/same").ID, youtube.StatusCompleted)
+	if a.Items[0].FilePath != b.Items[0].FilePath {
+		t.Fatalf("the two downloads have different files: %q %q", a.Items[0].FilePath, b.Items[0].FilePath)
+	}
+	file := filepath.Join(e.dir, filepath.FromSlash(a.Items[0].FilePath))
+	if r := e.do(alice, "DELETE", path(a.ID, "?deleteFiles=true"), nil); r.Code != 204 {
+		t.Fatalf("alice's delete: %d", r.Code)
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("bob's file went with alice's download: %v", err)
+	}
+	if r := e.do(bob, "DELETE", path(b.ID, "?deleteFiles=true"), nil); r.Code != 204 {
+		t.Fatalf("bob's delete: %d", r.Code)
+	}
+	if _, err := os.Stat(file); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the file survived its last download: %v", err)
+	}
+}

@@ -76,6 +76,9 @@ INSERT INTO download_items (id, download_id, idx, video_id, title, status, progr
 SELECT id, download_id, idx, video_id, title, status, progress, file_path, size_bytes, error FROM download_items_copy;
 DROP TABLE download_items_copy;
 CREATE INDEX download_items_scan ON download_items (download_id) WHERE scan_pending = 1;
+-- The same video downloaded twice is one file; deleting a download's files
+-- looks up whether another download still has them.
+CREATE INDEX download_items_file ON download_items (file_path);
 
 -- An older schema let the same URL be active twice for one user; keep the
 -- oldest, so the unique index below can be built.
