@@ -42,9 +42,7 @@ func TestSubmitRunsToCompletion(t *testing.T) {
 	if len(e.lib.scans) != 1 || e.lib.scans[0] != filepath.Join(e.dir, "Chan", "abc [abc].mp4") || done.PlexPending {
 		t.Fatalf("scans %v pending %v", e.lib.scans, done.PlexPending)
 	}
-	e.rec.mu.Lock()
-	notes := e.rec.notes
-	e.rec.mu.Unlock()
+	notes := e.rec.waitNotes(t, 1)
 	if len(notes) != 1 || notes[0].Type != "download.completed" {
 		t.Fatalf("notifications %+v", notes)
 	}

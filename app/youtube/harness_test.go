@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -227,6 +228,26 @@ func (r *recorder) Notify(_ context.Context, userID int64, n notify.Notification
 	r.mu.Unlock()
 	r.signal()
 	return n, nil
+}
+
+// waitNotes waits until at least n notifications were sent (they go out
+// just after the status they tell of is stored) and returns them.
+func (r *recorder) waitNotes(t *testing.T, n int) []notify.Notification {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		r.mu.Lock()
+		notes := slices.Clone(r.notes)
+		r.mu.Unlock()
+		if len(notes) >= n {
+			return notes
+		}
+		select {
+		case <-r.changed:
+		case <-deadline:
+			t.Fatalf("%d notifications within 5s, want %d: %+v", len(notes), n, notes)
+		}
+	}
 }
 
 func (r *recorder) eventsOf(typ string) []events.Event {

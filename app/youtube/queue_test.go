@@ -108,10 +108,8 @@ func TestPermanentFailureFailsAtOnce(t *testing.T) {
 	if got := e.waitStatus(big.ID, youtube.StatusFailed); got.Error != "The file is larger than 4GiB." {
 		t.Fatalf("too large: %+v", got)
 	}
-	e.rec.mu.Lock()
-	defer e.rec.mu.Unlock()
-	if len(e.rec.notes) != 2 || e.rec.notes[0].Type != "download.failed" {
-		t.Fatalf("notes %+v", e.rec.notes)
+	if notes := e.rec.waitNotes(t, 2); len(notes) != 2 || notes[0].Type != "download.failed" || notes[1].Type != "download.failed" {
+		t.Fatalf("notes %+v", notes)
 	}
 }
 
