@@ -225,15 +225,15 @@ func checkDatabase(ctx context.Context, path string) Result {
 	}
 	d, err := db.OpenReadOnly(ctx, path)
 	if err != nil {
-		return fail("%s cannot be opened: %v; check data.dir and database.path and that the MediaNest user may read the file; restore a damaged file from a backup", path, err)
+		return fail("%s cannot be opened: %v; check data.dir and database.path and that the MediaNest user may read the file; restore a damaged file with `medianest backup restore PATH`", path, err)
 	}
 	defer d.Close()
 	var integrity, mode string
 	if err := d.R.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&integrity); err != nil {
-		return fail("%s is not a usable database (integrity_check could not run: %v); stop the server and restore medianest.db from a backup, or point database.path at the right file", path, err)
+		return fail("%s is not a usable database (integrity_check could not run: %v); stop the server and restore a backup with `medianest backup restore PATH`, or point database.path at the right file", path, err)
 	}
 	if integrity != "ok" {
-		return fail("integrity_check reports %q; the database is damaged: stop the server and restore medianest.db from a backup", integrity)
+		return fail("integrity_check reports %q; the database is damaged: stop the server and restore a backup with `medianest backup restore PATH`", integrity)
 	}
 	d.R.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
 	var size int64

@@ -36,8 +36,8 @@ func TestSubmitRunsToCompletion(t *testing.T) {
 	if it.Status != "completed" || it.FilePath != "Chan/abc [abc].mp4" || it.SizeBytes != int64(len("video bytes abc")) || done.Progress != 100 {
 		t.Fatalf("completed %+v item %+v", done, it)
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, ".incomplete", strconv.FormatInt(d.ID, 10))); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("temp dir left behind: %v", err)
+	if left, err := os.ReadDir(filepath.Join(e.dir, ".incomplete")); err != nil || len(left) != 0 {
+		t.Fatalf("partial files left behind: %v %v", left, err)
 	}
 	if len(e.lib.scans) != 1 || e.lib.scans[0] != filepath.Join(e.dir, "Chan", "abc [abc].mp4") || done.PlexPending {
 		t.Fatalf("scans %v pending %v", e.lib.scans, done.PlexPending)

@@ -21,8 +21,13 @@ import (
 func (s *Service) runJob(ctx context.Context, d Download) {
 	jctx, j := s.startJob(ctx, d.ID)
 	defer s.endJob(d.ID, j)
-	tmp := filepath.Join(s.incompleteDir(), idArg(d.ID))
-	defer os.RemoveAll(tmp)
+	// Each run has a folder of its own: a download handed back to the queue
+	// may be claimed by another worker before this one has cleaned up.
+	tmp := filepath.Join(s.incompleteDir(), fmt.Sprintf("%d-%d", d.ID, s.runs.Add(1)))
+	// The partial files go before the status says the run is over, so a
+	// finished, failed or requeued download has none left.
+	clean := func() { _ = os.RemoveAll(tmp) }
+	defer clean()
 	// Writes after the job's context ended (a shutdown) must still land.
 	wctx := context.WithoutCancel(ctx)
 	s.publishUpdated(s.withName(ctx, d))
@@ -34,6 +39,7 @@ func (s *Service) runJob(ctx context.Context, d Download) {
 		}
 		if ran > 0 {
 			if wait, err := s.otherUserWaiting(wctx, d.UserID, s.now()); err == nil && wait {
+				clean()
 				s.handBack(wctx, d.ID, true)
 				s.kick()
 				return
@@ -41,6 +47,7 @@ func (s *Service) runJob(ctx context.Context, d Download) {
 		}
 		ran++
 		res, err := s.runItem(jctx, d, i, tmp)
+		clean()
 		if cause := context.Cause(jctx); cause != nil {
 			switch {
 			case errors.Is(cause, errCancelled), errors.Is(cause, errDeleted):

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"medianest/app/audit"
@@ -100,6 +101,8 @@ type Service struct {
 	now      func() time.Time
 
 	meta *metaCache
+
+	runs atomic.Int64 // numbers each run's folder of partial files
 
 	mu   sync.Mutex
 	jobs map[int64]*job // running downloads by id

@@ -89,7 +89,7 @@ func (s *Service) Submit(ctx context.Context, u principal.User, in SubmitInput) 
 		}
 	}
 	now := s.now().UTC()
-	var id int64
+	var out Download
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		if dup, err := activeDuplicate(ctx, tx, u.ID, url); err != nil {
 			return err
@@ -103,16 +103,19 @@ func (s *Service) Submit(ctx context.Context, u principal.User, in SubmitInput) 
 		if err := q.refusal(); err != nil {
 			return err
 		}
-		id, err = insertDownload(ctx, tx, d, items, now)
+		id, err := insertDownload(ctx, tx, d, items, now)
+		if err != nil {
+			return err
+		}
+		// The answer is the download as stored: a worker may claim it the
+		// moment the transaction commits.
+		out, err = getDownload(ctx, tx, id)
 		return err
 	})
 	if err != nil {
 		return Download{}, err
 	}
-	out, err := s.get(ctx, id)
-	if err != nil {
-		return Download{}, err
-	}
+	out = s.withName(ctx, out)
 	s.publishUpdated(out)
 	if out.Status == StatusQueued {
 		s.kick()
