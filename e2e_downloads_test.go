@@ -66,7 +66,7 @@ func needDownloadTools(t *testing.T) {
 
 // downloadsConfig writes a config for a server whose downloads go to
 // downloadDir, which Plex sees as /plex/youtube.
-func downloadsConfig(t *testing.T, dir, addr string, pms *plextest.PMS, tv *plextest.TV, extra string) (cfgPath, downloadDir string) {
+func downloadsConfig(t *testing.T, dir, addr string, pms *plextest.PMS, tv *plextest.TV) (cfgPath, downloadDir string) {
 	t.Helper()
 	downloadDir = filepath.Join(dir, "downloads")
 	cfgPath = filepath.Join(dir, "medianest.toml")
@@ -88,7 +88,7 @@ download_dir = %q
 plex_path = "/plex/youtube"
 quota_per_hour = 5
 concurrency = 2
-%s`, addr, filepath.Join(dir, "data"), pms.URL, pms.OwnerToken(), tv.URL, tv.URL+"/auth", downloadDir, extra)
+`, addr, filepath.Join(dir, "data"), pms.URL, pms.OwnerToken(), tv.URL, tv.URL+"/auth", downloadDir)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +97,23 @@ concurrency = 2
 		t.Setenv(v, "")
 	}
 	return cfgPath, downloadDir
+}
+
+// downloadsScenario is a server's config with the tools checked, media on
+// 127.0.0.1, and a PMS fake whose scans find the downloaded files.
+type downloadsScenario struct {
+	media                           *ytdlptest.MediaServer
+	pms                             *plextest.PMS
+	dir, addr, cfgPath, downloadDir string
+}
+
+func newDownloadsScenario(t *testing.T) downloadsScenario {
+	t.Helper()
+	needDownloadTools(t)
+	sc := downloadsScenario{media: ytdlptest.NewMediaServer(t), pms: youtubePMS(t), dir: t.TempDir(), addr: freeAddr(t)}
+	sc.cfgPath, sc.downloadDir = downloadsConfig(t, sc.dir, sc.addr, sc.pms, plextest.NewTV(t))
+	sc.pms.MapDisk("/plex/youtube", sc.downloadDir)
+	return sc
 }
 
 // youtubePMS is a PMS fake with a YouTube library at /plex/youtube whose
@@ -171,14 +188,8 @@ func ffprobeTitle(t *testing.T, file string) string {
 }
 
 func TestE2EDownloads(t *testing.T) {
-	needDownloadTools(t)
-	media := ytdlptest.NewMediaServer(t)
-	pms := youtubePMS(t)
-	tv := plextest.NewTV(t)
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	cfgPath, downloadDir := downloadsConfig(t, dir, addr, pms, tv, "")
-	pms.MapDisk("/plex/youtube", downloadDir)
+	sc := newDownloadsScenario(t)
+	media, pms, addr, cfgPath, downloadDir := sc.media, sc.pms, sc.addr, sc.cfgPath, sc.downloadDir
 
 	stop := startServer(t, addr, "--config", cfgPath)
 	t.Cleanup(func() { stop() })
@@ -351,14 +362,8 @@ func partialFiles(t *testing.T, dir string) []string {
 // TestE2EDownloadSurvivesSIGKILL kills the real binary mid-download and
 // starts it again: the job finishes by itself and the file plays.
 func TestE2EDownloadSurvivesSIGKILL(t *testing.T) {
-	needDownloadTools(t)
-	media := ytdlptest.NewMediaServer(t)
-	pms := youtubePMS(t)
-	tv := plextest.NewTV(t)
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	cfgPath, downloadDir := downloadsConfig(t, dir, addr, pms, tv, "")
-	pms.MapDisk("/plex/youtube", downloadDir)
+	sc := newDownloadsScenario(t)
+	media, dir, addr, cfgPath, downloadDir := sc.media, sc.dir, sc.addr, sc.cfgPath, sc.downloadDir
 
 	bin := filepath.Join(dir, "medianest")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

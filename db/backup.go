@@ -66,7 +66,7 @@ func (d *DB) Backup(ctx context.Context, dst string) (BackupFile, error) {
 		return BackupFile{}, fmt.Errorf("db: backup: %w", err)
 	}
 	os.Remove(tmp)
-	if err := syncDir(filepath.Dir(dst)); err != nil {
+	if err := SyncDir(filepath.Dir(dst)); err != nil {
 		return BackupFile{}, fmt.Errorf("db: backup: %w", err)
 	}
 	st, err := os.Stat(dst)
@@ -164,8 +164,8 @@ func syncFile(path string) error {
 	return f.Close()
 }
 
-// syncDir makes a rename or link in dir durable.
-func syncDir(dir string) error {
+// SyncDir makes a rename or link in dir durable (fsync of the directory).
+func SyncDir(dir string) error {
 	f, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -78,7 +78,7 @@ func Restore(ctx context.Context, src, dbPath string, migrate bool) (Restored, e
 	if err := os.Rename(tmp, dbPath); err != nil {
 		return out, fmt.Errorf("backup: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := db.SyncDir(dir); err != nil {
 		return out, fmt.Errorf("backup: %w", err)
 	}
 	if from == db.LatestVersion() {
@@ -125,13 +125,4 @@ func copyPrivate(src, dst string) error {
 		return err
 	}
 	return f.Close()
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }

@@ -242,6 +242,20 @@ func PathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// IDQuery reads an optional id query parameter (a filter such as userId):
+// 0 when absent, a field error when it is not a positive integer.
+func IDQuery(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.Field(name, "must be an id (a whole number from 1)")
+	}
+	return id, nil
+}
+
 // MaxPage bounds page so that (page-1)*pageSize cannot overflow.
 const MaxPage = 1_000_000
 

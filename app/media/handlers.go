@@ -2,7 +2,6 @@ package media
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"medianest/app/principal"
@@ -137,12 +136,8 @@ func (s *Requests) handleListAll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if v := r.URL.Query().Get("userId"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return apperr.Field("userId", "must be a user id")
-		}
-		f.UserID = id
+	if f.UserID, err = httpx.IDQuery(r, "userId"); err != nil {
+		return err
 	}
 	return s.list(w, r, f)
 }

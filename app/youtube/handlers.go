@@ -3,7 +3,6 @@ package youtube
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"medianest/app/apperr"
@@ -134,12 +133,8 @@ func (s *Service) handleListAll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if v := r.URL.Query().Get("userId"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || id <= 0 {
-			return apperr.Field("userId", "must be a user id")
-		}
-		f.UserID = id
+	if f.UserID, err = httpx.IDQuery(r, "userId"); err != nil {
+		return err
 	}
 	return s.writeList(w, r, f)
 }
