@@ -180,7 +180,7 @@ func checkDownloadDir(ctx context.Context, cfg config.Config, pms *plex.PMS) Res
 		if r := checkDataDir(filepath.Dir(dir)); r.Status == Fail {
 			return fail("%s does not exist and cannot be created: %s; create it or set youtube.download_dir", dir, r.Message)
 		}
-		return warn("%s does not exist yet; it is created on the first download", dir)
+		return warn("%s does not exist yet; `medianest server` creates it when it starts", dir)
 	} else if err != nil || !st.IsDir() {
 		return fail("%s is not a usable directory; set youtube.download_dir to a directory", dir)
 	}
