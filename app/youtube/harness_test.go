@@ -307,6 +307,13 @@ type env struct {
 // newEnv builds the service over a migrated database; start runs it.
 func newEnv(t *testing.T, mod func(*youtube.Config)) *env {
 	t.Helper()
+	return newEnvWith(t, nil, mod)
+}
+
+// newEnvWith is newEnv with another Downloader than the in-process fake
+// (nil: the fake), such as the real runner driving a fake yt-dlp process.
+func newEnvWith(t *testing.T, dl youtube.Downloader, mod func(*youtube.Config)) *env {
+	t.Helper()
 	d := dbtest.New(t)
 	for _, u := range []principal.User{alice, bob, admin} {
 		if _, err := d.W.Exec(`INSERT INTO users (id, username, role, status, provider, created_at, updated_at) VALUES (?, ?, ?, 'active', 'local', 0, 0)`,
@@ -323,7 +330,10 @@ func newEnv(t *testing.T, mod func(*youtube.Config)) *env {
 	if mod != nil {
 		mod(&cfg)
 	}
-	svc, err := youtube.New(youtube.Deps{DB: d, Downloader: e.dl, URLs: fakeURLs{}, Library: e.lib,
+	if dl == nil {
+		dl = e.dl
+	}
+	svc, err := youtube.New(youtube.Deps{DB: d, Downloader: dl, URLs: fakeURLs{}, Library: e.lib,
 		Users: names{}, Notifier: e.rec, Events: e.rec, Audit: e.rec, Config: cfg, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
