@@ -309,12 +309,12 @@ func TestE2EDownloads(t *testing.T) {
 		}
 		kid.expect(t, "POST", fmt.Sprintf("/api/v1/youtube/downloads/%d/cancel", slow.ID), nil, 200)
 		submit(t, kid, media.URL+"/clip2.mp4", 201)
-		submit(t, kid, media.URL+"/clip.mp4?again=1", 201)
+		submit(t, kid, media.URL+"/v/fifth.mp4", 201)
 		q = decode[e2eQuota](t, kid.expect(t, "GET", "/api/v1/youtube/quota", nil, 200).Data)
 		if q.Used != 5 || q.CanDownload {
 			t.Fatalf("quota after five: %+v", q)
 		}
-		r := kid.call(t, "POST", "/api/v1/youtube/downloads", map[string]any{"url": media.URL + "/clip.mp4?again=2"})
+		r := kid.call(t, "POST", "/api/v1/youtube/downloads", map[string]any{"url": media.URL + "/v/sixth.mp4"})
 		if r.Status != 429 || r.Error.Code != "QUOTA_EXCEEDED" {
 			t.Fatalf("sixth: %d %s", r.Status, r.Body)
 		}

@@ -16,6 +16,8 @@ import (
 //
 //	/clip.mp4, /clip2.mp4  direct links (video/mp4, Content-Length,
 //	                       Last-Modified, Range)
+//	/v/{name}              the clip under any name (yt-dlp takes the title,
+//	                       and so the file name, from it)
 //	/playlist.html         "Holiday Clips", a page with both as <video>,
 //	                       which yt-dlp lists as a two-entry playlist
 //	/slow/{name}           the clip trickled a few bytes at a time, under
@@ -43,6 +45,7 @@ func NewMediaServer(t testing.TB) *MediaServer {
 	}
 	mux.HandleFunc("GET /clip.mp4", clip)
 	mux.HandleFunc("GET /clip2.mp4", clip)
+	mux.HandleFunc("GET /v/{name}", clip)
 	mux.HandleFunc("GET /playlist.html", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, "<!doctype html><html><head><title>%s</title></head><body>\n"+
