@@ -85,7 +85,7 @@ func (s *Service) Retry(ctx context.Context, u principal.User, id int64, ip stri
 	if err != nil {
 		return Download{}, err
 	}
-	ok, err := s.update(ctx, id, `UPDATE downloads SET status = 'queued', attempts = 0, error = '', next_attempt_at = NULL,
+	out, ok, err := s.updateGet(ctx, id, `UPDATE downloads SET status = 'queued', attempts = 0, error = '', next_attempt_at = NULL,
 		completed_at = NULL, speed_bps = 0, eta_seconds = NULL, updated_at = ? WHERE id = ? AND status IN ('failed', 'cancelled')`,
 		[]any{db.Millis(s.now()), id},
 		stmt{q: `UPDATE download_items SET status = 'queued', progress = 0, error = '' WHERE download_id = ? AND status != 'completed'`, args: []any{id}})
@@ -99,10 +99,7 @@ func (s *Service) Retry(ctx context.Context, u principal.User, id int64, ip stri
 		return Download{}, apperr.New(apperr.Conflict, "This download is %s; only a failed or cancelled download can be retried.", strings.ReplaceAll(d.Status, "_", " "))
 	}
 	s.auditOther(ctx, u, d, "download.retry", ip)
-	out, err := s.get(ctx, id)
-	if err != nil {
-		return Download{}, err
-	}
+	out = s.withName(ctx, out)
 	s.publishUpdated(out)
 	s.kick()
 	return out, nil
@@ -229,7 +226,7 @@ func (s *Service) Decide(ctx context.Context, u principal.User, id int64, approv
 		action, typ, title = "download.decline", notify.DownloadDeclined, "Download declined: "+titleOf(d)
 		msg = "An admin declined your download."
 	}
-	ok, err := s.update(ctx, id, q, args, then...)
+	out, ok, err := s.updateGet(ctx, id, q, args, then...)
 	if err != nil {
 		return Download{}, err
 	}
@@ -240,10 +237,7 @@ func (s *Service) Decide(ctx context.Context, u principal.User, id int64, approv
 		s.audit.Record(ctx, audit.Entry{ActorID: u.ID, ActorName: u.Username, Action: action,
 			Target: "download:" + idArg(id), Details: titleOf(d), IP: ip})
 	}
-	out, err := s.get(ctx, id)
-	if err != nil {
-		return Download{}, err
-	}
+	out = s.withName(ctx, out)
 	s.publishUpdated(out)
 	s.notify(ctx, out, typ, title, msg)
 	if approve {

@@ -271,8 +271,19 @@ const running = ` AND status IN ('downloading', 'processing')`
 // together with the item statements after it, and reports whether the
 // download matched. The extra statements run only when it did.
 func (s *Store) update(ctx context.Context, id int64, q string, args []any, then ...stmt) (bool, error) {
-	var ok bool
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	ok, _, err := s.change(ctx, id, false, q, args, then...)
+	return ok, err
+}
+
+// updateGet is update that also returns the download as the transaction
+// left it: once it commits, a worker may claim the download and change it.
+func (s *Store) updateGet(ctx context.Context, id int64, q string, args []any, then ...stmt) (Download, bool, error) {
+	ok, d, err := s.change(ctx, id, true, q, args, then...)
+	return d, ok, err
+}
+
+func (s *Store) change(ctx context.Context, id int64, read bool, q string, args []any, then ...stmt) (ok bool, d Download, err error) {
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return err
@@ -286,12 +297,15 @@ func (s *Store) update(ctx context.Context, id int64, q string, args []any, then
 				return err
 			}
 		}
-		return nil
+		if read {
+			d, err = getDownload(ctx, tx, id)
+		}
+		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("youtube: update download %d: %w", id, err)
+		return false, Download{}, fmt.Errorf("youtube: update download %d: %w", id, err)
 	}
-	return ok, nil
+	return ok, d, nil
 }
 
 // stmt is one statement with its arguments.
