@@ -92,28 +92,6 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	}
 	lib.Routes(mux, authSvc)
 	store.OnChange(lib.OnServiceChange)
-	downloads := youtube.NewStore(s.db)
-	reqs, err := media.NewRequests(media.RequestsDeps{
-		DB: s.db, Services: store, Overseerr: ovr, Users: authSvc, Library: lib,
-		Notifier: ntf, Events: hub, Audit: rec, Downloads: downloads,
-		Config: media.Config{
-			WebhookSecret:     cfg.Overseerr.WebhookSecret,
-			ReconcileInterval: cfg.Overseerr.ReconcileInterval.D(),
-			RequestQuota:      cfg.Overseerr.RequestQuota,
-			RequestQuotaDays:  cfg.Overseerr.RequestQuotaDays,
-			FallbackUserID:    cfg.Overseerr.FallbackUserID,
-		},
-		BasePath: s.basePath,
-		Logger:   s.log,
-		Now:      now,
-	})
-	if err != nil {
-		return err
-	}
-	reqs.Routes(mux, authSvc)
-	store.OnChange(reqs.OnServiceChange)
-	s.workers = append(s.workers, Worker{Name: "request reconciler", Run: loop(reqs.RunReconcile)})
-
 	dlDir, err := filepath.Abs(cfg.DownloadDir())
 	if err != nil {
 		return fmt.Errorf("server: youtube.download_dir: %w", err)
@@ -143,6 +121,27 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	yt.Routes(mux, authSvc)
 	s.workers = append(s.workers, Worker{Name: "download queue", Init: yt.Init, Run: yt.Run})
 
+	reqs, err := media.NewRequests(media.RequestsDeps{
+		DB: s.db, Services: store, Overseerr: ovr, Users: authSvc, Library: lib,
+		Notifier: ntf, Events: hub, Audit: rec, Downloads: yt,
+		Config: media.Config{
+			WebhookSecret:     cfg.Overseerr.WebhookSecret,
+			ReconcileInterval: cfg.Overseerr.ReconcileInterval.D(),
+			RequestQuota:      cfg.Overseerr.RequestQuota,
+			RequestQuotaDays:  cfg.Overseerr.RequestQuotaDays,
+			FallbackUserID:    cfg.Overseerr.FallbackUserID,
+		},
+		BasePath: s.basePath,
+		Logger:   s.log,
+		Now:      now,
+	})
+	if err != nil {
+		return err
+	}
+	reqs.Routes(mux, authSvc)
+	store.OnChange(reqs.OnServiceChange)
+	s.workers = append(s.workers, Worker{Name: "request reconciler", Run: loop(reqs.RunReconcile)})
+
 	backups := backup.New(s.db, cfg.BackupDir(), cfg.Backup.Keep, now, s.log)
 	if every := cfg.Backup.Interval.D(); every > 0 {
 		s.workers = append(s.workers, Worker{Name: "backup schedule", Run: func(ctx context.Context) error {
@@ -156,7 +155,7 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 		keyPath, _ = filepath.Abs(cfg.SecretKeyPath())
 	}
 	admin.New(admin.Deps{
-		Users: authSvc, Requests: reqs, Downloads: downloads, Audit: rec,
+		Users: authSvc, Requests: reqs, Downloads: yt, Audit: rec,
 		Backups: backups, SecretKeyPath: keyPath,
 		DB: s.db, Version: s.version, Started: s.started, Now: now,
 	}).Routes(mux, authSvc)
