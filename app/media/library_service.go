@@ -8,6 +8,7 @@ import (
 
 	"medianest/app/plex"
 	"medianest/app/services"
+	"medianest/app/ttlcache"
 )
 
 // PMS is the part of *plex.PMS the library browsing uses.
@@ -62,7 +63,7 @@ type Library struct {
 	tokens TokenSource
 	now    func() time.Time
 
-	plexCache *ttlCache[string, any]
+	plexCache *ttlcache.Cache[string, any]
 	images    *imageCache
 	tmdb      ImageFetcher
 	tmdbBase  string
@@ -90,7 +91,7 @@ func NewLibrary(d LibraryDeps) (*Library, error) {
 	l := &Library{
 		links: newLinks(d.BasePath),
 		svcs:  d.Services, pms: d.PMS, tokens: d.Tokens, now: d.Now,
-		plexCache: newTTLCache[string, any](2048, plexTTL, d.Now),
+		plexCache: ttlcache.New[string, any](2048, plexTTL, d.Now),
 		tmdb:      d.TMDB, tmdbBase: base,
 	}
 	if d.ImageDir != "" {

@@ -14,6 +14,7 @@ import (
 	"medianest/app/principal"
 	"medianest/app/ratelimit"
 	"medianest/app/services"
+	"medianest/app/ttlcache"
 	"medianest/db"
 )
 
@@ -125,8 +126,8 @@ type Requests struct {
 	log       *slog.Logger
 	now       func() time.Time
 
-	searches   *ttlCache[searchKey, overseerr.SearchPage]
-	userMap    *ttlCache[int64, int64]
+	searches   *ttlcache.Cache[searchKey, overseerr.SearchPage]
+	userMap    *ttlcache.Cache[int64, int64]
 	createLock keyedMutex
 	counts     countCache
 	hookFails  *ratelimit.Keyed[netip.Prefix]
@@ -140,8 +141,8 @@ const (
 	userMapTTL = 5 * time.Minute
 )
 
-func newSearchCache(now func() time.Time) *ttlCache[searchKey, overseerr.SearchPage] {
-	return newTTLCache[searchKey, overseerr.SearchPage](512, searchTTL, now)
+func newSearchCache(now func() time.Time) *ttlcache.Cache[searchKey, overseerr.SearchPage] {
+	return ttlcache.New[searchKey, overseerr.SearchPage](512, searchTTL, now)
 }
 
 // NewRequests builds the requests service.
@@ -164,7 +165,7 @@ func NewRequests(d RequestsDeps) (*Requests, error) {
 		notifier: d.Notifier, pub: d.Events, audit: d.Audit, downloads: d.Downloads, library: d.Library,
 		cfg: d.Config, log: d.Logger, now: d.Now,
 		searches:  newSearchCache(d.Now),
-		userMap:   newTTLCache[int64, int64](4096, userMapTTL, d.Now),
+		userMap:   ttlcache.New[int64, int64](4096, userMapTTL, d.Now),
 		hookFails: ratelimit.New[netip.Prefix](ratelimit.PerMinute(webhookFailures), webhookFailures, failLimitSize),
 	}, nil
 }

@@ -208,6 +208,7 @@ func TestApprovalFlow(t *testing.T) {
 		t.Fatalf("approve %d %+v", r.Code, r.Body.Error)
 	}
 	e.waitStatus(d.ID, youtube.StatusCompleted)
+	e.rec.waitNotes(t, 2) // approved, then completed (sent just after the status)
 	if r := e.do(admin, "POST", "/admin/downloads/"+strconv.FormatInt(no.ID, 10)+"/decline", nil); r.Code != 200 || r.download(t).Status != youtube.StatusDeclined {
 		t.Fatalf("decline %d", r.Code)
 	}

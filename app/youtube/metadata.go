@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
-
 	"medianest/app/apperr"
 	"medianest/app/ytdlp"
 )
@@ -26,43 +24,6 @@ type Metadata struct {
 	EntryCount      int    `json:"entryCount"`
 }
 
-// metaCache is a bounded LRU of yt-dlp answers that expire after a ttl,
-// checked on read (no sweeper goroutine to outlive the service).
-type metaCache struct {
-	lru *lru.Cache[string, metaEntry]
-	ttl time.Duration
-	now func() time.Time
-}
-
-type metaEntry struct {
-	info    ytdlp.Info
-	expires time.Time
-}
-
-func newMetaCache(size int, ttl time.Duration, now func() time.Time) *metaCache {
-	l, err := lru.New[string, metaEntry](size)
-	if err != nil {
-		panic(err) // only for size <= 0, a constant here
-	}
-	return &metaCache{lru: l, ttl: ttl, now: now}
-}
-
-func (c *metaCache) get(url string) (ytdlp.Info, bool) {
-	e, ok := c.lru.Get(url)
-	if !ok {
-		return ytdlp.Info{}, false
-	}
-	if !c.now().Before(e.expires) {
-		c.lru.Remove(url)
-		return ytdlp.Info{}, false
-	}
-	return e.info, true
-}
-
-func (c *metaCache) add(url string, info ytdlp.Info) {
-	c.lru.Add(url, metaEntry{info: info, expires: c.now().Add(c.ttl)})
-}
-
 // info checks raw against the URL policy and describes it through yt-dlp
 // (cached briefly). It returns the URL in its stored form.
 func (s *Service) info(ctx context.Context, raw string) (string, ytdlp.Info, error) {
@@ -70,14 +31,14 @@ func (s *Service) info(ctx context.Context, raw string) (string, ytdlp.Info, err
 	if err != nil {
 		return "", ytdlp.Info{}, err
 	}
-	if info, ok := s.meta.get(url); ok {
+	if info, ok := s.meta.Get(url); ok {
 		return url, info, nil
 	}
 	info, err := s.dl.Metadata(ctx, url)
 	if err != nil {
 		return "", ytdlp.Info{}, metadataError(err)
 	}
-	s.meta.add(url, info)
+	s.meta.Add(url, info)
 	return url, info, nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"medianest/app/audit"
 	"medianest/app/events"
 	"medianest/app/notify"
+	"medianest/app/ttlcache"
+	"medianest/app/ytdlp"
 	"medianest/db"
 )
 
@@ -100,7 +102,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 
-	meta *metaCache
+	meta *ttlcache.Cache[string, ytdlp.Info]
 
 	runs atomic.Int64 // numbers each run's folder of partial files
 
@@ -146,7 +148,7 @@ func New(d Deps) (*Service, error) {
 		dl:    d.Downloader, urls: d.URLs, lib: d.Library, users: d.Users,
 		notifier: d.Notifier, pub: d.Events, audit: d.Audit,
 		cfg: d.Config, log: d.Logger, now: d.Now,
-		meta: newMetaCache(256, metaTTL, d.Now),
+		meta: ttlcache.New[string, ytdlp.Info](256, metaTTL, d.Now),
 		jobs: map[int64]*job{},
 		wake: make(chan struct{}),
 	}, nil

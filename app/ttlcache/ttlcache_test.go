@@ -1,13 +1,15 @@
-package media
+package ttlcache_test
 
 import (
 	"testing"
 	"time"
+
+	"medianest/app/ttlcache"
 )
 
 func TestTTLCache(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	c := newTTLCache[string, int](2, 10*time.Second, func() time.Time { return now })
+	c := ttlcache.New[string, int](2, 10*time.Second, func() time.Time { return now })
 
 	if _, ok := c.Get("a"); ok {
 		t.Fatal("hit in an empty cache")
