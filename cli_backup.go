@@ -31,7 +31,7 @@ func (e *env) backupCommand(configFlag cli.Flag) *cli.Command {
 					if c.NArg() > 1 {
 						return usage(c, errors.New("usage: medianest backup create [PATH]"))
 					}
-					cfg, err := loadConfig(c)
+					cfg, err := e.prepare(c, false, false)
 					if err != nil {
 						return err
 					}
@@ -74,7 +74,8 @@ func (e *env) backupCommand(configFlag cli.Flag) *cli.Command {
 					if c.NArg() != 1 {
 						return usage(c, errors.New("usage: medianest backup restore PATH"))
 					}
-					cfg, err := loadConfig(c)
+					// A restore may fill an empty data directory.
+					cfg, err := e.prepare(c, true, false)
 					if err != nil {
 						return err
 					}
@@ -98,14 +99,11 @@ func keyReminder(cfg config.Config) string {
 	return fmt.Sprintf("Keep the secret key %s with your backups: it is not in them, and without it the stored service keys cannot be read.", p)
 }
 
-// backupCreate copies the database as it is: it does not migrate first, so
-// a backup taken before an upgrade holds the old schema untouched.
+// backupCreate copies the database as it is (prepare made sure there is
+// one): it does not migrate first, so a backup taken before an upgrade holds
+// the old schema untouched.
 func (e *env) backupCreate(ctx context.Context, cfg config.Config, dst string) error {
-	path := cfg.DatabasePath()
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no database at %s; pass --config or --data-dir", path)
-	}
-	d, err := db.Open(ctx, path)
+	d, err := db.Open(ctx, cfg.DatabasePath())
 	if err != nil {
 		return err
 	}

@@ -49,9 +49,13 @@ func TestBackupCreateListRestore(t *testing.T) {
 	// Refused while a server holds the data directory, with one sentence.
 	addr := freeAddr(t)
 	stop := startServer(t, addr, "--listen", addr, dd)
-	code, _, errs = runCLI(t, "backup", "restore", dd, file)
+	code, _, errs = runCLI(t, "--quiet", "backup", "restore", dd, file)
 	if code != 1 || !strings.Contains(errs, "cannot restore") || !strings.Contains(errs, "stop it first") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 		t.Errorf("restore while running: %d %q", code, errs)
+	}
+	// Without --quiet it first says which database it would have replaced.
+	if _, _, errs := runCLI(t, "backup", "restore", dd, file); !strings.HasPrefix(errs, "medianest: ") || !strings.Contains(strings.SplitN(errs, "\n", 2)[0], filepath.Join(dir, "medianest.db")) {
+		t.Errorf("restore names no database: %q", errs)
 	}
 	if code, logs := stop(); code != 0 {
 		t.Fatalf("server exit %d: %s", code, logs)
@@ -82,8 +86,9 @@ func TestBackupCreateListRestore(t *testing.T) {
 
 func TestBackupCreateWithoutDatabase(t *testing.T) {
 	dir := t.TempDir()
+	// Like every command that needs a database: exit 2, nothing created.
 	code, _, errs := runCLI(t, "backup", "create", "--data-dir", dir)
-	if code != 1 || !strings.Contains(errs, "no database at") {
+	if code != 2 || !strings.Contains(errs, "no database at") || !strings.Contains(errs, "medianest migrate up") {
 		t.Fatalf("%d %q", code, errs)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "medianest.db")); err == nil {
