@@ -1,5 +1,11 @@
 // Package web serves the embedded UI: content ETags, gzip prepared once at
 // start, the SPA fallback for client-side routes, and the base path.
+//
+// Every file is also served under /assets/<version>/, where the version is
+// a hash of all the files: index.html loads the UI from there, so modules,
+// styles and icons are cached for a year without revalidation, and a new
+// release (a new version) is fetched once. index.html itself is revalidated
+// on every load, which is how a browser learns of a new version.
 package web
 
 import (
@@ -28,13 +34,20 @@ type file struct {
 
 // Handler serves the UI files.
 type Handler struct {
-	files map[string]*file
+	files   map[string]*file
+	version string
 }
 
+// assetsDir is the path prefix of the versioned, immutable copies.
+const assetsDir = "assets/"
+
 // New reads every file of fsys once. index.html gets the base path (the path
-// of server.base_url, "" at the root) written into its <base> element.
+// of server.base_url, "" at the root) for {{BASE}} and the versioned asset
+// path (base + "/assets/<version>") for {{ASSETS}}.
 func New(fsys fs.FS, basePath string) (*Handler, error) {
 	h := &Handler{files: map[string]*file{}}
+	raw := map[string][]byte{}
+	all := sha256.New()
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
 			return err
@@ -43,12 +56,26 @@ func New(fsys fs.FS, basePath string) (*Handler, error) {
 		if err != nil {
 			return err
 		}
+		raw[p] = b
+		fmt.Fprintf(all, "%s\x00%d\x00", p, len(b))
+		all.Write(b)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: load assets: %w", err)
+	}
+	h.version = hex.EncodeToString(all.Sum(nil)[:6])
+	for p, b := range raw {
 		if p == "index.html" {
+			b = bytes.ReplaceAll(b, []byte("{{ASSETS}}"), []byte(basePath+"/"+assetsDir+h.version))
 			b = bytes.ReplaceAll(b, []byte("{{BASE}}"), []byte(basePath))
 		}
 		sum := sha256.Sum256(b)
 		f := &file{body: b, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
-		f.contentType = mime.TypeByExtension(path.Ext(p))
+		f.contentType = contentTypes[path.Ext(p)]
+		if f.contentType == "" {
+			f.contentType = mime.TypeByExtension(path.Ext(p))
+		}
 		if f.contentType == "" {
 			f.contentType = http.DetectContentType(b)
 		}
@@ -63,10 +90,6 @@ func New(fsys fs.FS, basePath string) (*Handler, error) {
 			}
 		}
 		h.files[p] = f
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("web: load assets: %w", err)
 	}
 	if h.files["index.html"] == nil {
 		return nil, fmt.Errorf("web: assets have no index.html")
@@ -74,8 +97,21 @@ func New(fsys fs.FS, basePath string) (*Handler, error) {
 	return h, nil
 }
 
+// contentTypes are the types a system's mime table may lack or get wrong.
+var contentTypes = map[string]string{
+	".html":        "text/html; charset=utf-8",
+	".js":          "text/javascript; charset=utf-8",
+	".mjs":         "text/javascript; charset=utf-8",
+	".css":         "text/css; charset=utf-8",
+	".svg":         "image/svg+xml",
+	".webmanifest": "application/manifest+json",
+}
+
+// Version is the hash of the assets that names their immutable path.
+func (h *Handler) Version() string { return h.version }
+
 func compressible(ct string) bool {
-	for _, p := range []string{"text/", "application/javascript", "application/json", "image/svg", "application/manifest"} {
+	for _, p := range []string{"text/", "application/json", "image/svg", "application/manifest"} {
 		if strings.HasPrefix(ct, p) {
 			return true
 		}
@@ -92,13 +128,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	immutable := false
+	if rest, ok := strings.CutPrefix(p, assetsDir); ok {
+		// A page of an older release may still ask for its version: it
+		// gets today's file, but not for keeps.
+		v, name, _ := strings.Cut(rest, "/")
+		immutable = v == h.version
+		p = name
+	}
 	f := h.files[p]
-	if f == nil {
+	if f == nil || p == "index.html" && immutable {
 		if p != "" && path.Ext(p) != "" {
 			http.Error(w, "404 page not found", http.StatusNotFound)
 			return
 		}
-		f = h.files["index.html"]
+		f, immutable = h.files["index.html"], false
 	}
 	hd := w.Header()
 	body, etag := f.body, f.etag
@@ -108,8 +152,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hd.Set("Content-Type", f.contentType)
 	hd.Set("ETag", etag)
-	// No hashed file names: browsers revalidate each time and get a 304.
-	hd.Set("Cache-Control", "no-cache")
+	if immutable {
+		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		// Unversioned: browsers revalidate each time and get a 304.
+		hd.Set("Cache-Control", "no-cache")
+	}
 	hd.Add("Vary", "Accept-Encoding")
 	if match := r.Header.Get("If-None-Match"); match != "" && etagMatch(match, etag) {
 		hd.Del("Content-Encoding")

@@ -214,3 +214,59 @@ func TestNoTraversal(t *testing.T) {
 		}
 	}
 }
+
+// index.html loads the UI from /assets/<version>/, served for a year
+// without revalidation; the same files at their plain path, an older
+// version's path and index.html itself are revalidated each time.
+func TestVersionedAssets(t *testing.T) {
+	fsys := fstest.MapFS{
+		"index.html":           {Data: []byte(`<script type="module" src="{{ASSETS}}/app.js"></script>`)},
+		"app.js":               {Data: []byte("import './js/x.mjs';")},
+		"js/x.mjs":             {Data: []byte("export {};")},
+		"manifest.webmanifest": {Data: []byte(`{"name":"MediaNest"}`)},
+	}
+	h, err := web.New(fsys, "/mn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := h.Version()
+	if len(v) != 12 {
+		t.Fatalf("version %q", v)
+	}
+	if w := serve(h, "GET", "/"); !strings.Contains(w.Body.String(), `src="/mn/assets/`+v+`/app.js"`) ||
+		w.Header().Get("Cache-Control") != "no-cache" {
+		t.Fatalf("index: %q %v", w.Body, w.Header())
+	}
+	cases := []struct {
+		path, cache, ctype string
+		code               int
+	}{
+		{"/assets/" + v + "/app.js", "public, max-age=31536000, immutable", "text/javascript; charset=utf-8", 200},
+		{"/assets/" + v + "/js/x.mjs", "public, max-age=31536000, immutable", "text/javascript; charset=utf-8", 200},
+		{"/assets/" + v + "/manifest.webmanifest", "public, max-age=31536000, immutable", "application/manifest+json", 200},
+		{"/assets/000000000000/app.js", "no-cache", "text/javascript; charset=utf-8", 200},
+		{"/app.js", "no-cache", "text/javascript; charset=utf-8", 200},
+		{"/assets/" + v, "no-cache", "text/html; charset=utf-8", 200},
+		{"/assets/" + v + "/index.html", "", "", 404},
+		{"/assets/" + v + "/nope.js", "", "", 404},
+	}
+	for _, c := range cases {
+		w := serve(h, "GET", c.path)
+		if w.Code != c.code {
+			t.Errorf("GET %s: %d, want %d", c.path, w.Code, c.code)
+			continue
+		}
+		if c.code == 200 && (w.Header().Get("Cache-Control") != c.cache || w.Header().Get("Content-Type") != c.ctype) {
+			t.Errorf("GET %s: Cache-Control %q, Content-Type %q; want %q, %q", c.path,
+				w.Header().Get("Cache-Control"), w.Header().Get("Content-Type"), c.cache, c.ctype)
+		}
+	}
+	fsys["js/x.mjs"] = &fstest.MapFile{Data: []byte("export const changed = 1;")}
+	h2, err := web.New(fsys, "/mn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h2.Version() == v {
+		t.Fatal("a changed module keeps the version")
+	}
+}

@@ -1,0 +1,7 @@
+// Services: built on the shared page frame; its full view is under way.
+import { html } from "../../lib.js";
+import { Page } from "../../ui.js";
+import { AdminNav } from "./nav.js";
+export default function View() {
+  return html`<${Page} title="Services"><${AdminNav} /><p>This page is not ready in this version.</p><//>`;
+}
