@@ -116,3 +116,34 @@ func TestSessionsListIsPaged(t *testing.T) {
 	}
 	last.do("GET", "/api/v1/auth/sessions?page=0", nil).want(t, 400, "VALIDATION_ERROR")
 }
+
+// ?optional=true lets a page ask whether it is signed in without a failed
+// request: anonymous callers and ended sessions get a null user, signed-in
+// ones their session as always, and without the parameter it is 401.
+func TestSessionOptional(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	e.mustCreate("alice", "alice-password-1", "user")
+	anon := e.client()
+	var out struct {
+		User    *struct{ Username string } `json:"user"`
+		Session *struct{ Via string }      `json:"session"`
+	}
+	anon.do("GET", "/api/v1/auth/session?optional=true", nil).want(t, 200).decode(t, &out)
+	if out.User != nil || out.Session != nil {
+		t.Fatalf("anonymous optional session: %+v", out)
+	}
+	anon.do("GET", "/api/v1/auth/session", nil).want(t, 401, "UNAUTHORIZED")
+
+	c := e.client()
+	c.login("alice", "alice-password-1")
+	c.do("GET", "/api/v1/auth/session?optional=true", nil).want(t, 200).decode(t, &out)
+	if out.User == nil || out.User.Username != "alice" || out.Session == nil || out.Session.Via != "cookie" {
+		t.Fatalf("signed-in optional session: %+v", out)
+	}
+	c.do("POST", "/api/v1/auth/logout", map[string]any{}).want(t, 200)
+	c.do("GET", "/api/v1/auth/session?optional=true", nil).want(t, 200).decode(t, &out)
+	if out.User != nil {
+		t.Fatalf("after sign-out: %+v", out)
+	}
+}

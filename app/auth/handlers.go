@@ -171,6 +171,25 @@ func (s *Service) endAllSessions(r *http.Request, userID int64) error {
 	return nil
 }
 
+// optionalUser answers GET /auth/session?optional=true from an anonymous
+// caller with {"user":null,"session":null} instead of 401, so a page can
+// learn whether it is signed in without a failed request.
+func (s *Service) optionalUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := principalFrom(r.Context()); !ok && r.URL.Query().Get("optional") == "true" {
+			if p, _, err := s.authenticate(w, r); err == nil && p == nil {
+				w.Header().Set("Cache-Control", "no-store")
+				httpx.OK(w, struct {
+					User    *principal.User `json:"user"`
+					Session *Session        `json:"session"`
+				}{})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func (s *Service) handleSession(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	sess, _ := p.session()

@@ -20,7 +20,7 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/auth/plex/verify", signIn(s.handlePlexVerify))
 	mux.Handle("POST /api/v1/auth/login", signIn(s.handleLogin))
 	mux.Handle("POST /api/v1/auth/logout", user(s.handleLogout))
-	mux.Handle("GET /api/v1/auth/session", user(s.handleSession))
+	mux.Handle("GET /api/v1/auth/session", s.optionalUser(user(s.handleSession)))
 	mux.Handle("GET /api/v1/auth/sessions", user(s.handleSessions))
 	mux.Handle("DELETE /api/v1/auth/sessions/{id}", user(s.handleDeleteSession))
 	mux.Handle("POST /api/v1/auth/password", user(s.handlePassword))

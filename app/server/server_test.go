@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -129,8 +130,14 @@ func TestBasePathAndSPA(t *testing.T) {
 	if w := get(h, "/medianest/", "If-None-Match", etag); w.Code != 304 {
 		t.Fatalf("revalidation: %d", w.Code)
 	}
-	if w := get(h, "/medianest/app.js"); w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/javascript") {
-		t.Fatalf("app.js: %d %q", w.Code, w.Header().Get("Content-Type"))
+	// The page loads its modules from the versioned path under the base.
+	entry := regexp.MustCompile(`src="(/medianest/assets/[0-9a-f]{12}/js/main\.js)"`).FindStringSubmatch(w.Body.String())
+	if entry == nil {
+		t.Fatalf("index.html names no versioned entry module: %s", w.Body)
+	}
+	if w := get(h, entry[1]); w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/javascript") ||
+		!strings.Contains(w.Header().Get("Cache-Control"), "immutable") {
+		t.Fatalf("%s: %d %v", entry[1], w.Code, w.Header())
 	}
 	if w := get(h, "/medianest/missing.js"); w.Code != 404 {
 		t.Fatalf("missing asset: %d", w.Code)

@@ -126,7 +126,7 @@ async function boot() {
   const root = document.getElementById("app");
   get("/notice").then((r) => notice.set(r.data), () => {});
   try {
-    const r = await get("/auth/session", null, { quiet401: true });
+    const r = await get("/auth/session", { optional: "true" }, { quiet401: true });
     session.set(r.data.user);
   } catch {
     session.set(null);

@@ -37,15 +37,17 @@ export function Shell({ children }) {
         <nav id="nav" aria-label="Main" class=${open ? "nav open" : "nav"}>
           <ul>
             ${items.map((n) => html`<li><${Link} to=${n.to} aria-current=${current(path, n.to) ? "page" : undefined}>${n.label}<//></li>`)}
+            <li class="phone-only"><${Link} to="/account" aria-current=${path === "/account" ? "page" : undefined}>Account<//></li>
+            <li class="phone-only"><${SignOut} /></li>
           </ul>
         </nav>
         <div class="tools">
           <${Connection} />
           <${Bell} path=${path} />
-          <${Link} to="/account" class="tool" aria-current=${path === "/account" ? "page" : undefined}>
+          <${Link} to="/account" class="tool desk-only" aria-current=${path === "/account" ? "page" : undefined}>
             <span class="visually-hidden">Account: </span>${user?.displayName || user?.username}<//>
           <${ThemeButton} />
-          <${SignOut} />
+          <span class="desk-only"><${SignOut} /></span>
         </div>
       </div>
     </header>
