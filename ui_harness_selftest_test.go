@@ -120,13 +120,22 @@ func TestUIHarness(t *testing.T) {
 			if got := w.url(); got != "/" {
 				t.Errorf("popup url() = %q, want /", got)
 			}
+			// A window of window.open, as the Plex sign-in opens it.
+			p.eval(`document.querySelector('main').insertAdjacentHTML('beforeend', '<button type="button">Open</button>');
+				document.querySelector('main button').addEventListener('click', () => window.open('./?popup', 'plex', 'width=500,height=600'))`, nil)
+			w = p.popup(func() { p.click("button", "Open") })
+			w.waitRole("heading", "MediaNest")
+			if got := w.url(); got != "/?popup" {
+				t.Errorf("popup url() = %q, want /?popup", got)
+			}
 		})
 
 		t.Run("audit catches a broken page", func(t *testing.T) {
 			p := p.with(t)
 			p.eval(`document.querySelector('main').insertAdjacentHTML('beforeend',
 				'<h1>Second</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><button type="button"></button>' +
-				'<div style="width: 3000px">wide</div>')`, nil)
+				'<div id="wide">wide</div>');
+				document.getElementById('wide').style.width = '3000px'`, nil)
 			got := strings.Join(p.audit(), "\n")
 			for _, want := range []string{"axe image-alt (critical)", "axe button-name (critical)", "scrolls sideways", "2 h1 elements"} {
 				if !strings.Contains(got, want) {

@@ -15,10 +15,12 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/accessibility"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
@@ -284,8 +286,30 @@ func (p *uiPage) run(what string, f func(ctx context.Context) error) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, uiWait)
 	defer cancel()
+	p.front(ctx)
 	if err := f(ctx); err != nil {
 		p.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// front brings the page's window to the front when another window of the
+// browser, such as a popup, is there: Chromium does not lay out a window
+// behind another, so its accessibility tree would never answer.
+func (p *uiPage) front(ctx context.Context) {
+	id := chromedp.FromContext(p.ctx).Target
+	if id == nil {
+		return
+	}
+	p.rec.mu.Lock()
+	same := p.rec.front == id.TargetID
+	p.rec.mu.Unlock()
+	if same {
+		return
+	}
+	if _, err := chromedp.Call(ctx, page.BringToFront, cdp.Empty{}); err == nil {
+		p.rec.mu.Lock()
+		p.rec.front = id.TargetID
+		p.rec.mu.Unlock()
 	}
 }
 
@@ -297,6 +321,7 @@ func (p *uiPage) poll(what string, cond func(ctx context.Context) (bool, string)
 	deadline := time.Now().Add(uiWait)
 	for {
 		ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+		p.front(ctx)
 		ok, last := cond(ctx)
 		cancel()
 		if ok {
@@ -351,9 +376,12 @@ const uiMeasure = `function(scroll) {
 	if (this.nodeType !== Node.ELEMENT_NODE) return {X: 0, Y: 0, Visible: false, Enabled: false, Tag: '#text'};
 	if (scroll) this.scrollIntoView({block: 'center', inline: 'center'});
 	const r = this.getBoundingClientRect();
+	// The centre of the first box: a link that wraps has a gap in the
+	// middle of its bounding rectangle.
+	const f = this.getClientRects()[0] || r;
 	const s = getComputedStyle(this);
 	return {
-		X: r.left + r.width / 2, Y: r.top + r.height / 2,
+		X: f.left + f.width / 2, Y: f.top + f.height / 2,
 		Visible: r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none',
 		Enabled: !this.disabled && this.getAttribute('aria-disabled') !== 'true',
 		Tag: this.tagName.toLowerCase(),
@@ -591,18 +619,36 @@ func (p *uiPage) url() string {
 // recorder, so its problems fail the test too.
 func (p *uiPage) popup(trigger func()) *uiPage {
 	p.t.Helper()
-	ch := chromedp.WaitNewTarget(p.ctx, func(i *target.Info) bool { return i.Type == "page" })
+	// Any new page of the browser counts, not only those that
+	// WaitNewTarget sees: a link with target=_blank opens a page without
+	// an opener.
+	pages := func() []target.ID {
+		ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+		defer cancel()
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			p.t.Fatalf("listing the windows: %v", err)
+		}
+		var ids []target.ID
+		for _, i := range infos {
+			if i.Type == "page" {
+				ids = append(ids, i.TargetID)
+			}
+		}
+		return ids
+	}
+	before := pages()
 	trigger()
 	var id target.ID
-	select {
-	case v, ok := <-ch:
-		if !ok {
-			p.t.Fatal("waiting for a popup: the page is gone")
+	p.poll("waiting for a window to open", func(context.Context) (bool, string) {
+		for _, i := range pages() {
+			if !slices.Contains(before, i) {
+				id = i
+				return true, ""
+			}
 		}
-		id = v
-	case <-time.After(uiWait):
-		p.t.Fatalf("no window opened within %v", uiWait)
-	}
+		return false, "no new window"
+	})
 	ctx, cancel := chromedp.NewContext(p.ctx, chromedp.WithTargetID(id), chromedp.WithListener(p.rec.listener(string(id))))
 	p.t.Cleanup(cancel)
 	q := &uiPage{t: p.t, s: p.s, ctx: ctx, rec: p.rec, width: p.width, height: p.height, dark: p.dark}
@@ -791,6 +837,7 @@ type uiRecorder struct {
 	bytes    float64
 	count    int
 	fetched  []string
+	front    target.ID // the window last brought to the front
 }
 
 type uiAllowed struct {
