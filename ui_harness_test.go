@@ -389,8 +389,9 @@ const uiMeasure = `function(scroll) {
 }`
 
 // find returns the elements whose computed role and accessible name are
-// role and name (an empty role matches any), as the accessibility tree has
-// them, in document order.
+// role and name, as the accessibility tree has them, in document order. An
+// empty role or name matches any: waitRole("navigation", "") waits for any
+// navigation landmark. A name must match whole, as a screen reader says it.
 func (p *uiPage) find(ctx context.Context, role, name string, scroll bool) ([]uiNode, error) {
 	doc, err := chromedp.Call(ctx, dom.GetDocument, dom.GetDocumentParams{Depth: new(int64)})
 	if err != nil {
