@@ -977,11 +977,16 @@ func (r *uiRecorder) listener(tag string) func(ev any) {
 		case *network.EventLoadingFailed:
 			r.lastSeen = time.Now()
 			q := r.reqs[id(e.RequestID)]
-			u := "?"
-			if q != nil {
-				q.done = true
-				u = r.short(q.url)
+			if q == nil {
+				// Never seen to start: the first navigation of a window
+				// that opened before the recorder was attached to it
+				// (Chromium then reports ERR_CACHE_MISS for the request it
+				// handed over). That window's own page load shows whether
+				// it worked.
+				break
 			}
+			q.done = true
+			u := r.short(q.url)
 			// A request the page or a navigation cancelled is no failure.
 			if !e.Canceled {
 				msg := fmt.Sprintf("request failed: %s: %s", u, e.ErrorText)
