@@ -29,12 +29,14 @@ var (
 	}()
 )
 
+const queueDepthQuery = `SELECT status, count(*) FROM downloads WHERE status IN ` + activeStatuses + ` GROUP BY status`
+
 // RefreshQueueMetrics sets medianest_downloads{status} from the database,
 // for the statuses of downloads that are waiting or running. It reads the
 // downloads_status index over those few statuses only, so a scrape costs
 // the same with 100 or 100,000 finished downloads behind it.
 func (s *Store) RefreshQueueMetrics(ctx context.Context) error {
-	m, err := db.Counts[string](ctx, s.db.R, `SELECT status, count(*) FROM downloads WHERE status IN `+activeStatuses+` GROUP BY status`)
+	m, err := db.Counts[string](ctx, s.db.R, queueDepthQuery)
 	if err != nil {
 		return fmt.Errorf("youtube: count the queue: %w", err)
 	}
