@@ -464,6 +464,20 @@ func (p *uiPage) waitRole(role, name string) {
 	p.visible(role, name, false, false, fmt.Sprintf("waiting for %s %q", role, name))
 }
 
+// has reports whether an element with the role and accessible name is
+// visible now, without waiting: for asserting that something is absent
+// once the page has shown what it shows.
+func (p *uiPage) has(role, name string) bool {
+	p.t.Helper()
+	var found bool
+	p.run(fmt.Sprintf("looking for %s %q", role, name), func(ctx context.Context) error {
+		nodes, err := p.find(ctx, role, name, false)
+		found = slices.ContainsFunc(nodes, func(n uiNode) bool { return n.Visible })
+		return err
+	})
+	return found
+}
+
 // waitGone waits until no element with the role and accessible name is
 // visible.
 func (p *uiPage) waitGone(role, name string) {
@@ -814,15 +828,16 @@ func shotDir(t *testing.T) string {
 	return dir
 }
 
-// signIn signs in with the local form of /login and waits for the
-// navigation landmark of the signed-in pages.
+// signIn signs in with the local form of /login and waits for the header
+// (the banner landmark) of the signed-in pages: on a phone their
+// navigation is hidden behind the Menu button.
 func (p *uiPage) signIn(username, password string) {
 	p.t.Helper()
 	p.goTo("/login")
 	p.fill("Username", username)
 	p.fill("Password", password)
 	p.click("button", "Sign in")
-	p.waitRole("navigation", "")
+	p.waitRole("banner", "")
 }
 
 // uiRecorder collects, from the events of a page and its popups, the
@@ -939,8 +954,11 @@ func (r *uiRecorder) listener(tag string) func(ev any) {
 			r.lastSeen = time.Now()
 			r.reqs[id(e.RequestID)] = &uiRequest{url: e.Request.URL, eventSource: e.Type == network.ResourceTypeEventSource}
 		case *network.EventRequestServedFromCache:
+			// Chromium may never send loadingFinished for a module that
+			// came from the memory cache: it is done here.
 			if q := r.reqs[id(e.RequestID)]; q != nil {
 				q.cached = true
+				q.done = true
 			}
 		case *network.EventResponseReceived:
 			r.lastSeen = time.Now()

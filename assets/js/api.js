@@ -38,6 +38,11 @@ export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
 }
 
+/** signalUnauthorized signs the page out as a 401 would. */
+export function signalUnauthorized() {
+  onUnauthorized(new ApiError(401, "UNAUTHORIZED", "Your session has ended."));
+}
+
 /**
  * request calls the API and answers {data, meta, status}. It throws
  * ApiError, with a message worth showing as it is.

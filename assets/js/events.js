@@ -1,8 +1,7 @@
-// One EventSource for GET /api/v1/events, shared by every live view. The
-// browser retries a dropped stream by itself; a stream the server refuses
-// (401 after a sign-out elsewhere, 429, 503) ends, and is reopened here with
-// a backoff once a session check says the user is still signed in.
-import { apiURL, get } from "./api.js";
+// One EventSource for GET /api/v1/events, shared by every live view. A
+// dropped or refused stream is reopened here with a backoff once a session
+// check says the user is still signed in; when not, the page signs out.
+import { apiURL, get, signalUnauthorized } from "./api.js";
 import { useEffect, useRef } from "./lib.js";
 import { Store } from "./store.js";
 
@@ -50,18 +49,17 @@ function open() {
   };
   es.onerror = () => {
     if (source !== es) return;
-    if (es.readyState === EventSource.CONNECTING) {
-      connection.set("reconnecting");
-      return;
-    }
-    // Closed for good: find out why before trying again. A 401 here signs
-    // the page out through the API client.
+    // The browser would retry by itself, but a retry that meets a 401 (the
+    // account was signed out or disabled meanwhile) ends in an error it
+    // cannot explain. So: close, ask whether the session is still good
+    // (optional=true answers a null user instead of a 401), then sign the
+    // page out or reopen with a backoff.
     es.close();
     source = null;
     connection.set("reconnecting");
-    get("/auth/session").then(
+    get("/auth/session", { optional: "true" }).then(
+      (r) => (r.data?.user ? schedule() : signalUnauthorized()),
       () => schedule(),
-      (e) => (e.status === 401 ? stop() : schedule()),
     );
   };
   for (const t of TYPES) {

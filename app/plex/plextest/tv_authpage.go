@@ -20,7 +20,7 @@ func (f *TV) SignInAs(token string) {
 
 const authPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Plex</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"></head>
 <body><main><h1>Plex</h1>
 <p id="what">An app wants to sign in with your Plex account.</p>
 <button type="button" id="approve">Approve</button>
@@ -29,7 +29,7 @@ const authPage = `<!doctype html>
 const q = new URLSearchParams(location.hash.replace(/^#!?\??/, ""));
 document.getElementById("what").textContent = (q.get("context[device][product]") || "An app") + " wants to sign in with your Plex account.";
 document.getElementById("approve").onclick = async () => {
-  const r = await fetch("approve", {method: "POST", body: new URLSearchParams({code: q.get("code") || ""})});
+  const r = await fetch("/auth/approve", {method: "POST", body: new URLSearchParams({code: q.get("code") || ""})});
   if (!r.ok) { document.getElementById("result").textContent = "Approval failed: " + r.status; return; }
   document.getElementById("result").textContent = "Approved.";
   if (q.get("forwardUrl")) location.href = q.get("forwardUrl");
