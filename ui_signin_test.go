@@ -145,19 +145,17 @@ func TestUIShell(t *testing.T) {
 	s := newUIServer(t)
 	s.Admin.expect(t, "PUT", "/api/v1/admin/notice", map[string]any{"message": "Plex restarts at 20:00", "level": "warning"}, 200)
 
+	// Everything from a cold cache until the dashboard is idle, the
+	// sign-in page included, is within the dashboard's budget.
 	p := s.open(t, 1280, 800, false)
 	p.signIn("jane", uiJanePassword)
 	p.waitText("Warning: Plex restarts at 20:00")
-
-	// Everything until the page is idle, with a cold cache.
-	p.resetTransfer()
-	p.goTo("/")
 	p.waitRole("heading", "Dashboard")
 	p.settle()
 	bytes, requests := p.transfer()
-	t.Logf("dashboard, cold cache: %d bytes in %d requests", bytes, requests)
+	t.Logf("sign-in and dashboard, cold cache: %d bytes in %d requests", bytes, requests)
 	if bytes > 150<<10 {
-		t.Errorf("the dashboard's first load transferred %d bytes, over the 150 KB budget", bytes)
+		t.Errorf("sign-in and the dashboard's first load transferred %d bytes, over the 150 KB budget", bytes)
 	}
 
 	// A second visit asks the network only for the document (revalidated)
