@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -170,13 +172,12 @@ func (s *Requests) ListRequests(ctx context.Context, f Filter) ([]MediaRequest, 
 		f.PageSize = 20
 	}
 	where, args := f.where()
-	key := countKey(where, args)
-	total, gen, ok := s.counts.get(key, time.Now())
-	if !ok {
-		if err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM media_requests r`+where, args...).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("media: count requests: %w", err)
-		}
-		s.counts.put(key, total, gen, time.Now())
+	total, err := s.counts.Get(where+fmt.Sprint(args...), func() (n int64, err error) {
+		err = s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM media_requests r`+where, args...).Scan(&n)
+		return n, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("media: count requests: %w", err)
 	}
 	out := []MediaRequest{}
 	if total == 0 || int64((f.Page-1)*f.PageSize) >= total {
@@ -373,7 +374,7 @@ func (s *Requests) deleteRequestRow(ctx context.Context, id int64) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM media_requests WHERE id = ?`, id)
 		return err
 	})
-	s.counts.invalidate()
+	s.forget()
 	if err != nil {
 		return fmt.Errorf("media: delete request %d: %w", id, err)
 	}
@@ -387,16 +388,27 @@ func (s *Requests) RequestStatusCounts(ctx context.Context, userID int64) (map[s
 	if userID != 0 {
 		q, args = `SELECT status, count(*) FROM media_requests WHERE user_id = ? GROUP BY status`, []any{userID}
 	}
-	m, err := db.Counts[string](ctx, s.db.R, q, args...)
+	m, err := s.statusCounts.Get(strconv.FormatInt(userID, 10), func() (map[string]int64, error) {
+		return db.Counts[string](ctx, s.db.R, q, args...)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("media: count requests: %w", err)
 	}
+	m = maps.Clone(m)
 	for _, st := range Statuses {
 		if _, ok := m[st]; !ok {
 			m[st] = 0
 		}
 	}
 	return m, nil
+}
+
+// forget drops every remembered count; call it after any write to
+// media_requests.
+func (s *Requests) forget() {
+	s.counts.Invalidate()
+	s.statusCounts.Invalidate()
+	s.userCounts.Invalidate()
 }
 
 // RequestCountsByUser returns how many requests each of ids has (absent:
@@ -410,9 +422,11 @@ func (s *Requests) RequestCountsByUser(ctx context.Context, ids []int64) (map[in
 		args[i] = id
 	}
 	q := `SELECT user_id, count(*) FROM media_requests WHERE user_id IN (?` + strings.Repeat(",?", len(ids)-1) + `) GROUP BY user_id`
-	m, err := db.Counts[int64](ctx, s.db.R, q, args...)
+	m, err := s.userCounts.Get(fmt.Sprint(ids), func() (map[int64]int64, error) {
+		return db.Counts[int64](ctx, s.db.R, q, args...)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("media: count requests by user: %w", err)
 	}
-	return m, nil
+	return maps.Clone(m), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"medianest/app/apperr"
@@ -23,25 +24,29 @@ type Page struct {
 // unreadOnly only the unread ones.
 func (s *Service) List(ctx context.Context, userID int64, unreadOnly bool, page, pageSize int) (Page, error) {
 	out := Page{Items: []Notification{}}
-	err := s.db.R.QueryRowContext(ctx,
-		`SELECT count(*) FROM notifications WHERE user_id = ? AND read = 0`, userID).Scan(&out.Unread)
+	c, err := s.counts.Get(strconv.FormatInt(userID, 10), func() (c counts, err error) {
+		err = s.db.R.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE read = 0)
+			FROM notifications WHERE user_id = ?`, userID).Scan(&c.all, &c.unread)
+		return c, err
+	})
 	if err != nil {
-		return Page{}, fmt.Errorf("notify: count unread: %w", err)
+		return Page{}, fmt.Errorf("notify: count: %w", err)
 	}
+	out.Total, out.Unread = c.all, c.unread
 	where := `user_id = ?`
 	if unreadOnly {
 		where += ` AND read = 0`
 		out.Total = out.Unread
-	} else if err := s.db.R.QueryRowContext(ctx,
-		`SELECT count(*) FROM notifications WHERE user_id = ?`, userID).Scan(&out.Total); err != nil {
-		return Page{}, fmt.Errorf("notify: count: %w", err)
 	}
-	if out.Total == 0 {
+	if out.Total == 0 || int64((page-1)*pageSize) >= out.Total {
 		return out, nil
 	}
+	// The page's ids come from the index alone (the offset walks index
+	// entries, not rows); only the page's rows are then read.
 	rows, err := s.db.R.QueryContext(ctx, `
 		SELECT id, type, title, message, link, read, created_at FROM notifications
-		WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+		WHERE id IN (SELECT id FROM notifications WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)
+		ORDER BY created_at DESC, id DESC`,
 		userID, pageSize, (page-1)*pageSize)
 	if err != nil {
 		return Page{}, fmt.Errorf("notify: list: %w", err)
@@ -66,7 +71,7 @@ func (s *Service) List(ctx context.Context, userID int64, unreadOnly bool, page,
 // notification is NOT_FOUND, exactly like one that does not exist.
 func (s *Service) MarkRead(ctx context.Context, userID, id int64) error {
 	var n int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		// The row is matched even when already read, so a repeated call is
 		// not a 404.
 		res, err := tx.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE id = ? AND user_id = ?`, id, userID)
@@ -87,7 +92,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, id int64) error {
 
 // MarkAllRead marks every notification of userID read.
 func (s *Service) MarkAllRead(ctx context.Context, userID int64) error {
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE user_id = ? AND read = 0`, userID)
 		return err
 	})
@@ -101,7 +106,7 @@ func (s *Service) MarkAllRead(ctx context.Context, userID int64) error {
 // returns how many went ([notifications] retention).
 func (s *Service) Prune(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE created_at < ?`, db.Millis(before))
 		if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,7 +158,8 @@ func BenchmarkListEndpoints(b *testing.B) {
 		"/api/v1/admin/downloads?status=completed&page=1000",
 	}
 	for _, p := range paths {
-		b.Run(p, func(b *testing.B) {
+		name := strings.ReplaceAll(strings.TrimPrefix(p, "/api/v1/"), "/", "_")
+		b.Run(name, func(b *testing.B) {
 			do := func() {
 				r := httptest.NewRequest("GET", p, nil)
 				r.RemoteAddr = "192.0.2.10:5555"

@@ -5,7 +5,10 @@ package youtube
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"maps"
+	"strconv"
 	"strings"
 
 	"medianest/db"
@@ -14,6 +17,24 @@ import (
 // Store reads and writes the downloads tables.
 type Store struct {
 	db *db.DB
+	// totals, statusCounts, userCounts and bytes remember counts until the
+	// next write through write.
+	totals       db.Memo[int64]
+	statusCounts db.Memo[map[string]int64]
+	userCounts   db.Memo[map[int64]int64]
+	bytes        db.Memo[int64]
+}
+
+// write runs fn in a write transaction and then forgets every remembered
+// count. Every write of this package to downloads and download_items goes
+// through it.
+func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	err := s.db.Write(ctx, fn)
+	s.totals.Invalidate()
+	s.statusCounts.Invalidate()
+	s.userCounts.Invalidate()
+	s.bytes.Invalidate()
+	return err
 }
 
 // NewStore returns the store over d.
@@ -57,10 +78,13 @@ func (s *Store) StatusCounts(ctx context.Context, userID int64) (map[string]int6
 	if userID != 0 {
 		q, args = `SELECT status, count(*) FROM downloads WHERE user_id = ? GROUP BY status`, []any{userID}
 	}
-	m, err := db.Counts[string](ctx, s.db.R, q, args...)
+	m, err := s.statusCounts.Get(strconv.FormatInt(userID, 10), func() (map[string]int64, error) {
+		return db.Counts[string](ctx, s.db.R, q, args...)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("youtube: count downloads: %w", err)
 	}
+	m = maps.Clone(m)
 	for _, st := range Statuses {
 		if _, ok := m[st]; !ok {
 			m[st] = 0
@@ -79,11 +103,13 @@ func (s *Store) CountsByUser(ctx context.Context, ids []int64) (map[int64]int64,
 		args[i] = id
 	}
 	q := `SELECT user_id, count(*) FROM downloads WHERE user_id IN (?` + strings.Repeat(",?", len(ids)-1) + `) GROUP BY user_id`
-	m, err := db.Counts[int64](ctx, s.db.R, q, args...)
+	m, err := s.userCounts.Get(fmt.Sprint(ids), func() (map[int64]int64, error) {
+		return db.Counts[int64](ctx, s.db.R, q, args...)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("youtube: count downloads by user: %w", err)
 	}
-	return m, nil
+	return maps.Clone(m), nil
 }
 
 // StoredBytes is the size of the completed files still on disk, of userID
@@ -96,8 +122,11 @@ func (s *Store) StoredBytes(ctx context.Context, userID int64) (int64, error) {
 		q += ` AND d.user_id = ?`
 		args = append(args, userID)
 	}
-	var n int64
-	if err := s.db.R.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+	n, err := s.bytes.Get(strconv.FormatInt(userID, 10), func() (n int64, err error) {
+		err = s.db.R.QueryRowContext(ctx, q, args...).Scan(&n)
+		return n, err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("youtube: stored bytes: %w", err)
 	}
 	return n, nil

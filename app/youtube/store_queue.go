@@ -110,16 +110,22 @@ func (s *Store) list(ctx context.Context, f Filter) ([]Download, int64, error) {
 		where += ` AND d.status = ?`
 		args = append(args, f.Status)
 	}
-	var total int64
-	if err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM downloads d`+where, args...).Scan(&total); err != nil {
+	total, err := s.totals.Get(where+fmt.Sprint(args...), func() (n int64, err error) {
+		err = s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM downloads d`+where, args...).Scan(&n)
+		return n, err
+	})
+	if err != nil {
 		return nil, 0, fmt.Errorf("youtube: count downloads: %w", err)
 	}
 	out := []Download{}
-	if total == 0 {
-		return out, 0, nil
+	if total == 0 || int64((f.Page-1)*f.PageSize) >= total {
+		return out, total, nil
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+downloadCols+` FROM downloads d`+where+
-		` ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?`, append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
+	// The page's ids are picked from the index alone (the offset walks index
+	// entries, not rows); only the page's rows are then read.
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+downloadCols+` FROM downloads d WHERE d.id IN (SELECT d.id FROM downloads d`+where+
+		` ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?) ORDER BY d.created_at DESC, d.id DESC`,
+		append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("youtube: list downloads: %w", err)
 	}
@@ -246,7 +252,7 @@ func (s *Store) otherUserWaiting(ctx context.Context, userID int64, now time.Tim
 // a shutdown back in the queue; they resume from the item they reached.
 func (s *Store) requeueInterrupted(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE downloads SET status = 'queued', speed_bps = 0, eta_seconds = NULL, updated_at = ?
 			WHERE status IN ('downloading', 'processing')`, db.Millis(now))
 		if err != nil {
@@ -283,7 +289,7 @@ func (s *Store) updateGet(ctx context.Context, id int64, q string, args []any, t
 }
 
 func (s *Store) change(ctx context.Context, id int64, read bool, q string, args []any, then ...stmt) (ok bool, d Download, err error) {
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return err
