@@ -134,7 +134,7 @@ type Requests struct {
 	counts       db.Memo[int64]
 	statusCounts db.Memo[map[string]int64]
 	userCounts   db.Memo[map[int64]int64]
-	hookFails  *ratelimit.Keyed[netip.Prefix]
+	hookFails    *ratelimit.Keyed[netip.Prefix]
 }
 
 // Cache lifetimes. Search pages change little in seconds and a user
