@@ -118,9 +118,9 @@ func cut(s string, n int) string {
 // ("auth." or "auth.*" is every auth action).
 func (r *Recorder) List(ctx context.Context, page, pageSize int, action string) ([]Record, int64, error) {
 	page, pageSize = max(page, 1), min(max(pageSize, 1), 100)
-	where, pageWhere, args := listWhere(action)
-	total, err := r.totals.Get(where+fmt.Sprint(args...), func() (n int64, err error) {
-		err = r.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+where, args...).Scan(&n)
+	countQ, pageQ, args := listSQL(action)
+	total, err := r.totals.Get(countQ+fmt.Sprint(args...), func() (n int64, err error) {
+		err = r.db.R.QueryRowContext(ctx, countQ, args...).Scan(&n)
 		return n, err
 	})
 	if err != nil {
@@ -130,13 +130,7 @@ func (r *Recorder) List(ctx context.Context, page, pageSize int, action string) 
 	if int64((page-1)*pageSize) >= total {
 		return out, total, nil
 	}
-	// The page's ids come from the index alone (the offset walks index
-	// entries, not rows); only the page's rows are then read.
-	rows, err := r.db.R.QueryContext(ctx, `
-		SELECT id, actor_id, actor_name, action, target, details, ip, created_at
-		FROM audit_log WHERE id IN (SELECT id FROM audit_log`+pageWhere+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)
-		ORDER BY created_at DESC, id DESC`,
-		append(args, pageSize, (page-1)*pageSize)...)
+	rows, err := r.db.R.QueryContext(ctx, pageQ, append(args, pageSize, (page-1)*pageSize)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
@@ -160,23 +154,40 @@ func (r *Recorder) List(ctx context.Context, page, pageSize int, action string) 
 	return out, total, nil
 }
 
-// listWhere is List's filter: where for counting, pageWhere for picking
-// the page. An exact action is a range of audit_log_action, in order. A
+// listSQL is List's count and page statements for an action filter; the
+// page takes args then LIMIT and OFFSET. An exact action is a range of audit_log_action, in order. A
 // prefix is a range of that index too, but not in created_at order: the
 // page walks audit_log_created instead (the unary + keeps SQLite off the
 // action index), which holds the action, so no row is read to filter and
 // the walk stops at the page.
-func listWhere(action string) (where, pageWhere string, args []any) {
-	if action == "" {
-		return "", "", nil
-	}
+func listSQL(action string) (countQ, pageQ string, args []any) {
+	where, pageWhere := "", ""
 	if p, ok := strings.CutSuffix(action, "*"); ok || strings.HasSuffix(action, ".") {
 		if !ok {
 			p = action
 		}
-		return ` WHERE action >= ? AND action < ?`, ` WHERE +action >= ? AND +action < ?`, []any{p, p + "\xff"}
+		where, pageWhere, args = ` WHERE action >= ? AND action < ?`, ` WHERE +action >= ? AND +action < ?`, []any{p, p + "\xff"}
+	} else if action != "" {
+		where, pageWhere, args = ` WHERE action = ?`, ` WHERE action = ?`, []any{action}
 	}
-	return ` WHERE action = ?`, ` WHERE action = ?`, []any{action}
+	// The page's ids come from the index alone (the offset walks index
+	// entries, not rows); only the page's rows are then read.
+	return `SELECT COUNT(*) FROM audit_log` + where, `
+		SELECT id, actor_id, actor_name, action, target, details, ip, created_at
+		FROM audit_log WHERE id IN (SELECT id FROM audit_log` + pageWhere + ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)
+		ORDER BY created_at DESC, id DESC`, args
+}
+
+// ListQueries are the statements List issues, for every kind of filter,
+// at page 1000.
+func ListQueries() []db.Query {
+	var out []db.Query
+	for _, action := range []string{"", "auth.login", "auth.", "auth.*"} {
+		countQ, pageQ, args := listSQL(action)
+		out = append(out, db.Query{Name: "audit count " + action, SQL: countQ, Args: args},
+			db.Query{Name: "audit page " + action, SQL: pageQ, Args: append(args, 20, 19980)})
+	}
+	return out
 }
 
 // Prune deletes entries older than before and returns how many went.

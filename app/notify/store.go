@@ -20,34 +20,50 @@ type Page struct {
 	Unread int64
 }
 
+// countSQL counts a user's notifications, all and unread, in one walk.
+const countSQL = `SELECT count(*), count(*) FILTER (WHERE read = 0) FROM notifications WHERE user_id = ?`
+
+// pageSQL picks one page (user id, LIMIT, OFFSET). The page's ids come
+// from the index alone (the offset walks index entries, not rows); only the
+// page's rows are then read.
+func pageSQL(unreadOnly bool) string {
+	where := `user_id = ?`
+	if unreadOnly {
+		where += ` AND read = 0`
+	}
+	return `SELECT id, type, title, message, link, read, created_at FROM notifications
+		WHERE id IN (SELECT id FROM notifications WHERE ` + where + ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)
+		ORDER BY created_at DESC, id DESC`
+}
+
+// ListQueries are the statements List issues, at page 500.
+func ListQueries() []db.Query {
+	return []db.Query{
+		{Name: "notifications count", SQL: countSQL, Args: []any{1}},
+		{Name: "notifications page", SQL: pageSQL(false), Args: []any{1, 20, 9980}},
+		{Name: "notifications unread page", SQL: pageSQL(true), Args: []any{1, 20, 9980}},
+	}
+}
+
 // List returns a page of userID's notifications, newest first; with
 // unreadOnly only the unread ones.
 func (s *Service) List(ctx context.Context, userID int64, unreadOnly bool, page, pageSize int) (Page, error) {
 	out := Page{Items: []Notification{}}
 	c, err := s.counts.Get(strconv.FormatInt(userID, 10), func() (c counts, err error) {
-		err = s.db.R.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE read = 0)
-			FROM notifications WHERE user_id = ?`, userID).Scan(&c.all, &c.unread)
+		err = s.db.R.QueryRowContext(ctx, countSQL, userID).Scan(&c.all, &c.unread)
 		return c, err
 	})
 	if err != nil {
 		return Page{}, fmt.Errorf("notify: count: %w", err)
 	}
 	out.Total, out.Unread = c.all, c.unread
-	where := `user_id = ?`
 	if unreadOnly {
-		where += ` AND read = 0`
 		out.Total = out.Unread
 	}
 	if out.Total == 0 || int64((page-1)*pageSize) >= out.Total {
 		return out, nil
 	}
-	// The page's ids come from the index alone (the offset walks index
-	// entries, not rows); only the page's rows are then read.
-	rows, err := s.db.R.QueryContext(ctx, `
-		SELECT id, type, title, message, link, read, created_at FROM notifications
-		WHERE id IN (SELECT id FROM notifications WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)
-		ORDER BY created_at DESC, id DESC`,
-		userID, pageSize, (page-1)*pageSize)
+	rows, err := s.db.R.QueryContext(ctx, pageSQL(unreadOnly), userID, pageSize, (page-1)*pageSize)
 	if err != nil {
 		return Page{}, fmt.Errorf("notify: list: %w", err)
 	}

@@ -31,9 +31,10 @@ const (
 	seedOwnShare = 4
 )
 
-// seed fills d to the sizes above in one transaction. User 1 is owner;
-// the other rows are spread over the other users.
-func seed(tb testing.TB, d *db.DB, owner int64) {
+// seed fills d to the sizes above divided by scale, in one transaction.
+// owner gets every seedOwnShare-th row; the others are spread over the
+// other users.
+func seed(tb testing.TB, d *db.DB, owner int64, scale int) {
 	tb.Helper()
 	ctx := context.Background()
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
@@ -44,7 +45,7 @@ func seed(tb testing.TB, d *db.DB, owner int64) {
 		if i%seedOwnShare == 0 {
 			return owner
 		}
-		return int64(2 + i%(seedUsers-1))
+		return int64(2 + i%(seedUsers/scale-1))
 	}
 	err := d.Write(ctx, func(tx *sql.Tx) error {
 		exec := func(q string, n int, args func(i int) []any) error {
@@ -61,13 +62,13 @@ func seed(tb testing.TB, d *db.DB, owner int64) {
 			return nil
 		}
 		if err := exec(`INSERT INTO users (username, email, display_name, provider, created_at, updated_at) VALUES (?, ?, ?, 'plex', ?, ?)`,
-			seedUsers-1, func(i int) []any {
+			seedUsers/scale-1, func(i int) []any {
 				return []any{fmt.Sprintf("user%05d", i), fmt.Sprintf("u%05d@example.org", i), fmt.Sprintf("Friend Number %d", i), base, base}
 			}); err != nil {
 			return err
 		}
 		if err := exec(`INSERT INTO media_requests (user_id, media_type, tmdb_id, title, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			seedRequests, func(i int) []any {
+			seedRequests/scale, func(i int) []any {
 				mt := "movie"
 				if i%3 == 0 {
 					mt = "tv"
@@ -78,20 +79,20 @@ func seed(tb testing.TB, d *db.DB, owner int64) {
 			return err
 		}
 		if err := exec(`INSERT INTO notifications (user_id, type, title, message, read, created_at) VALUES (?, 'request.available', ?, 'It is in Plex now.', ?, ?)`,
-			seedNotifications, func(i int) []any {
+			seedNotifications/scale, func(i int) []any {
 				return []any{who(i), fmt.Sprintf("Title %d is available", i), i % 3 / 2, base + int64(i/2)*60_000}
 			}); err != nil {
 			return err
 		}
 		if err := exec(`INSERT INTO audit_log (actor_id, actor_name, action, target, ip, created_at) VALUES (?, 'someone', ?, 'user:7', '192.0.2.1', ?)`,
-			seedAudit, func(i int) []any {
+			seedAudit/scale, func(i int) []any {
 				// Two entries share each instant, so the id tie-break matters.
 				return []any{who(i), actions[i%len(actions)], base + int64(i/2)*1000}
 			}); err != nil {
 			return err
 		}
 		return exec(`INSERT INTO downloads (user_id, url, title, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			seedDownloads, func(i int) []any {
+			seedDownloads/scale, func(i int) []any {
 				at := base + int64(i)*60_000
 				return []any{who(i), fmt.Sprintf("https://www.youtube.com/watch?v=v%07d", i), fmt.Sprintf("Video %d", i), dlStatuses[i%len(dlStatuses)], at, at}
 			})
@@ -125,7 +126,7 @@ func BenchmarkListEndpoints(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	seed(b, d, admin.ID)
+	seed(b, d, admin.ID, 1)
 	s, err := server.New(ctx, cfg, d, server.Options{Version: "test", Box: box})
 	if err != nil {
 		b.Fatal(err)

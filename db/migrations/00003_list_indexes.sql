@@ -25,7 +25,13 @@ CREATE INDEX downloads_user ON downloads (user_id, created_at DESC, id DESC);
 CREATE INDEX downloads_user_status ON downloads (user_id, status, created_at DESC, id DESC);
 CREATE INDEX downloads_created ON downloads (created_at DESC, id DESC);
 
+-- The admin's user list filtered by role alone, in id order (users_role
+-- has status between role and id).
+CREATE INDEX users_role_id ON users (role, id);
+
 -- +goose Down
+DROP INDEX users_role_id;
+
 DROP INDEX downloads_created;
 DROP INDEX downloads_user_status;
 DROP INDEX downloads_user;
