@@ -31,7 +31,7 @@ func TestListQueryPlans(t *testing.T) {
 	if _, err := d.W.ExecContext(ctx, `INSERT INTO users (id, username, provider, created_at, updated_at) VALUES (1, 'owner', 'local', 0, 0)`); err != nil {
 		t.Fatal(err)
 	}
-	seed(t, d, 1, 10)
+	seed(t, d, 1, 50)
 	qs := listQueries()
 	if len(qs) < 40 {
 		t.Fatalf("only %d queries listed", len(qs))
