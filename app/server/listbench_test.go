@@ -31,7 +31,7 @@ const (
 	seedOwnShare = 4
 )
 
-// seed fills d to the sizes above divided by scale, in one transaction.
+// seed fills d to the sizes above divided by scale.
 // owner gets every seedOwnShare-th row; the others are spread over the
 // other users.
 func seed(tb testing.TB, d *db.DB, owner int64, scale int) {
@@ -47,20 +47,29 @@ func seed(tb testing.TB, d *db.DB, owner int64, scale int) {
 		}
 		return int64(2 + i%(seedUsers/scale-1))
 	}
-	err := d.Write(ctx, func(tx *sql.Tx) error {
-		exec := func(q string, n int, args func(i int) []any) error {
-			st, err := tx.PrepareContext(ctx, q)
+	// One transaction per 10k rows: the writer's deadline bounds each.
+	exec := func(q string, n int, args func(i int) []any) error {
+		for from := 0; from < n; from += 10_000 {
+			err := d.Write(ctx, func(tx *sql.Tx) error {
+				st, err := tx.PrepareContext(ctx, q)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				for i := from; i < min(n, from+10_000); i++ {
+					if _, err := st.ExecContext(ctx, args(i)...); err != nil {
+						return fmt.Errorf("%s: %w", q, err)
+					}
+				}
+				return nil
+			})
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			for i := range n {
-				if _, err := st.ExecContext(ctx, args(i)...); err != nil {
-					return fmt.Errorf("%s: %w", q, err)
-				}
-			}
-			return nil
 		}
+		return nil
+	}
+	err := func() error {
 		if err := exec(`INSERT INTO users (username, email, display_name, provider, created_at, updated_at) VALUES (?, ?, ?, 'plex', ?, ?)`,
 			seedUsers/scale-1, func(i int) []any {
 				return []any{fmt.Sprintf("user%05d", i), fmt.Sprintf("u%05d@example.org", i), fmt.Sprintf("Friend Number %d", i), base, base}
@@ -96,7 +105,7 @@ func seed(tb testing.TB, d *db.DB, owner int64, scale int) {
 				at := base + int64(i)*60_000
 				return []any{who(i), fmt.Sprintf("https://www.youtube.com/watch?v=v%07d", i), fmt.Sprintf("Video %d", i), dlStatuses[i%len(dlStatuses)], at, at}
 			})
-	})
+	}()
 	if err != nil {
 		tb.Fatal(err)
 	}
