@@ -306,9 +306,13 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	level.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: level}
 	format := cfg.Log.Format
+	out := w
+	if l, ok := w.(*logWriter); ok {
+		out = l.out // to tell a terminal
+	}
 	if format == "" {
 		format = "json"
-		if f, ok := w.(*os.File); ok {
+		if f, ok := out.(*os.File); ok {
 			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 				format = "text"
 			}
@@ -345,7 +349,10 @@ func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
 }
 
 func (e *env) serve(ctx context.Context, cfg config.Config) error {
-	log := newLogger(cfg, e.stderr)
+	lw := newLogWriter(e.stderr)
+	defer lw.Close()
+	log := newLogger(cfg, lw)
+	log = slog.New(logHandler{log.Handler(), lw})
 	// Held until the server has stopped: a second server, a restore and a
 	// destructive migration refuse while it is.
 	lock, err := db.LockDir(cfg.Data.Dir)

@@ -133,11 +133,11 @@ func TestConfigPrecedence(t *testing.T) {
 	// (Unset, not emptied: an empty variable would override the file. The
 	// t.Setenv above restores the variable afterwards.)
 	os.Unsetenv("MEDIANEST_SERVER_LISTEN")
-	if code, out, errs := runCLI(t, "--config", cfgPath, "migrate", "version"); code != 0 || !strings.Contains(out, "current=2") {
+	if code, out, errs := runCLI(t, "--config", cfgPath, "migrate", "version"); code != 0 || !strings.Contains(out, "current=3") {
 		t.Fatalf("global --config: %d %s %s", code, out, errs)
 	}
 	t.Setenv("MEDIANEST_CONFIG", cfgPath)
-	if code, out, _ := runCLI(t, "migrate", "version"); code != 0 || !strings.Contains(out, "current=2") {
+	if code, out, _ := runCLI(t, "migrate", "version"); code != 0 || !strings.Contains(out, "current=3") {
 		t.Fatalf("$MEDIANEST_CONFIG: %d %s", code, out)
 	}
 }
@@ -167,10 +167,10 @@ func TestMigrateRoundTripAndRefusal(t *testing.T) {
 		want string
 	}{
 		{[]string{"migrate", "up", dd}, "00001_init.sql"},
-		{[]string{"migrate", "version", dd}, "current=2 target=2"},
+		{[]string{"migrate", "version", dd}, "current=3 target=3"},
 		{[]string{"migrate", "status", dd}, "applied"},
 		{[]string{"migrate", "down", "--yes", dd}, "down"},
-		{[]string{"migrate", "version", dd}, "current=1 target=2"},
+		{[]string{"migrate", "version", dd}, "current=2 target=3"},
 		{[]string{"migrate", "status", dd}, "pending"},
 	}
 	for _, s := range steps {
@@ -187,7 +187,7 @@ func TestMigrateRoundTripAndRefusal(t *testing.T) {
 	if code, out, _ := runCLI(t, "migrate", "up", dd); code != 0 || !strings.Contains(out, "OK") {
 		t.Fatalf("up again: %d %s", code, out)
 	}
-	if code, out, _ := runCLI(t, "migrate", "redo", "--yes", dd); code != 0 || strings.Count(out, "00002") != 2 {
+	if code, out, _ := runCLI(t, "migrate", "redo", "--yes", dd); code != 0 || strings.Count(out, "00003") != 2 {
 		t.Fatalf("redo: %d %s", code, out)
 	}
 	if code, _, errs := runCLI(t, "migrate"); code != 2 || !strings.Contains(errs, "subcommand") {
@@ -521,15 +521,17 @@ func TestMigrateDownNeedsYes(t *testing.T) {
 	}
 	for _, sub := range []string{"down", "redo"} {
 		code, _, errs := runCLI(t, "migrate", sub, dd)
-		if code != 2 || !strings.Contains(errs, "--yes") || !strings.Contains(errs, "00002_downloads_queue.sql") {
+		if code != 2 || !strings.Contains(errs, "--yes") || !strings.Contains(errs, "00003_list_indexes.sql") {
 			t.Errorf("%s without --yes: exit %d, stderr %q", sub, code, errs)
 		}
-		if _, out, _ := runCLI(t, "migrate", "version", dd); !strings.Contains(out, "current=2") {
+		if _, out, _ := runCLI(t, "migrate", "version", dd); !strings.Contains(out, "current=3") {
 			t.Errorf("%s without --yes changed the schema: %s", sub, out)
 		}
 	}
-	if code, out, errs := runCLI(t, "migrate", "down", "--yes", dd); code != 0 || !strings.Contains(out, "00002") {
-		t.Fatalf("down --yes: %d %s %s", code, out, errs)
+	for _, m := range []string{"00003", "00002"} {
+		if code, out, errs := runCLI(t, "migrate", "down", "--yes", dd); code != 0 || !strings.Contains(out, m) {
+			t.Fatalf("down --yes: %d %s %s", code, out, errs)
+		}
 	}
 	// The first migration holds everything: it is asked about too.
 	if code, _, errs := runCLI(t, "migrate", "down", dd); code != 2 || !strings.Contains(errs, "00001_init.sql") || !strings.Contains(errs, "every table") {

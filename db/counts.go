@@ -25,3 +25,16 @@ func Counts[K comparable](ctx context.Context, q *sql.DB, query string, args ...
 	}
 	return out, rows.Err()
 }
+
+// Query is one statement a store issues, with arguments like those it is
+// run with. Stores list their list and count queries as Queries so that a
+// test can check every plan (EXPLAIN QUERY PLAN) without a copy of the SQL.
+type Query struct {
+	Name string
+	SQL  string
+	Args []any
+	// FullScan, when set, says why reading (and sorting) every matching
+	// row of the table is accepted for this query; the plan check lets its
+	// SCAN and temporary b-tree through.
+	FullScan string
+}

@@ -48,7 +48,7 @@ func TestDownloadsQueueMigration(t *testing.T) {
 	exec(`INSERT INTO download_items (download_id, idx, status, file_path, size_bytes) VALUES
 		(1, 1, 'completed', 'x/a.mp4', 10), (1, 2, 'completed', 'x/b.mp4', 20), (2, 1, 'queued', '', 0)`)
 
-	if _, err := m.Up(ctx); err != nil {
+	if _, err := m.p.UpTo(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(`SELECT count(*) FROM download_items`); n != 3 {

@@ -46,6 +46,8 @@ type Recorder struct {
 	db     *db.DB
 	now    func() time.Time
 	logger *slog.Logger
+	// totals remembers List's counts until the next Record or Prune.
+	totals db.Memo[int64]
 }
 
 // New returns a Recorder over d; now defaults to time.Now.
@@ -94,6 +96,7 @@ func (r *Recorder) Record(ctx context.Context, e Entry) {
 			cut(e.Details, maxDetails), cut(e.IP, 64), db.Millis(r.now()))
 		return err
 	})
+	r.totals.Invalidate()
 	if err != nil {
 		r.logger.Error("audit: could not record an entry", "action", e.Action, "target", e.Target, "err", err)
 	}
@@ -115,32 +118,23 @@ func cut(s string, n int) string {
 // ("auth." or "auth.*" is every auth action).
 func (r *Recorder) List(ctx context.Context, page, pageSize int, action string) ([]Record, int64, error) {
 	page, pageSize = max(page, 1), min(max(pageSize, 1), 100)
-	where, args := "", []any{}
-	if action != "" {
-		if p, ok := strings.CutSuffix(action, "*"); ok || strings.HasSuffix(action, ".") {
-			if !ok {
-				p = action
-			}
-			where = ` WHERE action >= ? AND action < ?`
-			args = append(args, p, p+"\xff")
-		} else {
-			where = ` WHERE action = ?`
-			args = append(args, action)
-		}
-	}
-	var total int64
-	if err := r.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+where, args...).Scan(&total); err != nil {
+	countQ, pageQ, args := listSQL(action)
+	total, err := r.totals.Get(countQ+fmt.Sprint(args...), func() (n int64, err error) {
+		err = r.db.R.QueryRowContext(ctx, countQ, args...).Scan(&n)
+		return n, err
+	})
+	if err != nil {
 		return nil, 0, fmt.Errorf("audit: count: %w", err)
 	}
-	rows, err := r.db.R.QueryContext(ctx, `
-		SELECT id, actor_id, actor_name, action, target, details, ip, created_at
-		FROM audit_log`+where+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-		append(args, pageSize, (page-1)*pageSize)...)
+	out := []Record{}
+	if int64((page-1)*pageSize) >= total {
+		return out, total, nil
+	}
+	rows, err := r.db.R.QueryContext(ctx, pageQ, append(args, pageSize, (page-1)*pageSize)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
 	defer rows.Close()
-	out := []Record{}
 	for rows.Next() {
 		var rec Record
 		var actor sql.NullInt64
@@ -160,6 +154,42 @@ func (r *Recorder) List(ctx context.Context, page, pageSize int, action string) 
 	return out, total, nil
 }
 
+// listSQL is List's count and page statements for an action filter; the
+// page takes args then LIMIT and OFFSET. An exact action is a range of audit_log_action, in order. A
+// prefix is a range of that index too, but not in created_at order: the
+// page walks audit_log_created instead (the unary + keeps SQLite off the
+// action index), which holds the action, so no row is read to filter and
+// the walk stops at the page.
+func listSQL(action string) (countQ, pageQ string, args []any) {
+	where, pageWhere := "", ""
+	if p, ok := strings.CutSuffix(action, "*"); ok || strings.HasSuffix(action, ".") {
+		if !ok {
+			p = action
+		}
+		where, pageWhere, args = ` WHERE action >= ? AND action < ?`, ` WHERE +action >= ? AND +action < ?`, []any{p, p + "\xff"}
+	} else if action != "" {
+		where, pageWhere, args = ` WHERE action = ?`, ` WHERE action = ?`, []any{action}
+	}
+	// The page's ids come from the index alone (the offset walks index
+	// entries, not rows); only the page's rows are then read.
+	return `SELECT COUNT(*) FROM audit_log` + where, `
+		SELECT id, actor_id, actor_name, action, target, details, ip, created_at
+		FROM audit_log WHERE id IN (SELECT id FROM audit_log` + pageWhere + ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)
+		ORDER BY created_at DESC, id DESC`, args
+}
+
+// ListQueries are the statements List issues, for every kind of filter,
+// at page 1000.
+func ListQueries() []db.Query {
+	var out []db.Query
+	for _, action := range []string{"", "auth.login", "auth.", "auth.*"} {
+		countQ, pageQ, args := listSQL(action)
+		out = append(out, db.Query{Name: "audit count " + action, SQL: countQ, Args: args},
+			db.Query{Name: "audit page " + action, SQL: pageQ, Args: append(args, 20, 19980)})
+	}
+	return out
+}
+
 // Prune deletes entries older than before and returns how many went.
 func (r *Recorder) Prune(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
@@ -171,6 +201,7 @@ func (r *Recorder) Prune(ctx context.Context, before time.Time) (int64, error) {
 		n, err = res.RowsAffected()
 		return err
 	})
+	r.totals.Invalidate()
 	if err != nil {
 		return 0, fmt.Errorf("audit: prune: %w", err)
 	}

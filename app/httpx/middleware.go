@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -55,8 +56,21 @@ type info struct {
 	id      string
 	ip      netip.Addr
 	https   bool
-	logger  *slog.Logger
 	pattern string
+	// base is the server's logger; logger, base with the request id, is
+	// built on first use (most requests log only their access line).
+	base       *slog.Logger
+	loggerOnce sync.Once
+	logger     *slog.Logger
+}
+
+func (i *info) log() *slog.Logger {
+	i.loggerOnce.Do(func() {
+		if i.logger == nil {
+			i.logger = i.base.With("request_id", i.id)
+		}
+	})
+	return i.logger
 }
 
 func infoFrom(ctx context.Context) *info {
@@ -75,7 +89,7 @@ func RequestID(ctx context.Context) string {
 // Logger is the request's logger (it carries the request id).
 func Logger(ctx context.Context) *slog.Logger {
 	if i := infoFrom(ctx); i != nil {
-		return i.logger
+		return i.log()
 	}
 	return discard
 }
@@ -117,10 +131,22 @@ func validID(s string) bool {
 	return true
 }
 
+// idPrefix is random per process and idSeq counts its requests: an id is
+// unique across restarts and costs an atomic add, not a read of the
+// system's random source.
+var (
+	idPrefix = func() string {
+		var b [8]byte
+		rand.Read(b[:])
+		return hex.EncodeToString(b[:])
+	}()
+	idSeq atomic.Uint64
+)
+
 func newID() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	var b [32]byte
+	n := copy(b[:], idPrefix)
+	return string(strconv.AppendUint(b[:n], idSeq.Add(1), 36))
 }
 
 func requestContext(next http.Handler, o Options) http.Handler {
@@ -129,9 +155,8 @@ func requestContext(next http.Handler, o Options) http.Handler {
 		if !validID(id) {
 			id = newID()
 		}
-		w.Header().Set("X-Request-Id", id)
-		i := &info{id: id, ip: clientIP(r, o.TrustedProxies), https: https(r, o.TrustedProxies)}
-		i.logger = o.Logger.With("request_id", id)
+		w.Header()["X-Request-Id"] = []string{id}
+		i := &info{id: id, ip: clientIP(r, o.TrustedProxies), https: https(r, o.TrustedProxies), base: o.Logger}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, i)))
 	})
 }
@@ -237,7 +262,11 @@ func accessLog(next http.Handler, probes []string) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		i.logger.LogAttrs(r.Context(), level, "request",
+		if !i.base.Enabled(r.Context(), level) {
+			return
+		}
+		i.base.LogAttrs(r.Context(), level, "request",
+			slog.String("request_id", i.id),
 			slog.String("method", knownMethod(r.Method)),
 			slog.String("path", r.URL.Path),
 			slog.String("route", i.pattern),
@@ -282,15 +311,27 @@ func recoverer(next http.Handler) http.Handler {
 // other origins.
 const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 
+// staticHeaders are set on every response. Their keys are canonical and
+// their values built once: each response gets a fresh one-element slice
+// header over the same immutable strings, not a canonicalized Set.
+var staticHeaders = [...][2]string{
+	{"Content-Security-Policy", CSP},
+	{"X-Content-Type-Options", "nosniff"},
+	{"Referrer-Policy", "same-origin"},
+	{"X-Frame-Options", "DENY"},
+	{"Cross-Origin-Opener-Policy", "same-origin"},
+	{"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
+}
+
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", CSP)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		// One backing array for all six values: a single allocation.
+		var vals [len(staticHeaders)]string
+		for i, kv := range staticHeaders {
+			vals[i] = kv[1]
+			h[kv[0]] = vals[i : i+1 : i+1]
+		}
 		next.ServeHTTP(w, r)
 	})
 }

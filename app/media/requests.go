@@ -297,7 +297,7 @@ func (s *Requests) storeCreated(ctx context.Context, u principal.User, r MediaRe
 		r.Username = u.Username
 		return err
 	})
-	s.counts.invalidate()
+	s.forget()
 	if err != nil {
 		if oid := r.OverseerrRequestID; oid != nil {
 			if derr := s.os.DeleteRequest(context.WithoutCancel(ctx), conn, *oid); derr != nil {

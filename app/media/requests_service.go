@@ -129,8 +129,12 @@ type Requests struct {
 	searches   *ttlcache.Cache[searchKey, overseerr.SearchPage]
 	userMap    *ttlcache.Cache[int64, int64]
 	createLock keyedMutex
-	counts     countCache
-	hookFails  *ratelimit.Keyed[netip.Prefix]
+	// counts, statusCounts and userCounts remember request counts until
+	// this package next writes media_requests (forget).
+	counts       db.Memo[int64]
+	statusCounts db.Memo[map[string]int64]
+	userCounts   db.Memo[map[int64]int64]
+	hookFails    *ratelimit.Keyed[netip.Prefix]
 }
 
 // Cache lifetimes. Search pages change little in seconds and a user

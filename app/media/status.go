@@ -103,7 +103,7 @@ func (s *Requests) setStatus(ctx context.Context, id int64, status string, autho
 		return MediaRequest{}, false, err
 	}
 	if changed {
-		s.counts.invalidate()
+		s.forget()
 		countStatus(status)
 		s.announce(ctx, prev, r)
 	}

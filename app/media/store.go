@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,6 +161,53 @@ func (f Filter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// sql is the listing's count and page statements; the page takes args,
+// then LIMIT and OFFSET. The page's ids are picked from the index alone
+// (the offset walks index entries, not rows); only the page's rows are then
+// read. Ties in created_at keep the index's id order, so pages never
+// overlap.
+func (f Filter) sql() (countQ, pageQ string, args []any) {
+	where, args := f.where()
+	return `SELECT count(*) FROM media_requests r` + where,
+		`SELECT ` + requestColumns + requestFrom + ` WHERE r.id IN (SELECT r.id FROM media_requests r` + where +
+			` ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?) ORDER BY r.created_at DESC, r.id`, args
+}
+
+// statusCountsSQL counts userID's requests (0: everyone's) by status.
+func statusCountsSQL(userID int64) (string, []any) {
+	if userID != 0 {
+		return `SELECT status, count(*) FROM media_requests WHERE user_id = ? GROUP BY status`, []any{userID}
+	}
+	return `SELECT status, count(*) FROM media_requests GROUP BY status`, nil
+}
+
+// countsByUserSQL counts the requests of each of n users.
+func countsByUserSQL(n int) string {
+	return `SELECT user_id, count(*) FROM media_requests WHERE user_id IN (?` + strings.Repeat(",?", n-1) + `) GROUP BY user_id`
+}
+
+// ListQueries are the list and count statements of requests, for every
+// filter the API offers, at page 1000.
+func ListQueries() []db.Query {
+	var out []db.Query
+	for _, f := range []Filter{{}, {UserID: 1}, {UserID: 1, Status: StatusPending}, {Status: StatusApproved},
+		{MediaType: "tv"}, {Status: StatusApproved, MediaType: "movie"}, {UserID: 1, MediaType: "tv"}} {
+		countQ, pageQ, args := f.sql()
+		name := fmt.Sprintf("requests %+v", f)
+		out = append(out, db.Query{Name: name + " count", SQL: countQ, Args: args},
+			db.Query{Name: name + " page", SQL: pageQ, Args: append(args, 20, 19980)})
+	}
+	for _, u := range []int64{0, 1} {
+		q, args := statusCountsSQL(u)
+		out = append(out, db.Query{Name: fmt.Sprintf("requests by status of %d", u), SQL: q, Args: args})
+	}
+	ids := make([]any, 20)
+	for i := range ids {
+		ids[i] = i + 1
+	}
+	return append(out, db.Query{Name: "requests by user", SQL: countsByUserSQL(len(ids)), Args: ids})
+}
+
 // ListRequests returns a page of requests, newest first, and how many the
 // filter matches. Every filter combination is served by an index of the
 // schema (user, user+status, status, type, created).
@@ -169,25 +218,19 @@ func (s *Requests) ListRequests(ctx context.Context, f Filter) ([]MediaRequest, 
 	if f.PageSize < 1 {
 		f.PageSize = 20
 	}
-	where, args := f.where()
-	key := countKey(where, args)
-	total, gen, ok := s.counts.get(key, time.Now())
-	if !ok {
-		if err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM media_requests r`+where, args...).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("media: count requests: %w", err)
-		}
-		s.counts.put(key, total, gen, time.Now())
+	countQ, pageQ, args := f.sql()
+	total, err := s.counts.Get(countQ+fmt.Sprint(args...), func() (n int64, err error) {
+		err = s.db.R.QueryRowContext(ctx, countQ, args...).Scan(&n)
+		return n, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("media: count requests: %w", err)
 	}
 	out := []MediaRequest{}
 	if total == 0 || int64((f.Page-1)*f.PageSize) >= total {
 		return out, total, nil
 	}
-	// The page's ids are picked from the index alone (the offset walks index
-	// entries, not rows); only the page's rows are then read. Ties in
-	// created_at keep the index's id order, so pages never overlap.
-	q := `SELECT ` + requestColumns + requestFrom + ` WHERE r.id IN (SELECT r.id FROM media_requests r` + where +
-		` ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?) ORDER BY r.created_at DESC, r.id`
-	rows, err := s.db.R.QueryContext(ctx, q, append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
+	rows, err := s.db.R.QueryContext(ctx, pageQ, append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("media: list requests: %w", err)
 	}
@@ -373,7 +416,7 @@ func (s *Requests) deleteRequestRow(ctx context.Context, id int64) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM media_requests WHERE id = ?`, id)
 		return err
 	})
-	s.counts.invalidate()
+	s.forget()
 	if err != nil {
 		return fmt.Errorf("media: delete request %d: %w", id, err)
 	}
@@ -383,20 +426,28 @@ func (s *Requests) deleteRequestRow(ctx context.Context, id int64) error {
 // RequestStatusCounts returns how many requests userID has in each status,
 // every status present (0 when none); userID 0 counts everyone's.
 func (s *Requests) RequestStatusCounts(ctx context.Context, userID int64) (map[string]int64, error) {
-	q, args := `SELECT status, count(*) FROM media_requests GROUP BY status`, []any(nil)
-	if userID != 0 {
-		q, args = `SELECT status, count(*) FROM media_requests WHERE user_id = ? GROUP BY status`, []any{userID}
-	}
-	m, err := db.Counts[string](ctx, s.db.R, q, args...)
+	q, args := statusCountsSQL(userID)
+	m, err := s.statusCounts.Get(strconv.FormatInt(userID, 10), func() (map[string]int64, error) {
+		return db.Counts[string](ctx, s.db.R, q, args...)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("media: count requests: %w", err)
 	}
+	m = maps.Clone(m)
 	for _, st := range Statuses {
 		if _, ok := m[st]; !ok {
 			m[st] = 0
 		}
 	}
 	return m, nil
+}
+
+// forget drops every remembered count; call it after any write to
+// media_requests.
+func (s *Requests) forget() {
+	s.counts.Invalidate()
+	s.statusCounts.Invalidate()
+	s.userCounts.Invalidate()
 }
 
 // RequestCountsByUser returns how many requests each of ids has (absent:
@@ -409,10 +460,12 @@ func (s *Requests) RequestCountsByUser(ctx context.Context, ids []int64) (map[in
 	for i, id := range ids {
 		args[i] = id
 	}
-	q := `SELECT user_id, count(*) FROM media_requests WHERE user_id IN (?` + strings.Repeat(",?", len(ids)-1) + `) GROUP BY user_id`
-	m, err := db.Counts[int64](ctx, s.db.R, q, args...)
+	q := countsByUserSQL(len(ids))
+	m, err := s.userCounts.Get(fmt.Sprint(ids), func() (map[int64]int64, error) {
+		return db.Counts[int64](ctx, s.db.R, q, args...)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("media: count requests by user: %w", err)
 	}
-	return m, nil
+	return maps.Clone(m), nil
 }

@@ -56,6 +56,20 @@ type Service struct {
 	db  *db.DB
 	pub Publisher
 	now func() time.Time
+	// counts remembers each user's totals until this service next writes
+	// (write).
+	counts db.Memo[counts]
+}
+
+// counts are one user's notification totals.
+type counts struct{ all, unread int64 }
+
+// write runs fn in a write transaction and then forgets the remembered
+// counts. Every write to notifications goes through it.
+func (s *Service) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	err := s.db.Write(ctx, fn)
+	s.counts.Invalidate()
+	return err
 }
 
 // New returns a service over d that publishes through pub (which may be nil
@@ -90,7 +104,7 @@ func (s *Service) Notify(ctx context.Context, userID int64, n Notification) (Not
 	n.Link = clip(n.Link, maxLink)
 	n.Read = false
 	n.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO notifications (user_id, type, title, message, link, read, created_at)
 			VALUES (?, ?, ?, ?, ?, 0, ?)`,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"medianest/app/apperr"
@@ -19,30 +20,50 @@ type Page struct {
 	Unread int64
 }
 
+// countSQL counts a user's notifications, all and unread, in one walk.
+const countSQL = `SELECT count(*), count(*) FILTER (WHERE read = 0) FROM notifications WHERE user_id = ?`
+
+// pageSQL picks one page (user id, LIMIT, OFFSET). The page's ids come
+// from the index alone (the offset walks index entries, not rows); only the
+// page's rows are then read.
+func pageSQL(unreadOnly bool) string {
+	where := `user_id = ?`
+	if unreadOnly {
+		where += ` AND read = 0`
+	}
+	return `SELECT id, type, title, message, link, read, created_at FROM notifications
+		WHERE id IN (SELECT id FROM notifications WHERE ` + where + ` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?)
+		ORDER BY created_at DESC, id DESC`
+}
+
+// ListQueries are the statements List issues, at page 500.
+func ListQueries() []db.Query {
+	return []db.Query{
+		{Name: "notifications count", SQL: countSQL, Args: []any{1}},
+		{Name: "notifications page", SQL: pageSQL(false), Args: []any{1, 20, 9980}},
+		{Name: "notifications unread page", SQL: pageSQL(true), Args: []any{1, 20, 9980}},
+	}
+}
+
 // List returns a page of userID's notifications, newest first; with
 // unreadOnly only the unread ones.
 func (s *Service) List(ctx context.Context, userID int64, unreadOnly bool, page, pageSize int) (Page, error) {
 	out := Page{Items: []Notification{}}
-	err := s.db.R.QueryRowContext(ctx,
-		`SELECT count(*) FROM notifications WHERE user_id = ? AND read = 0`, userID).Scan(&out.Unread)
+	c, err := s.counts.Get(strconv.FormatInt(userID, 10), func() (c counts, err error) {
+		err = s.db.R.QueryRowContext(ctx, countSQL, userID).Scan(&c.all, &c.unread)
+		return c, err
+	})
 	if err != nil {
-		return Page{}, fmt.Errorf("notify: count unread: %w", err)
-	}
-	where := `user_id = ?`
-	if unreadOnly {
-		where += ` AND read = 0`
-		out.Total = out.Unread
-	} else if err := s.db.R.QueryRowContext(ctx,
-		`SELECT count(*) FROM notifications WHERE user_id = ?`, userID).Scan(&out.Total); err != nil {
 		return Page{}, fmt.Errorf("notify: count: %w", err)
 	}
-	if out.Total == 0 {
+	out.Total, out.Unread = c.all, c.unread
+	if unreadOnly {
+		out.Total = out.Unread
+	}
+	if out.Total == 0 || int64((page-1)*pageSize) >= out.Total {
 		return out, nil
 	}
-	rows, err := s.db.R.QueryContext(ctx, `
-		SELECT id, type, title, message, link, read, created_at FROM notifications
-		WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-		userID, pageSize, (page-1)*pageSize)
+	rows, err := s.db.R.QueryContext(ctx, pageSQL(unreadOnly), userID, pageSize, (page-1)*pageSize)
 	if err != nil {
 		return Page{}, fmt.Errorf("notify: list: %w", err)
 	}
@@ -66,7 +87,7 @@ func (s *Service) List(ctx context.Context, userID int64, unreadOnly bool, page,
 // notification is NOT_FOUND, exactly like one that does not exist.
 func (s *Service) MarkRead(ctx context.Context, userID, id int64) error {
 	var n int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		// The row is matched even when already read, so a repeated call is
 		// not a 404.
 		res, err := tx.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE id = ? AND user_id = ?`, id, userID)
@@ -87,7 +108,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, id int64) error {
 
 // MarkAllRead marks every notification of userID read.
 func (s *Service) MarkAllRead(ctx context.Context, userID int64) error {
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE user_id = ? AND read = 0`, userID)
 		return err
 	})
@@ -101,7 +122,7 @@ func (s *Service) MarkAllRead(ctx context.Context, userID int64) error {
 // returns how many went ([notifications] retention).
 func (s *Service) Prune(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE created_at < ?`, db.Millis(before))
 		if err != nil {
 			return err

@@ -122,7 +122,7 @@ func (s *Service) Delete(ctx context.Context, u principal.User, id int64, delete
 	}
 	s.stopJob(id, errDeleted)
 	var shared map[string]bool
-	if err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	if err := s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM downloads WHERE id = ?`, id); err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func (s *Service) retryPlex(ctx context.Context) {
 		if s.scan(ctx, p.id, abs) {
 			continue
 		}
-		if err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := s.write(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `UPDATE download_items SET scan_pending = 0 WHERE download_id = ? AND idx = ?`, p.id, p.idx)
 			return err
 		}); err != nil {
@@ -63,7 +63,7 @@ func (s *Service) retryPlex(ctx context.Context) {
 			continue
 		}
 		c, pending := s.collect(ctx, d)
-		if err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := s.write(ctx, func(tx *sql.Tx) error {
 			if !pending {
 				var key, title any
 				if c != nil {

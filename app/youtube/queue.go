@@ -84,7 +84,7 @@ func (s *Service) work(ctx context.Context) {
 func (s *Service) claimNext(ctx context.Context) (Download, bool, error) {
 	var d Download
 	var ok bool
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
 		d, ok, err = claim(ctx, tx, s.now())
 		return err

@@ -98,10 +98,12 @@ type Filter struct {
 	PageSize int
 }
 
-// list returns one page of downloads matching f, newest first, and how
-// many match in all.
-func (s *Store) list(ctx context.Context, f Filter) ([]Download, int64, error) {
-	where, args := ` WHERE 1 = 1`, []any{}
+// sql is the listing's count and page statements; the page takes args,
+// then LIMIT and OFFSET. The page's ids are picked from the index alone
+// (the offset walks index entries, not rows); only the page's rows are then
+// read.
+func (f Filter) sql() (countQ, pageQ string, args []any) {
+	where := ` WHERE 1 = 1`
 	if f.UserID != 0 {
 		where += ` AND d.user_id = ?`
 		args = append(args, f.UserID)
@@ -110,16 +112,27 @@ func (s *Store) list(ctx context.Context, f Filter) ([]Download, int64, error) {
 		where += ` AND d.status = ?`
 		args = append(args, f.Status)
 	}
-	var total int64
-	if err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM downloads d`+where, args...).Scan(&total); err != nil {
+	return `SELECT count(*) FROM downloads d` + where,
+		`SELECT ` + downloadCols + ` FROM downloads d WHERE d.id IN (SELECT d.id FROM downloads d` + where +
+			` ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?) ORDER BY d.created_at DESC, d.id DESC`, args
+}
+
+// list returns one page of downloads matching f, newest first, and how
+// many match in all.
+func (s *Store) list(ctx context.Context, f Filter) ([]Download, int64, error) {
+	countQ, pageQ, args := f.sql()
+	total, err := s.totals.Get(countQ+fmt.Sprint(args...), func() (n int64, err error) {
+		err = s.db.R.QueryRowContext(ctx, countQ, args...).Scan(&n)
+		return n, err
+	})
+	if err != nil {
 		return nil, 0, fmt.Errorf("youtube: count downloads: %w", err)
 	}
 	out := []Download{}
-	if total == 0 {
-		return out, 0, nil
+	if total == 0 || int64((f.Page-1)*f.PageSize) >= total {
+		return out, total, nil
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+downloadCols+` FROM downloads d`+where+
-		` ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?`, append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
+	rows, err := s.db.R.QueryContext(ctx, pageQ, append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("youtube: list downloads: %w", err)
 	}
@@ -246,7 +259,7 @@ func (s *Store) otherUserWaiting(ctx context.Context, userID int64, now time.Tim
 // a shutdown back in the queue; they resume from the item they reached.
 func (s *Store) requeueInterrupted(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE downloads SET status = 'queued', speed_bps = 0, eta_seconds = NULL, updated_at = ?
 			WHERE status IN ('downloading', 'processing')`, db.Millis(now))
 		if err != nil {
@@ -283,7 +296,7 @@ func (s *Store) updateGet(ctx context.Context, id int64, q string, args []any, t
 }
 
 func (s *Store) change(ctx context.Context, id int64, read bool, q string, args []any, then ...stmt) (ok bool, d Download, err error) {
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return err

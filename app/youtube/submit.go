@@ -90,7 +90,7 @@ func (s *Service) Submit(ctx context.Context, u principal.User, in SubmitInput) 
 	}
 	now := s.now().UTC()
 	var out Download
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		if dup, err := activeDuplicate(ctx, tx, u.ID, url); err != nil {
 			return err
 		} else if dup {
