@@ -39,7 +39,7 @@ export default function Audit({ query }) {
         </select></label>
     </div>
     <${Async} state=${list} empty=${action ? "No entry has this action." : "The audit log is empty."}>${(rows, meta) => html`
-      <div class="table-wrap"><table>
+      <div class="table-wrap" tabindex="0" role="region" aria-label="Audit log entries table"><table class="data-table">
         <caption class="visually-hidden">Audit log entries, newest first</caption>
         <thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th>
           <th scope="col">Target</th><th scope="col">Details</th><th scope="col">IP</th></tr></thead>
@@ -48,7 +48,7 @@ export default function Audit({ query }) {
           <td>${r.actorName || html`<span class="muted">${r.actorId ? `#${r.actorId}` : "system"}</span>`}</td>
           <td><code>${r.action}</code></td>
           <td>${r.target || html`<span class="muted">–</span>`}</td>
-          <td class="break">${r.details || html`<span class="muted">–</span>`}</td>
+          <td class="wrap">${r.details || html`<span class="muted">–</span>`}</td>
           <td>${r.ip || html`<span class="muted">–</span>`}</td>
         </tr>`)}</tbody>
       </table></div>

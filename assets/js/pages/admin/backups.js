@@ -20,11 +20,11 @@ export default function Backups() {
     ${meta.note && html`<p class="info">${meta.note}</p>`}
     <section aria-labelledby="bk-list"><h2 id="bk-list">Backups${meta.dir ? html` <span class="hint">in <code>${meta.dir}</code></span>` : ""}</h2>
       <${Async} state=${list} empty="There are no backups yet. Create one, or let the schedule (backup.interval) make them.">${(files) => html`
-        <div class="table-wrap"><table>
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Backups table"><table class="data-table">
           <caption class="visually-hidden">Backups, newest first</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Created</th></tr></thead>
           <tbody>${files.map((f) => html`<tr key=${f.name}>
-            <td class="break"><code>${f.name}</code></td><td class="nowrap">${fmtBytes(f.sizeBytes)}</td><td class="nowrap"><${Time} iso=${f.createdAt} /></td>
+            <td><code>${f.name}</code></td><td class="nowrap">${fmtBytes(f.sizeBytes)}</td><td class="nowrap"><${Time} iso=${f.createdAt} /></td>
           </tr>`)}</tbody>
         </table></div>`}<//>
     </section>

@@ -70,7 +70,7 @@ export default function Users({ query, user: me }) {
     </form>
     <${Async} state=${list} empty=${filtered ? "No user matches these filters." : "There are no users yet."}>${(users, meta) => html`
       <p class="muted">${meta?.total ?? users.length} ${(meta?.total ?? users.length) === 1 ? "user" : "users"}</p>
-      <div class="table-wrap"><table>
+      <div class="table-wrap"><table class="data-table">
         <caption class="visually-hidden">Users</caption>
         <thead><tr>
           <th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Provider</th><th scope="col">Role</th>
