@@ -18,7 +18,8 @@ export default function Backups() {
     <${AdminNav} />
     <${ErrorBox} error=${create.error} />
     ${meta.note && html`<p class="info">${meta.note}</p>`}
-    <section aria-labelledby="bk-list"><h2 id="bk-list">Backups${meta.dir ? html` <span class="hint">in <code>${meta.dir}</code></span>` : ""}</h2>
+    <section aria-labelledby="bk-list"><h2 id="bk-list">Backup files</h2>
+      ${meta.dir && html`<p class="hint">In <code>${meta.dir}</code> on the server, newest first.</p>`}
       <${Async} state=${list} empty="There are no backups yet. Create one, or let the schedule (backup.interval) make them.">${(files) => html`
         <div class="table-wrap" tabindex="0" role="region" aria-label="Backups table"><table class="data-table">
           <caption class="visually-hidden">Backups, newest first</caption>

@@ -42,9 +42,7 @@ function ServiceCard({ svc, onSaved }) {
     </dl>
     ${svc.keyUnreadable && html`<p class="warn-box" role="alert"><strong>Warning:</strong> The stored key cannot be read with this server's secret key: enter it again.</p>`}
     ${svc.source === "config"
-      ? html`<p class="info">The config file manages ${i.title}, so it is read-only here. To change it, edit <code>url</code> and <code>${i.key}</code>
-          under <code>[${i.section}]</code> in the config file (or set <code>MEDIANEST_${i.section.toUpperCase()}_URL</code> and
-          <code>MEDIANEST_${i.section.toUpperCase()}_${i.key.toUpperCase()}</code>), then restart MediaNest. Remove the URL from the file to manage it here instead.</p>`
+      ? html`<p class="info">${`The config file manages ${i.title}, so it is read-only here. To change it, edit `}<code>url</code>${" and "}<code>${i.key}</code>${" under "}<code>[${i.section}]</code>${" in the config file (or set "}<code>MEDIANEST_${i.section.toUpperCase()}_URL</code>${" and "}<code>MEDIANEST_${i.section.toUpperCase()}_${i.key.toUpperCase()}</code>${"), then restart MediaNest. Remove the URL from the file to manage it here instead."}</p>`
       : html`<${ServiceForm} svc=${svc} i=${i} onSaved=${onSaved} />`}
   </section>`;
 }
