@@ -27,7 +27,8 @@ func (p *uiPage) waitNoText(text string) {
 
 // signInAs signs in with the local form and waits for the header's brand
 // link, which every signed-in page shows at any width (on a phone the main
-// navigation is behind the Menu button, so it is not there to wait for).
+// navigation is behind the Menu button, so signIn's wait for a navigation
+// landmark does not end), and then for the page to settle.
 func (p *uiPage) signInAs(username, password string) {
 	p.t.Helper()
 	p.goTo("/login")
@@ -35,6 +36,10 @@ func (p *uiPage) signInAs(username, password string) {
 	p.fill("Password", password)
 	p.click("button", "Sign in")
 	p.waitRole("link", "MediaNest")
+	// The dashboard's module is still loading: a navigation now would cut
+	// that request, whose end the browser then never reports, and the next
+	// settle would wait for it in vain.
+	p.settle()
 }
 
 // rowText is the visible text of the table row that holds a cell whose
