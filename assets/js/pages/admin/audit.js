@@ -1,6 +1,7 @@
 // Admin → Audit log: who did what, when and from where, newest first,
 // filtered by action (a whole group such as every sign-in, or one action).
 import { get } from "../../api.js";
+import { useEvent } from "../../events.js";
 import { html } from "../../lib.js";
 import { setQuery } from "../../router.js";
 import { Async, Page, Pager, Time, useAsync } from "../../ui.js";
@@ -24,6 +25,7 @@ export default function Audit({ query }) {
   const action = query.get("action") || "";
   const page = Number(query.get("page")) || 1;
   const list = useAsync((signal) => get("/admin/audit", { action, page, pageSize: PAGE_SIZE }, { signal }), [action, page]);
+  useEvent("reconnect", list.reload);
   const known = GROUPS.some(([p, , acts]) => p === action || acts.includes(action));
   return html`<${Page} title="Audit log">
     <${AdminNav} />

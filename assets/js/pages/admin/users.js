@@ -1,6 +1,7 @@
 // Admin → Users: find accounts, change their role, status, quotas and
 // download approval, add local accounts and delete accounts.
 import { del, get, patch, post } from "../../api.js";
+import { useEvent } from "../../events.js";
 import { html, useEffect, useState } from "../../lib.js";
 import { setQuery } from "../../router.js";
 import {
@@ -33,6 +34,9 @@ export default function Users({ query, user: me }) {
     (signal) => get("/admin/users", { search, role, status, page, pageSize: PAGE_SIZE }, { signal }),
     [search, role, status, page],
   );
+  // Nothing streams account changes; after a dropped stream the list may
+  // be stale like every other view, so it reloads with them.
+  useEvent("reconnect", list.reload);
   const [editing, setEditing] = useState(null);
   const [adding, setAdding] = useState(false);
 
