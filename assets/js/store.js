@@ -28,8 +28,15 @@ export class Store {
 /** useStore re-renders the component whenever store changes. */
 export function useStore(store) {
   const [, force] = useState(0);
-  useEffect(() => store.subscribe(() => force((n) => n + 1)), [store]);
-  return store.get();
+  const rendered = store.get();
+  useEffect(() => {
+    const off = store.subscribe(() => force((n) => n + 1));
+    // A change between the render and this effect (a response that landed
+    // in between, such as the notice at start-up) had no subscriber yet.
+    if (!Object.is(store.get(), rendered)) force((n) => n + 1);
+    return off;
+  }, [store]);
+  return rendered;
 }
 
 /** The signed-in user (API.md's User), or null when signed out. */
