@@ -169,6 +169,16 @@ func (c *client) drop() {
 	})
 }
 
+// end ends the client's stream as a complete response: the handler sees
+// gone and returns, and the browser gets a stream that ended rather than a
+// connection cut mid-response (which it logs as an error). A write the
+// handler is stuck in still ends at its own deadline. For streams that are
+// healthy but no longer wanted: their session ended, or their user opened
+// too many.
+func (c *client) end() {
+	c.once.Do(func() { close(c.gone) })
+}
+
 // wants reports whether the client may see e.
 func (c *client) wants(e *Event) bool {
 	return e.UserID == 0 || e.UserID == c.userID || (e.Admins && c.admin)
@@ -329,7 +339,7 @@ func (h *Hub) subscribe(userID int64, admin bool, cut func()) (*client, error) {
 	}
 	h.mu.Unlock()
 	for _, old := range evicted {
-		old.drop()
+		old.end()
 	}
 	if full {
 		return nil, errFull
@@ -407,6 +417,6 @@ func (h *Hub) DropUser(userID int64) {
 	}
 	h.mu.Unlock()
 	for _, c := range gone {
-		c.drop()
+		c.end()
 	}
 }

@@ -48,6 +48,9 @@ type message struct {
 type stream struct {
 	resp *http.Response
 	msgs chan message
+	// err is how reading the body ended (nil for a complete response),
+	// set before msgs closes.
+	err error
 }
 
 func connect(t *testing.T, url, user string) *stream {
@@ -87,6 +90,7 @@ func connectWith(t *testing.T, c *http.Client, url, user string) *stream {
 		defer close(s.msgs)
 		sc := bufio.NewScanner(resp.Body)
 		var m message
+		defer func() { s.err = sc.Err() }()
 		for sc.Scan() {
 			line := sc.Text()
 			switch {
@@ -548,6 +552,11 @@ func TestDropUserEndsOnlyTheirStreams(t *testing.T) {
 		case <-timeout:
 			t.Fatal("user 1's stream still open after DropUser(1)")
 		}
+	}
+	// The stream ends as a response, not as a cut connection: a browser
+	// would log a cut one as an error.
+	if a.err != nil {
+		t.Fatalf("user 1's stream ended with %v, want a complete response", a.err)
 	}
 	waitClients(t, hub, 1)
 	hub.Publish(events.Event{Type: events.Notification, Data: "x", UserID: 2})
