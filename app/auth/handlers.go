@@ -27,7 +27,8 @@ func (s *Service) handleProviders(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) error {
+func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) (err error) {
+	defer func() { countSignInFailure("local", err) }()
 	var in struct {
 		Username   string `json:"username"`
 		Password   string `json:"password"`
@@ -89,7 +90,8 @@ func (s *Service) handlePlexPin(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Service) handlePlexVerify(w http.ResponseWriter, r *http.Request) error {
+func (s *Service) handlePlexVerify(w http.ResponseWriter, r *http.Request) (err error) {
+	defer func() { countSignInFailure("plex", err) }()
 	var in struct {
 		PinID      int64 `json:"pinId"`
 		RememberMe bool  `json:"rememberMe"`

@@ -162,6 +162,7 @@ func (s *Service) Run(ctx context.Context, ticks <-chan time.Time) error {
 func (s *Service) once(ctx context.Context) {
 	if _, err := s.Create(ctx); err != nil {
 		if ctx.Err() == nil {
+			failures.Inc()
 			s.log.Error("backup: the scheduled backup failed", "dir", s.dir, "err", err)
 		}
 		return

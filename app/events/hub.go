@@ -63,7 +63,7 @@ const (
 // clientsGauge counts open streams across hubs (one per process in
 // practice); it is moved by subscribe and remove, never by a callback, so
 // several hubs in one test binary do not fight over its registration.
-var clientsGauge = metrics.NewGauge(`medianest_sse_clients`, nil)
+var clientsGauge = metrics.NewGauge(`medianest_event_streams_open`, nil)
 
 // Hub fans events out to subscribed clients. It is safe for concurrent use.
 type Hub struct {

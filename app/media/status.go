@@ -15,6 +15,13 @@ import (
 	"medianest/db"
 )
 
+// Every status's series exists from the start, at 0.
+func init() {
+	for _, st := range Statuses {
+		metrics.GetOrCreateCounter(`medianest_media_requests_total{status="` + st + `"}`)
+	}
+}
+
 // countStatus counts a request entering status st (on creation and on
 // every change), as medianest_media_requests_total{status}.
 func countStatus(st string) {

@@ -3,13 +3,9 @@ package server
 import (
 	"context"
 	"crypto/subtle"
-	"fmt"
 	"net/http"
 	"net/netip"
-	"runtime"
 	"time"
-
-	"github.com/VictoriaMetrics/metrics"
 
 	"medianest/app/httpx"
 	"medianest/db"
@@ -48,37 +44,10 @@ const writeCheckTimeout = time.Second
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	checks := map[string]Check{}
+	checks, ok := s.coreChecks(ctx)
 	status, code := "ready", http.StatusOK
-
-	start := time.Now()
-	var one int
-	err := s.db.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
-	msg := "the database does not answer"
-	if err == nil {
-		// Reads answer beside a stuck writer (WAL): try the write lock too.
-		err = s.db.CanWrite(ctx, writeCheckTimeout)
-		msg = "the database does not take writes (its write lock is held)"
-	}
-	lat := float64(time.Since(start).Microseconds()) / 1000
-	if err != nil {
-		checks["database"] = Check{Status: "fail", Message: msg}
-		httpx.Logger(r.Context()).Error("readiness: database", "err", err)
+	if !ok {
 		status, code = "not_ready", http.StatusServiceUnavailable
-	} else {
-		checks["database"] = Check{Status: "pass", LatencyMs: &lat}
-	}
-
-	v, err := db.SchemaVersion(ctx, s.db.R)
-	switch {
-	case err != nil:
-		checks["migrations"] = Check{Status: "fail", Message: "the schema version could not be read"}
-		status, code = "not_ready", http.StatusServiceUnavailable
-	case v != db.LatestVersion():
-		checks["migrations"] = Check{Status: "fail", Version: &v, Message: "the schema is not current; run `medianest migrate up`"}
-		status, code = "not_ready", http.StatusServiceUnavailable
-	default:
-		checks["migrations"] = Check{Status: "pass", Version: &v}
 	}
 
 	if s.upstreams != nil {
@@ -92,10 +61,43 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	httpx.Raw(w, code, map[string]any{"status": status, "checks": checks})
 }
 
-var dbOpenConns = metrics.NewGauge(`medianest_db_open_connections`, nil)
+// coreChecks are the checks that make the instance not ready: the
+// database answers reads and takes the write lock within
+// writeCheckTimeout, and its schema is current. ok is false when one fails.
+// The readiness answer and medianest_ready both come from here.
+func (s *Server) coreChecks(ctx context.Context) (checks map[string]Check, ok bool) {
+	checks = map[string]Check{}
+	ok = true
+	start := time.Now()
+	var one int
+	err := s.db.R.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	msg := "the database does not answer"
+	if err == nil {
+		// Reads answer beside a stuck writer (WAL): try the write lock too.
+		err = s.db.CanWrite(ctx, writeCheckTimeout)
+		msg = "the database does not take writes (its write lock is held)"
+	}
+	lat := float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		checks["database"] = Check{Status: "fail", Message: msg}
+		httpx.Logger(ctx).Error("readiness: database", "err", err)
+		ok = false
+	} else {
+		checks["database"] = Check{Status: "pass", LatencyMs: &lat}
+	}
 
-func registerBuildInfo(version string) {
-	metrics.GetOrCreateGauge(fmt.Sprintf(`medianest_build_info{version=%q,go_version=%q}`, version, runtime.Version()), func() float64 { return 1 })
+	v, err := db.SchemaVersion(ctx, s.db.R)
+	switch {
+	case err != nil:
+		checks["migrations"] = Check{Status: "fail", Message: "the schema version could not be read"}
+		ok = false
+	case v != db.LatestVersion():
+		checks["migrations"] = Check{Status: "fail", Version: &v, Message: "the schema is not current; run `medianest migrate up`"}
+		ok = false
+	default:
+		checks["migrations"] = Check{Status: "pass", Version: &v}
+	}
+	return checks, ok
 }
 
 // metricsHandler serves Prometheus text to allowed networks or the bearer
@@ -111,12 +113,7 @@ func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "403 forbidden: /metrics is limited to metrics.allowed_networks or the metrics.token bearer", http.StatusForbidden)
 		return
 	}
-	st := s.db.W.Stats()
-	rs := s.db.R.Stats()
-	dbOpenConns.Set(float64(st.OpenConnections + rs.OpenConnections))
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	metrics.WritePrometheus(w, true)
+	s.writeMetrics(r.Context(), w)
 }
 
 func (s *Server) metricsAllowed(r *http.Request) bool {

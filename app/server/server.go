@@ -43,6 +43,9 @@ type Server struct {
 	workers []Worker
 	// closers run at shutdown, before the database closes (event streams).
 	onShutdown []func()
+	// scrapers bring the gauges read at scrape time (queue depth, the
+	// newest backup) up to date before /metrics is written.
+	scrapers []func(context.Context) error
 }
 
 // Options are what the CLI hands the server besides the configuration.

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
+
 	"medianest/app/notice"
 	"medianest/app/principal"
 	"medianest/app/youtube"
@@ -143,6 +145,8 @@ func (s *Server) domains(ctx context.Context, mux *http.ServeMux, o Options) err
 	s.workers = append(s.workers, Worker{Name: "request reconciler", Run: loop(reqs.RunReconcile)})
 
 	backups := backup.New(s.db, cfg.BackupDir(), cfg.Backup.Keep, now, s.log)
+	metrics.GetOrCreateGauge(`medianest_backup_interval_seconds`, nil).Set(cfg.Backup.Interval.D().Seconds())
+	s.scrapers = append(s.scrapers, yt.RefreshQueueMetrics, backups.RefreshMetrics)
 	if every := cfg.Backup.Interval.D(); every > 0 {
 		s.workers = append(s.workers, Worker{Name: "backup schedule", Run: func(ctx context.Context) error {
 			t := time.NewTicker(every)

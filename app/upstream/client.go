@@ -87,6 +87,11 @@ func New(name, display string, o Options) *Client {
 		retries:  o.Retries,
 		duration: metrics.GetOrCreatePrometheusHistogram(fmt.Sprintf(`medianest_upstream_request_duration_seconds{service=%q}`, name)),
 	}
+	// Every outcome's series exists from the start, so an error rate is
+	// defined (0) before the first error.
+	for _, o := range outcomes {
+		metrics.GetOrCreateCounter(fmt.Sprintf(`medianest_upstream_requests_total{service=%q,outcome=%q}`, name, o))
+	}
 	c.breaker = gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
 		Name:    name,
 		Timeout: o.OpenFor,
@@ -244,6 +249,9 @@ func (c *Client) once(req *http.Request) (*http.Response, error) {
 	metrics.GetOrCreateCounter(fmt.Sprintf(`medianest_upstream_requests_total{service=%q,outcome=%q}`, c.name, outcome(err))).Inc()
 	return resp, err
 }
+
+// outcomes are the values outcome returns.
+var outcomes = []string{"ok", "open", "timeout", "client_error", "server_error", "error"}
 
 func outcome(err error) string {
 	var se *StatusError

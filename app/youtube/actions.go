@@ -64,6 +64,7 @@ func (s *Service) Cancel(ctx context.Context, u principal.User, id int64, ip str
 	if !ok {
 		return Download{}, apperr.New(apperr.Conflict, "This download is %s already; only an unfinished download can be cancelled.", strings.ReplaceAll(d.Status, "_", " "))
 	}
+	failedCancelled.Inc()
 	s.stopJob(id, errCancelled)
 	s.auditOther(ctx, u, d, "download.cancel", ip)
 	out, err := s.get(ctx, id)

@@ -88,6 +88,7 @@ func (s *Service) runItem(ctx context.Context, d Download, i int, tmp string) (y
 		}
 		return ytdlp.Result{}, err
 	}
+	downloadAttempts.Inc()
 	s.announce(ctx, d.ID)
 	if err := os.RemoveAll(tmp); err != nil {
 		return ytdlp.Result{}, fmt.Errorf("youtube: clear %s: %w", tmp, err)
@@ -128,8 +129,14 @@ func (s *Service) itemFailed(ctx context.Context, d *Download, i int, err error)
 	s.log.Warn("youtube: download failed", "download", d.ID, "item", d.Items[i].Index, "kind", ye.Kind, "attempt", d.Attempts, "err", err)
 	now := s.now()
 	idx := d.Items[i].Index
+	lasting := ye.Kind == ytdlp.Permanent || ye.Kind == ytdlp.TooLarge
+	if lasting {
+		failedPermanent.Inc()
+	} else {
+		failedTransient.Inc()
+	}
 	switch {
-	case ye.Kind == ytdlp.Permanent || ye.Kind == ytdlp.TooLarge:
+	case lasting:
 		if d.Kind == "playlist" && len(d.Items) > 1 {
 			s.update(ctx, d.ID, `UPDATE downloads SET updated_at = ? WHERE id = ?`+running, []any{db.Millis(now), d.ID},
 				itemStmt(d.ID, idx, `status = 'failed', error = ?`, ye.Msg))
@@ -189,6 +196,7 @@ func (s *Service) itemDone(ctx context.Context, d *Download, i int, res ytdlp.Re
 	if !ok {
 		return false
 	}
+	downloadBytes.AddInt64(size)
 	d.Items[i].Status, d.Items[i].FilePath = StatusCompleted, filepath.ToSlash(rel)
 	s.announce(ctx, d.ID)
 	return true
@@ -204,6 +212,7 @@ func (s *Service) scan(ctx context.Context, id int64, abs string) bool {
 	case err == nil, errors.Is(err, ErrPlexNotConfigured):
 		return false
 	}
+	plexScanFailures.Inc()
 	s.log.Warn("youtube: plex scan failed; it will be retried", "download", id, "file", abs, "err", err)
 	return true
 }

@@ -30,9 +30,10 @@ func (r *Runner) Metadata(ctx context.Context, url string) (Info, error) {
 	}
 	stderr := &tailBuffer{max: stderrTail}
 	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
+	if err := g.start(); err != nil {
 		return Info{}, r.startError(ctx, err)
 	}
+	defer g.exited()
 	out, rerr := io.ReadAll(io.LimitReader(stdout, maxMetadata+1))
 	tooBig := len(out) > maxMetadata
 	if tooBig {

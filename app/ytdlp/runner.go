@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/VictoriaMetrics/metrics"
 )
 
 // Config says where the tools are.
@@ -81,9 +83,10 @@ func (r *Runner) Download(ctx context.Context, j Job) (Result, error) {
 	}
 	stderr := &tailBuffer{max: stderrTail}
 	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
+	if err := g.start(); err != nil {
 		return Result{}, r.startError(ctx, err)
 	}
+	defer g.exited()
 	var res Result
 	tooLarge := ""
 	sc := bufio.NewScanner(stdout)
@@ -150,6 +153,22 @@ func (r *Runner) command(ctx context.Context, args []string) *group {
 	g.cmd.WaitDelay = stopGrace + 500*time.Millisecond
 	return g
 }
+
+// processes counts the yt-dlp processes running now, for
+// medianest_ytdlp_processes.
+var processes = metrics.NewGauge(`medianest_ytdlp_processes`, nil)
+
+// start starts the process and counts it as running until exited.
+func (g *group) start() error {
+	if err := g.cmd.Start(); err != nil {
+		return err
+	}
+	processes.Inc()
+	return nil
+}
+
+// exited ends what start counted; call it once the process was waited for.
+func (g *group) exited() { processes.Dec() }
 
 // reap, after a cancelled run has been waited for, waits until the rest of
 // the process group is gone too: the children got SIGTERM with yt-dlp and
