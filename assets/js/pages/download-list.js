@@ -10,6 +10,7 @@ import { Badge, announce, confirm, fmtBytes, fmtDuration, statusWord } from "../
 
 export const STATUSES = ["pending_approval", "queued", "downloading", "processing", "completed", "failed", "cancelled", "declined"];
 const ACTIVE = new Set(["pending_approval", "queued", "downloading", "processing"]);
+const FINAL = new Set(["completed", "failed", "cancelled", "declined"]);
 
 /** nameOf is what a download is called before yt-dlp gave it a title. */
 export const nameOf = (d) => d.title || d.url;
@@ -45,7 +46,8 @@ export function useLiveDownloads(state, accept = () => false) {
     state.setData((list) => {
       if (!list) return list;
       const i = list.findIndex((x) => x.id === p.id);
-      if (i < 0) return list;
+      // A progress line can arrive after the status that ended the run.
+      if (i < 0 || FINAL.has(list[i].status)) return list;
       const next = list.slice();
       next[i] = withProgress(list[i], p);
       return next;
@@ -64,7 +66,7 @@ function withProgress(d, p) {
     const n = d.items.length;
     const done = d.items.filter((it) => it.status === "completed").length;
     const own = Math.max(0, Math.min(100, p.progress * n - 100 * done));
-    out.items = d.items.map((it) => (it.index === p.itemIndex ? { ...it, status: "downloading", progress: own } : it));
+    out.items = d.items.map((it) => (it.index === p.itemIndex && !FINAL.has(it.status) ? { ...it, status: "downloading", progress: own } : it));
   }
   return out;
 }

@@ -45,11 +45,11 @@ export default function AdminRequests({ query }) {
         </select></label>
     </div>
     <${Async} state=${list} label="Loading requests…" empty=${status || mediaType ? "No requests match these filters." : "No one has requested anything yet."}>
-      ${(xs, meta) => html`<div class="table-wrap"><table>
+      ${(xs, meta) => html`<div class="table-wrap"><table class="req-table">
           <caption class="visually-hidden">Every user's requests</caption>
           <thead><tr>
-            <th scope="col">Title</th><th scope="col">Type</th><th scope="col">Requested by</th>
-            <th scope="col">Status</th><th scope="col">Requested</th><th scope="col">Actions</th>
+            <th scope="col">Title</th><th scope="col">Status</th><th scope="col">Actions</th>
+            <th scope="col">Type</th><th scope="col">Requested by</th><th scope="col">Requested</th>
           </tr></thead>
           <tbody>${xs.map((r) => html`<${RequestRow} key=${r.id} r=${r} onChange=${change} />`)}</tbody>
         </table></div>
@@ -80,10 +80,7 @@ function RequestRow({ r, onChange }) {
   const seasons = r.mediaType === "tv" && r.seasons?.length ? ` · seasons ${r.seasons.join(", ")}` : "";
   return html`<tr>
     <td>${name}</td>
-    <td>${r.mediaType === "tv" ? "TV" : "Movie"}${seasons}</td>
-    <td>${r.username || "–"}</td>
     <td><${Badge} status=${r.status} /></td>
-    <td><${Time} iso=${r.createdAt} ago=${true} /></td>
     <td>
       ${r.status === "pending" ? html`<div class="row req-actions">
         <button type="button" class="btn btn-small btn-primary" disabled=${busy} onClick=${() => decide(true)} aria-label=${`Approve ${name}`}>Approve</button>
@@ -91,5 +88,8 @@ function RequestRow({ r, onChange }) {
       </div>` : html`<span class="muted">–</span>`}
       ${error && html`<p class="field-error" role="alert">${error.message}</p>`}
     </td>
+    <td>${r.mediaType === "tv" ? "TV" : "Movie"}${seasons}</td>
+    <td>${r.username || "–"}</td>
+    <td><${Time} iso=${r.createdAt} ago=${true} /></td>
   </tr>`;
 }
