@@ -104,6 +104,23 @@ func TestUIDownloadsProgress(t *testing.T) {
 		t.Errorf("a completed download's bar is at %v, want 100", v)
 	}
 	p.waitText("1 of 20 this hour")
+
+	// With the quota used up the refusal says when to try again.
+	setJane(t, s, map[string]any{"downloadQuota": 1})
+	p.allowStatus("/api/v1/youtube/downloads", 429)
+	p.fill("Video or playlist URL", media.URL+"/clip.mp4")
+	p.waitRole("heading", "clip")
+	p.click("button", "Download")
+	p.waitText("your limit. Try again in ")
+}
+
+// setJane changes jane's account as an admin (PATCH /admin/users/{id}).
+func setJane(t *testing.T, s *uiServer, patch map[string]any) {
+	t.Helper()
+	who := decode[struct {
+		User struct{ ID int64 } `json:"user"`
+	}](t, s.Jane.expect(t, "GET", "/api/v1/auth/session", nil, 200).Data)
+	s.Admin.expect(t, "PATCH", "/api/v1/admin/users/"+strconv.FormatInt(who.User.ID, 10), patch, 200)
 }
 
 func TestUIDownloadsCancelDeletePlaylist(t *testing.T) {
@@ -112,7 +129,18 @@ func TestUIDownloadsCancelDeletePlaylist(t *testing.T) {
 	p.signIn("jane", uiJanePassword)
 	p.goTo("/downloads")
 
+	// Refusals are told next to the field, in the API's words.
+	p.allowStatus("/api/v1/youtube/metadata", 400)
+	p.allowStatus("/api/v1/youtube/downloads", 409)
+	p.fill("Video or playlist URL", "https://example.com/watch?v=1")
+	p.waitText("Downloads from example.com are not allowed.")
+
 	queue(p, media.URL+"/slow/Second.mp4", "Second")
+	p.fill("Video or playlist URL", media.URL+"/slow/Second.mp4")
+	p.waitRole("heading", "Second")
+	p.click("button", "Download")
+	p.waitText("You are already downloading this URL.")
+	p.fill("Video or playlist URL", "")
 	p.click("button", "Cancel download of Second")
 	p.waitRole("dialog", "Cancel “Second”?")
 	p.click("button", "Cancel download")
@@ -150,10 +178,7 @@ func TestUIDownloadsCancelDeletePlaylist(t *testing.T) {
 
 func TestUIDownloadsApproval(t *testing.T) {
 	s, media := uiDownloads(t)
-	who := decode[struct {
-		User struct{ ID int64 } `json:"user"`
-	}](t, s.Jane.expect(t, "GET", "/api/v1/auth/session", nil, 200).Data)
-	s.Admin.expect(t, "PATCH", "/api/v1/admin/users/"+strconv.FormatInt(who.User.ID, 10), map[string]any{"requireApproval": true}, 200)
+	setJane(t, s, map[string]any{"requireApproval": true})
 
 	jane := s.open(t, 1280, 800, false)
 	jane.signIn("jane", uiJanePassword)
