@@ -7,10 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"medianest/app/overseerr"
+	"medianest/app/overseerr/overseerrtest"
 	"medianest/app/ytdlp/ytdlptest"
 )
 
@@ -241,6 +244,19 @@ func TestUIDownloadsPages(t *testing.T) {
 		t.Fatalf("the approved request is %q", list[0].Status)
 	}
 	p.waitRole("cell", word)
+
+	// Overseerr says it is available: the badge changes without a reload.
+	req := decode[[]e2eRequest](t, s.Jane.expect(t, "GET", "/api/v1/media/requests", nil, 200).Data)[0]
+	body := overseerrtest.WebhookBody(overseerrtest.WebhookParams{
+		NotificationType: overseerr.NotifyMediaAvailable, Subject: request, MediaType: "movie", TmdbID: 45745,
+		RequestID: *req.OverseerrRequestID, RequestedByEmail: "jane@example.com", RequestedByUsername: "jane.doe",
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if code, err := overseerrtest.PostWebhook(ctx, s.Base+"/api/v1/webhooks/overseerr", s.HookSecret, body); err != nil || code != 204 {
+		t.Fatalf("webhook: %d %v", code, err)
+	}
+	p.waitRole("cell", "Available")
 }
 
 // emulate gives the page another viewport (a phone's below 600 px) and
