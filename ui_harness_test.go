@@ -938,17 +938,6 @@ func (r *uiRecorder) listener(tag string) func(ev any) {
 			}
 		case *network.EventRequestWillBeSent:
 			r.lastSeen = time.Now()
-			if e.Type == network.ResourceTypeDocument {
-				// A new document ends the requests of the one it
-				// replaces; Chromium does not always report their end
-				// (a module still loading when goTo navigates), which
-				// would keep settle waiting for them.
-				for k, q := range r.reqs {
-					if strings.HasPrefix(k, tag+"/") {
-						q.done = true
-					}
-				}
-			}
 			r.reqs[id(e.RequestID)] = &uiRequest{url: e.Request.URL, eventSource: e.Type == network.ResourceTypeEventSource}
 		case *network.EventRequestServedFromCache:
 			if q := r.reqs[id(e.RequestID)]; q != nil {
