@@ -814,16 +814,15 @@ func shotDir(t *testing.T) string {
 	return dir
 }
 
-// signIn signs in with the local form of /login and waits for the banner
-// (the header) of the signed-in pages: on a phone their navigation is
-// folded behind the Menu button, so it is not visible.
+// signIn signs in with the local form of /login and waits for the
+// navigation landmark of the signed-in pages.
 func (p *uiPage) signIn(username, password string) {
 	p.t.Helper()
 	p.goTo("/login")
 	p.fill("Username", username)
 	p.fill("Password", password)
 	p.click("button", "Sign in")
-	p.waitRole("banner", "")
+	p.waitRole("navigation", "")
 }
 
 // uiRecorder collects, from the events of a page and its popups, the
