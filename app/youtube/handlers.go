@@ -31,6 +31,8 @@ func (s *Service) Routes(mux *http.ServeMux, guard Guard) {
 	mux.Handle("POST /api/v1/youtube/downloads/{id}/retry", user(on(s.handleRetry)))
 	mux.Handle("DELETE /api/v1/youtube/downloads/{id}", user(on(s.handleDelete)))
 	mux.Handle("GET /api/v1/youtube/quota", user(on(s.handleQuota)))
+	mux.Handle("GET /api/v1/youtube/thumbnail", user(on(s.handleThumbnail)))
+	mux.Handle("GET /api/v1/youtube/downloads/{id}/thumbnail", user(on(s.handleDownloadThumbnail)))
 	mux.Handle("GET /api/v1/admin/downloads", admin(s.handleListAll))
 	mux.Handle("POST /api/v1/admin/downloads/{id}/approve", admin(s.handleDecide(true)))
 	mux.Handle("POST /api/v1/admin/downloads/{id}/decline", admin(s.handleDecide(false)))

@@ -300,6 +300,7 @@ type env struct {
 	rec   *recorder
 	clock *clock
 	guard *fakeGuard
+	imgs  *fakeImages
 	dir   string
 	stop  func()
 }
@@ -323,7 +324,8 @@ func newEnvWith(t *testing.T, dl youtube.Downloader, mod func(*youtube.Config)) 
 	}
 	e := &env{t: t, db: d, dl: &fakeDL{infos: map[string]ytdlp.Info{}}, lib: &fakeLib{}, rec: newRecorder(),
 		clock: &clock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}, dir: t.TempDir(),
-		guard: &fakeGuard{users: map[int64]principal.User{1: alice, 2: bob, 3: admin}}}
+		guard: &fakeGuard{users: map[int64]principal.User{1: alice, 2: bob, 3: admin}},
+		imgs:  &fakeImages{hosts: map[string]http.Handler{}}}
 	cfg := youtube.Config{Enabled: true, DownloadDir: e.dir, Concurrency: 1, MaxAttempts: 3, QuotaPerHour: 5,
 		MaxBytesPerUser: 10 << 30, Timeout: time.Minute, MaxDuration: 4 * time.Hour, CreateCollections: true,
 		Poll: 20 * time.Millisecond, PlexRetry: 20 * time.Millisecond}
@@ -334,7 +336,8 @@ func newEnvWith(t *testing.T, dl youtube.Downloader, mod func(*youtube.Config)) 
 		dl = e.dl
 	}
 	svc, err := youtube.New(youtube.Deps{DB: d, Downloader: dl, URLs: fakeURLs{}, Library: e.lib,
-		Users: names{}, Notifier: e.rec, Events: e.rec, Audit: e.rec, Config: cfg, Now: e.clock.Now})
+		Users: names{}, Notifier: e.rec, Events: e.rec, Audit: e.rec, Config: cfg, Now: e.clock.Now,
+		ImageTransport: e.imgs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,6 +85,10 @@ type Deps struct {
 	Config     Config
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// ImageTransport carries thumbnail fetches (nil: the default
+	// transport); the timeout and the check of each redirect are the
+	// service's own.
+	ImageTransport http.RoundTripper
 }
 
 // Service is the YouTube downloader: submissions, the durable queue with
@@ -102,7 +106,8 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 
-	meta *ttlcache.Cache[string, ytdlp.Info]
+	meta   *ttlcache.Cache[string, ytdlp.Info]
+	images *http.Client
 
 	runs atomic.Int64 // numbers each run's folder of partial files
 
@@ -143,7 +148,7 @@ func New(d Deps) (*Service, error) {
 	if c.PlexRetry <= 0 {
 		c.PlexRetry = time.Minute
 	}
-	return &Service{
+	s := &Service{
 		Store: NewStore(d.DB),
 		dl:    d.Downloader, urls: d.URLs, lib: d.Library, users: d.Users,
 		notifier: d.Notifier, pub: d.Events, audit: d.Audit,
@@ -151,7 +156,9 @@ func New(d Deps) (*Service, error) {
 		meta: ttlcache.New[string, ytdlp.Info](256, metaTTL, d.Now),
 		jobs: map[int64]*job{},
 		wake: make(chan struct{}),
-	}, nil
+	}
+	s.images = newImageClient(d.ImageTransport, s.thumbnailAllowed)
+	return s, nil
 }
 
 // publish sends an event when a publisher is wired.
