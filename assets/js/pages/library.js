@@ -49,12 +49,10 @@ function useLibraries() {
 function ItemTile({ item, section }) {
   const key = section || item.librarySectionId;
   const sub = [item.parentTitle, item.year].filter(Boolean).join(" · ");
-  return html`<li>
-    <${Link} to=${`/library/${key}/items/${item.ratingKey}`} class="tile">
-      <${Poster} src=${item.thumbUrl} alt="" />
-      <span class="tile-title">${item.title}</span>
-      ${sub && html`<span class="muted">${sub}</span>`}
-    <//>
+  return html`<li class="tile lib-tile">
+    <${Poster} src=${item.thumbUrl} alt="" />
+    <${Link} to=${`/library/${encodeURIComponent(key)}/items/${encodeURIComponent(item.ratingKey)}`} class="tile-title">${item.title}<//>
+    ${sub && html`<span class="muted">${sub}</span>`}
   </li>`;
 }
 
@@ -73,11 +71,9 @@ export function Libraries({ query }) {
     <h2>Libraries</h2>
     <${PlexAsync} state=${libs} label="Loading the libraries…" empty="No library is shared with you yet. Ask the Plex server's owner to share one.">
       ${(list) => html`<ul class="cards lib-list">
-        ${list.map((l) => html`<li key=${l.key}>
-          <${Link} to=${`/library/${encodeURIComponent(l.key)}`} class="card lib-card">
-            <span class="tile-title">${l.title}</span>
-            <span class="muted">${TYPE_WORDS[l.type] || l.type} · ${l.itemCount === 1 ? "1 item" : `${l.itemCount} items`}</span>
-          <//>
+        ${list.map((l) => html`<li key=${l.key} class="card lib-card">
+          <${Link} to=${`/library/${encodeURIComponent(l.key)}`} class="tile-title">${l.title}<//>
+          <span class="muted">${TYPE_WORDS[l.type] || l.type} · ${l.itemCount === 1 ? "1 item" : `${l.itemCount} items`}</span>
         </li>`)}
       </ul>`}
     <//>
@@ -177,12 +173,10 @@ function Collections({ section }) {
   const cols = useAsync((signal) => get(`/plex/libraries/${encodeURIComponent(section)}/collections`, null, { signal }), [section]);
   return html`<${PlexAsync} state=${cols} label="Loading the collections…" empty="This library has no collections.">
     ${(list) => html`<ul class="grid lib-grid" aria-label="Collections">
-      ${list.map((c) => html`<li key=${c.ratingKey}>
-        <${Link} to=${`/library/${encodeURIComponent(section)}/collections/${c.ratingKey}`} class="tile">
-          <${Poster} src=${c.thumbUrl} alt="" />
-          <span class="tile-title">${c.title}</span>
-          <span class="muted">${c.childCount === 1 ? "1 item" : `${c.childCount} items`}</span>
-        <//>
+      ${list.map((c) => html`<li key=${c.ratingKey} class="tile lib-tile">
+        <${Poster} src=${c.thumbUrl} alt="" />
+        <${Link} to=${`/library/${encodeURIComponent(section)}/collections/${encodeURIComponent(c.ratingKey)}`} class="tile-title">${c.title}<//>
+        <span class="muted">${c.childCount === 1 ? "1 item" : `${c.childCount} items`}</span>
       </li>`)}
     </ul>`}
   <//>`;
