@@ -60,7 +60,7 @@ function Sessions({ state }) {
     const ok = await confirm({
       title: "Sign out this session?",
       message: `${device(s.userAgent)} (${s.ip || "unknown address"}) will be signed out and has to sign in again.`,
-      confirmLabel: "Sign out", danger: true,
+      confirmLabel: "End session", danger: true,
     });
     if (!ok) return;
     await del(`/auth/sessions/${s.id}`);
@@ -72,7 +72,7 @@ function Sessions({ state }) {
     const ok = await confirm({
       title: "Sign out everywhere?",
       message: "Every session of your account ends, this one too. You will have to sign in again on each device.",
-      confirmLabel: "Sign out everywhere", danger: true,
+      confirmLabel: "Yes, sign out everywhere", danger: true,
     });
     if (!ok) return;
     await post("/auth/logout", { allSessions: true });
@@ -221,21 +221,27 @@ function Secret({ made, onDone }) {
   </div>`;
 }
 
-/** Field is a labelled input with its hint and error tied to it. */
+/**
+ * Field is a labelled input with its hint and error tied to it by
+ * aria-describedby (outside the label, so they are not part of its name).
+ */
 function Field({ label, name, error, hint, ...attrs }) {
   const id = `acct-${name}`;
   const described = [hint && id + "-hint", error && id + "-err"].filter(Boolean).join(" ") || undefined;
-  return html`<label>${label}
-    <input id=${id} name=${name} aria-invalid=${error ? "true" : undefined} aria-describedby=${described} ...${attrs} />
+  return html`<div class="acct-field">
+    <label>${label}
+      <input id=${id} name=${name} aria-invalid=${error ? "true" : undefined} aria-describedby=${described} ...${attrs} />
+    </label>
     ${hint && html`<span class="hint" id=${id + "-hint"}>${hint}</span>`}
     ${error && html`<span class="field-error" id=${id + "-err"}>${error}</span>`}
-  </label>`;
+  </div>`;
 }
 
 function Password({ user, onChanged }) {
   const [errors, setErrors] = useState({});
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
   if (user.provider !== "local") {
     return html`<section aria-labelledby="acct-password">
       <h2 id="acct-password">Password</h2>
@@ -254,11 +260,13 @@ function Password({ user, onChanged }) {
     else if (again !== next) errs.repeat = "The two new passwords are not the same.";
     setErrors(errs);
     setError(null);
+    setDone(false);
     if (Object.keys(errs).length) return;
     setBusy(true);
     try {
       await post("/auth/password", { currentPassword: current, newPassword: next });
       form.reset();
+      setDone(true);
       announce("Password changed. Your other sessions are signed out.");
       onChanged();
     } catch (err) {
@@ -278,6 +286,7 @@ function Password({ user, onChanged }) {
         hint=${`At least ${MIN_PASSWORD} characters. Changing it signs out your other sessions.`} />
       <${Field} label="Repeat the new password" name="repeat" type="password" autocomplete="new-password" error=${errors.repeat} />
       ${error && html`<p class="error" role="alert">${error.message}</p>`}
+      <p role="status" class=${done ? "info" : "visually-hidden"}>${done ? "Your password is changed. Your other sessions are signed out." : ""}</p>
       <div><button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? "Changing…" : "Change password"}</button></div>
     </form>
   </section>`;

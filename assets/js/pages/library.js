@@ -18,7 +18,13 @@ const SORTS = [
   ["year:desc", "Year"],
 ];
 
-const TYPE_WORDS = { movie: "Movies", show: "TV shows", artist: "Music", photo: "Photos" };
+/** What a library of each type counts: "57 movies", "1 show". */
+const COUNT_WORDS = { movie: ["movie", "movies"], show: ["show", "shows"], artist: ["artist", "artists"], photo: ["photo", "photos"] };
+
+function countWords(type, n) {
+  const [one, many] = COUNT_WORDS[type] || ["item", "items"];
+  return `${n} ${n === 1 ? one : many}`;
+}
 
 /** PlexError says why the library cannot be shown, in the API's words. */
 function PlexError({ error, onRetry }) {
@@ -73,7 +79,7 @@ export function Libraries({ query }) {
       ${(list) => html`<ul class="cards lib-list">
         ${list.map((l) => html`<li key=${l.key} class="card lib-card">
           <${Link} to=${`/library/${encodeURIComponent(l.key)}`} class="tile-title">${l.title}<//>
-          <span class="muted">${TYPE_WORDS[l.type] || l.type} · ${l.itemCount === 1 ? "1 item" : `${l.itemCount} items`}</span>
+          <span class="muted">${countWords(l.type, l.itemCount)}</span>
         </li>`)}
       </ul>`}
     <//>
@@ -94,7 +100,7 @@ function LibrarySearch({ q }) {
     // Back/forward changed ?q=: show it.
     if (q.trim() !== text.trim()) setText(q);
   }, [q]);
-  return html`<form role="search" class="filters" onSubmit=${(e) => {
+  return html`<form role="search" class="filters lib-search" onSubmit=${(e) => {
     e.preventDefault();
     setQuery({ q: text.trim() || null }, { replace: true });
   }}>
