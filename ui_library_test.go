@@ -87,7 +87,7 @@ func uiBrowseLibrary(t *testing.T, s *uiServer) {
 
 	p.click("link", "Library")
 	p.waitRole("heading", "Library")
-	p.waitText("57 items")
+	p.waitText("57 movies")
 	p.waitRole("link", "TV Shows")
 
 	p.click("link", "Movies")
