@@ -86,14 +86,14 @@ function Sessions({ state }) {
     <p class="hint">Where your account is signed in, newest first. Sign out a device you do not know or no longer use.</p>
     <${ErrorBox} error=${end.error || everywhere.error} />
     <${Async} state=${state} label="Loading your sessions…" empty="No sessions.">
-      ${(list) => html`<div class="table-wrap"><table>
+      ${(list) => html`<div class="table-wrap"><table class="acct-table">
         <caption class="visually-hidden">Your sessions</caption>
-        <thead><tr><th scope="col">Device</th><th scope="col">IP address</th><th scope="col">Last seen</th><th scope="col">Signed in</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
+        <thead><tr><th scope="col">Device</th><th scope="col">IP address</th><th scope="col">Last seen</th><th scope="col" class="acct-wide">Signed in</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
         <tbody>${list.map((s) => html`<tr key=${s.id}>
           <td>${device(s.userAgent)}</td>
-          <td>${s.ip || "–"}</td>
-          <td><${Time} iso=${s.lastSeenAt} ago /></td>
-          <td><${Time} iso=${s.createdAt} /></td>
+          <td class="acct-nowrap">${s.ip || "–"}</td>
+          <td class="acct-nowrap"><${Time} iso=${s.lastSeenAt} ago /></td>
+          <td class="acct-wide"><${Time} iso=${s.createdAt} /></td>
           <td>${s.current
             ? html`<strong>This device</strong>`
             : html`<button type="button" class="btn btn-small" disabled=${end.busy}
@@ -132,12 +132,12 @@ function Tokens() {
     ${made && html`<${Secret} made=${made} onDone=${() => setMade(null)} />`}
     <${ErrorBox} error=${remove.error} />
     <${Async} state=${tokens} label="Loading your tokens…" empty="You have no API tokens.">
-      ${(list) => html`<div class="table-wrap"><table>
+      ${(list) => html`<div class="table-wrap"><table class="acct-table">
         <caption class="visually-hidden">Your API tokens</caption>
-        <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
+        <thead><tr><th scope="col">Name</th><th scope="col" class="acct-wide">Created</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
         <tbody>${list.map((t) => html`<tr key=${t.id}>
           <td>${t.name}</td>
-          <td><${Time} iso=${t.createdAt} /></td>
+          <td class="acct-wide"><${Time} iso=${t.createdAt} /></td>
           <td>${t.expiresAt ? html`<${Time} iso=${t.expiresAt} />` : "never"}</td>
           <td>${t.lastUsedAt ? html`<${Time} iso=${t.lastUsedAt} ago />` : "never"}</td>
           <td><button type="button" class="btn btn-small" disabled=${remove.busy} aria-label=${`Delete token ${t.name}`}
