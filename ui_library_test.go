@@ -167,3 +167,26 @@ func uiBrowseLibrary(t *testing.T, p *uiPage) {
 	p.waitRole("heading", "Seasons")
 	p.waitText("Season 2: 3 episodes")
 }
+
+// TestUILibraryWithoutPlex shows the library pages with Plex not
+// configured: each says so in the API's words, once, with a button to try
+// again, and passes the quality gate.
+func TestUILibraryWithoutPlex(t *testing.T) {
+	s := newUIServer(t, withEnv("MEDIANEST_PLEX_URL", ""))
+	p := s.open(t, 390, 844, false)
+	p.allowStatus("/api/v1/plex/", 503)
+	p.signIn("jane", uiJanePassword)
+	for _, pg := range []struct{ name, path string }{{"library-no-plex", "/library"}, {"library-section-no-plex", "/library/1"}} {
+		p.goTo(pg.path)
+		p.waitText("The Plex library is not available right now. Plex is not configured.")
+		p.waitRole("button", "Try again")
+		if n := strings.Count(p.text(), "not available right now"); n != 1 {
+			t.Errorf("%s says %d times that Plex is not available, want once", pg.path, n)
+		}
+		p.check(pg.name)
+	}
+	p.goTo("/library")
+	p.fill("Search the library", "Sintel")
+	p.waitRole("heading", "Results for “Sintel”")
+	p.waitText("Plex is not configured.")
+}
