@@ -181,7 +181,7 @@ function NewToken({ onMade }) {
   };
   return html`<form class="card form" onSubmit=${submit} aria-labelledby="acct-newtoken" novalidate>
     <h3 id="acct-newtoken">New token</h3>
-    <div class="row">
+    <div class="row acct-row-top">
       <${Field} label="Token name" name="name" error=${errors.name} maxlength="100" autocomplete="off" />
       <${Field} label="Expires after (days)" name="days" error=${errors.expiresInDays} inputmode="numeric" defaultValue="90"
         hint="Leave empty for a token that does not expire." />
