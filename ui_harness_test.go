@@ -339,7 +339,6 @@ func (p *uiPage) poll(what string, cond func(ctx context.Context) (bool, string)
 // flight for 300 ms. (A method cannot be called go.)
 func (p *uiPage) goTo(path string) {
 	p.t.Helper()
-	p.rec.leaveDocument()
 	p.run("navigating to "+path, func(ctx context.Context) error {
 		return chromedp.Do(ctx, chromedp.Navigate(p.s.Base+path))
 	})
@@ -463,6 +462,20 @@ func (p *uiPage) callOn(ctx context.Context, n uiNode, fn string, out any, args 
 func (p *uiPage) waitRole(role, name string) {
 	p.t.Helper()
 	p.visible(role, name, false, false, fmt.Sprintf("waiting for %s %q", role, name))
+}
+
+// has reports whether an element with the role and accessible name is
+// visible now, without waiting: for asserting that something is absent
+// once the page has shown what it shows.
+func (p *uiPage) has(role, name string) bool {
+	p.t.Helper()
+	var found bool
+	p.run(fmt.Sprintf("looking for %s %q", role, name), func(ctx context.Context) error {
+		nodes, err := p.find(ctx, role, name, false)
+		found = slices.ContainsFunc(nodes, func(n uiNode) bool { return n.Visible })
+		return err
+	})
+	return found
 }
 
 // waitGone waits until no element with the role and accessible name is
@@ -816,8 +829,8 @@ func shotDir(t *testing.T) string {
 }
 
 // signIn signs in with the local form of /login and waits for the header
-// (banner landmark) of the signed-in pages; not for the main navigation,
-// which a phone hides behind the Menu button.
+// (the banner landmark) of the signed-in pages: on a phone their
+// navigation is hidden behind the Menu button.
 func (p *uiPage) signIn(username, password string) {
 	p.t.Helper()
 	p.goTo("/login")
@@ -860,18 +873,6 @@ func (r *uiRecorder) problems() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.found)
-}
-
-// leaveDocument forgets the requests in flight before a navigation to a
-// new document: the navigation cancels them, and Chromium does not always
-// report that (a page module being fetched when the document went away was
-// left "in flight" for good, so the next settle never came).
-func (r *uiRecorder) leaveDocument() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, q := range r.reqs {
-		q.done = true
-	}
 }
 
 // activity returns the requests in flight (EventSource streams aside) and
@@ -953,8 +954,11 @@ func (r *uiRecorder) listener(tag string) func(ev any) {
 			r.lastSeen = time.Now()
 			r.reqs[id(e.RequestID)] = &uiRequest{url: e.Request.URL, eventSource: e.Type == network.ResourceTypeEventSource}
 		case *network.EventRequestServedFromCache:
+			// Chromium may never send loadingFinished for a module that
+			// came from the memory cache: it is done here.
 			if q := r.reqs[id(e.RequestID)]; q != nil {
 				q.cached = true
+				q.done = true
 			}
 		case *network.EventResponseReceived:
 			r.lastSeen = time.Now()
@@ -991,11 +995,16 @@ func (r *uiRecorder) listener(tag string) func(ev any) {
 		case *network.EventLoadingFailed:
 			r.lastSeen = time.Now()
 			q := r.reqs[id(e.RequestID)]
-			u := "?"
-			if q != nil {
-				q.done = true
-				u = r.short(q.url)
+			if q == nil {
+				// Never seen to start: the first navigation of a window
+				// that opened before the recorder was attached to it
+				// (Chromium then reports ERR_CACHE_MISS for the request it
+				// handed over). That window's own page load shows whether
+				// it worked.
+				break
 			}
+			q.done = true
+			u := r.short(q.url)
 			// A request the page or a navigation cancelled is no failure.
 			if !e.Canceled {
 				msg := fmt.Sprintf("request failed: %s: %s", u, e.ErrorText)
