@@ -4,7 +4,7 @@
 // when Plex is not configured or down: that is said in words, with a retry
 // button, never retried in a loop.
 import { get } from "../api.js";
-import { html, useEffect, useState } from "../lib.js";
+import { html, useEffect, useRef, useState } from "../lib.js";
 import { Link, setQuery } from "../router.js";
 import { Async, Empty, ErrorBox, Loading, Page, Pager, Poster, useAsync, useDebounced } from "../ui.js";
 
@@ -93,16 +93,26 @@ export function Libraries({ query }) {
 function LibrarySearch({ q }) {
   const [text, setText] = useState(q);
   const typed = useDebounced(text, 350);
+  // The last ?q= this box put in the URL: a different one came from
+  // elsewhere (Back, a link) and replaces the text, but our own must not,
+  // or it would undo what was typed since.
+  const pushed = useRef(q);
+  const push = (v) => {
+    pushed.current = v;
+    setQuery({ q: v || null }, { replace: true });
+  };
   useEffect(() => {
-    if (typed.trim() !== q.trim()) setQuery({ q: typed.trim() || null }, { replace: true });
+    if (typed.trim() !== q.trim()) push(typed.trim());
   }, [typed]);
   useEffect(() => {
-    // Back/forward changed ?q=: show it.
-    if (q.trim() !== text.trim()) setText(q);
+    if (q !== pushed.current) {
+      pushed.current = q;
+      setText(q);
+    }
   }, [q]);
   return html`<form role="search" class="filters lib-search" onSubmit=${(e) => {
     e.preventDefault();
-    setQuery({ q: text.trim() || null }, { replace: true });
+    push(text.trim());
   }}>
     <label>Search the library
       <input type="search" name="q" value=${text} autocomplete="off" onInput=${(e) => setText(e.currentTarget.value)} />
