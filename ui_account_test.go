@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -153,5 +154,40 @@ func TestUIAccount(t *testing.T) {
 	p.eval(`fetch('api/v1/auth/session?optional=true').then((r) => r.json()).then((b) => b.data.user === null ? 0 : 1)`, &left)
 	if left != 0 {
 		t.Error("after Sign out everywhere the page is still signed in")
+	}
+}
+
+// TestUIAccountPlex signs in with Plex as jane.doe, whom the owner shared
+// only the Movies library: the account page says why there is no password
+// to change here, and the library shows only what was shared.
+func TestUIAccountPlex(t *testing.T) {
+	s := newUIServer(t)
+	p := s.open(t, 390, 844, true)
+	// Signing in with Plex has tests of its own; this one takes the API's
+	// way from the page, so the browser holds the session cookie.
+	p.goTo("/login")
+	var pinID int64
+	p.eval(`fetch('api/v1/auth/plex/pin', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'}).then((r) => r.json()).then((b) => b.data.id)`, &pinID)
+	s.TV.Approve(pinID, e2eJaneTVToken)
+	var status int
+	p.eval(fmt.Sprintf(`fetch('api/v1/auth/plex/verify', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({pinId: %d})}).then((r) => r.status)`, pinID), &status)
+	if status != 200 {
+		t.Fatalf("verify answered %d, want 200", status)
+	}
+
+	p.goTo("/account")
+	p.waitRole("heading", "Account")
+	p.waitText("jane@example.com")
+	p.waitText("Your account signs in with Plex, so it has no MediaNest password.")
+	if strings.Contains(p.text(), "Current password") {
+		t.Error("a Plex account is offered a password form")
+	}
+	p.check("account-plex")
+
+	p.goTo("/library")
+	p.waitRole("link", "Movies")
+	p.waitText("57 movies")
+	if strings.Contains(p.text(), "TV Shows") {
+		t.Error("jane.doe sees TV Shows, which was not shared with her")
 	}
 }
