@@ -27,6 +27,8 @@ type TV struct {
 	pinOrder  []int64
 	users     map[string]Account
 	resources map[string][]Resource
+	// signedIn is the token of the account the auth page approves as.
+	signedIn string
 }
 
 // PIN is the fake's view of a sign-in PIN.
@@ -100,6 +102,8 @@ func NewTV(t testing.TB) *TV {
 	mux.HandleFunc("GET /api/v2/user", f.user)
 	mux.HandleFunc("GET /api/v2/resources", f.listResources)
 	mux.HandleFunc("GET /api/users", f.friends)
+	mux.HandleFunc("GET /auth", f.authPage)
+	mux.HandleFunc("POST /auth/approve", f.approveByCode)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		tvError(w, r, http.StatusNotFound, 1002, "Not found")
 	})
