@@ -339,6 +339,7 @@ func (p *uiPage) poll(what string, cond func(ctx context.Context) (bool, string)
 // flight for 300 ms. (A method cannot be called go.)
 func (p *uiPage) goTo(path string) {
 	p.t.Helper()
+	p.rec.leaveDocument()
 	p.run("navigating to "+path, func(ctx context.Context) error {
 		return chromedp.Do(ctx, chromedp.Navigate(p.s.Base+path))
 	})
@@ -871,6 +872,17 @@ func (r *uiRecorder) activity() (busy []string, quiet time.Duration) {
 		}
 	}
 	return busy, time.Since(r.lastSeen)
+}
+
+// leaveDocument forgets the requests in flight of the document a
+// navigation leaves: Chromium cancels them without a loadingFailed event,
+// so they would otherwise stay in flight and the page never settle.
+func (r *uiRecorder) leaveDocument() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, q := range r.reqs {
+		q.done = true
+	}
 }
 
 // short is u relative to the server's base when it is on the server.
