@@ -816,14 +816,15 @@ func shotDir(t *testing.T) string {
 }
 
 // signIn signs in with the local form of /login and waits for the
-// navigation landmark of the signed-in pages.
+// header (banner landmark) of the signed-in pages; their navigation is
+// hidden behind the Menu button on a phone.
 func (p *uiPage) signIn(username, password string) {
 	p.t.Helper()
 	p.goTo("/login")
 	p.fill("Username", username)
 	p.fill("Password", password)
 	p.click("button", "Sign in")
-	p.waitRole("navigation", "")
+	p.waitRole("banner", "")
 }
 
 // uiRecorder collects, from the events of a page and its popups, the
