@@ -3,7 +3,7 @@
 // their numbers and what was recently added to Plex.
 import { get } from "../api.js";
 import { useEvent } from "../events.js";
-import { html, useEffect, useState } from "../lib.js";
+import { html, useEffect, useId, useState } from "../lib.js";
 import { Link } from "../router.js";
 import { Async, Badge, ErrorBox, Loading, Page, Poster, Time, useAsync } from "../ui.js";
 
@@ -93,17 +93,16 @@ function ServiceCard({ s }) {
   const uptime = typeof s.uptime24h === "number" ? s.uptime24h : null;
   const name = s.displayName || s.name;
   const showMessage = s.message && s.status !== "up" && s.status !== "disabled";
-  return html`<li class="card svc" aria-label=${name}>
-    <div class="svc-head"><h3>${name}</h3><${Badge} status=${s.status} /></div>
+  const id = useId();
+  // The card is named by its title and status word ("Plex Media Server Up").
+  return html`<li class="card svc" aria-labelledby=${`${id}-n ${id}-s`}>
+    <div class="svc-head"><h3 id=${`${id}-n`}>${name}</h3><span id=${`${id}-s`}><${Badge} status=${s.status} /></span></div>
     <dl class="kv">
       <dt>Response</dt><dd>${s.status === "disabled" || s.responseTimeMs == null ? "–" : `${s.responseTimeMs} ms`}</dd>
-      <dt>Uptime (24 h)</dt>
-      <dd class="svc-uptime">
-        <meter min="0" max="100" low="95" high="99" optimum="100" value=${uptime ?? 0}
-          aria-label=${`${name} uptime over 24 hours`}></meter>
-        <span>${uptime === null ? "–" : `${uptime.toFixed(uptime >= 99.95 || uptime === 0 ? 0 : 1)} %`}</span>
-      </dd>
+      <dt>Uptime (24 h)</dt><dd>${uptime === null ? "–" : `${uptime.toFixed(uptime >= 99.95 || uptime === 0 ? 0 : 1)} %`}</dd>
     </dl>
+    <meter class="svc-meter" min="0" max="100" low="95" high="99" optimum="100" value=${uptime ?? 0}
+      aria-label=${`${name} uptime over 24 hours`}></meter>
     <p class="muted svc-checked">${s.status === "disabled" ? "Not set up" : html`<time datetime=${s.lastCheckAt || undefined}>${checkedAgo(s.lastCheckAt, now)}</time>`}</p>
     <p class="svc-msg">${showMessage ? s.message : ""}</p>
   </li>`;
@@ -126,7 +125,7 @@ function Monitors({ kuma }) {
   else if (!mon.data) body = html`<${Loading} />`;
   else if (mon.data.length === 0) body = html`<p class="muted">The status page has no monitors.</p>`;
   else {
-    body = html`<div class="table-wrap"><table>
+    body = html`<div class="table-wrap"><table class="monitors">
       <thead><tr><th scope="col">Monitor</th><th scope="col">Group</th><th scope="col">Status</th><th scope="col">Uptime (24 h)</th><th scope="col">Ping</th></tr></thead>
       <tbody>${mon.data.map((m) => html`<tr key=${m.id}>
         <td>${m.name}</td><td>${m.group || "–"}</td><td><${Badge} status=${m.status} /></td>

@@ -31,7 +31,7 @@ export default function Search({ query }) {
         placeholder="A title, e.g. Dune" onInput=${(e) => setText(e.currentTarget.value)} />
     </form>
     ${!q ? html`<p class="muted">Type a title to find it on Overseerr, then request it. Already in Plex? Look in the <${Link} to="/library">library<//>.</p>`
-      : html`<${Async} state=${results} label="Searching…">
+      : html`<${Async} state=${results.data === null ? { ...results, data: undefined } : results} label="Searching…">
         ${(list, meta) => html`<section aria-labelledby="results-h">
           <h2 id="results-h">${resultsHeading(q, meta, list.length)}</h2>
           ${list.length === 0 ? html`<p class="muted">Try another spelling or a shorter title.</p>`

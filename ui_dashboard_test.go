@@ -1,0 +1,68 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// uiSizes are the viewports every page is checked at: a phone and a desktop.
+var uiSizes = []struct{ w, h int }{{390, 844}, {1280, 800}}
+
+// TestUIDashboardLive watches the dashboard of jane without reloading it:
+// Plex's card turns Down when the Plex Media Server fails and Up when it is
+// back, and the admin's notice appears and goes away.
+func TestUIDashboardLive(t *testing.T) {
+	s := newUIServer(t)
+	p := s.open(t, 1280, 800, false)
+	p.signIn("jane", uiJanePassword)
+	p.goTo("/")
+	p.waitRole("heading", "Dashboard")
+	p.waitRole("listitem", "Plex Media Server Up")
+	p.waitRole("heading", "My recent requests")
+	var marker string
+	p.eval(`(window.__same = "dashboard", window.__same)`, &marker)
+
+	t.Run("service down and back", func(t *testing.T) {
+		p := p.with(t)
+		s.PMS.SetDown(500)
+		p.waitRole("listitem", "Plex Media Server Down")
+		s.PMS.SetDown(0)
+		p.waitRole("listitem", "Plex Media Server Up")
+	})
+
+	t.Run("notice", func(t *testing.T) {
+		p := p.with(t)
+		const msg = "Plex restarts at 20:00 for an update"
+		s.Admin.expect(t, "PUT", "/api/v1/admin/notice", map[string]any{"message": msg, "level": "warning"}, 200)
+		p.waitText(msg)
+		s.Admin.expect(t, "DELETE", "/api/v1/admin/notice", nil, 204)
+		eventually(t, uiWait, "the notice goes away", func() (bool, string) {
+			txt := p.text()
+			return !strings.Contains(txt, msg), txt
+		})
+	})
+
+	var still string
+	p.eval(`window.__same || ""`, &still)
+	if still != "dashboard" {
+		t.Errorf("the page was reloaded during the live updates")
+	}
+}
+
+// TestUIDashboardCheck puts the dashboard through the quality gate on a
+// phone and a desktop, light and dark, with Uptime Kuma set up and not.
+func TestUIDashboardCheck(t *testing.T) {
+	s := newUIServer(t)
+	for _, dark := range []bool{false, true} {
+		for _, sz := range uiSizes {
+			p := s.open(t, sz.w, sz.h, dark)
+			p.signIn("jane", uiJanePassword)
+			p.goTo("/")
+			p.waitRole("listitem", "Plex Media Server Up")
+			p.waitRole("heading", "Monitors")
+			p.waitRole("columnheader", "Monitor")
+			p.waitRole("heading", "Recently added")
+			p.check("dashboard")
+		}
+	}
+}
