@@ -339,7 +339,6 @@ func (p *uiPage) poll(what string, cond func(ctx context.Context) (bool, string)
 // flight for 300 ms. (A method cannot be called go.)
 func (p *uiPage) goTo(path string) {
 	p.t.Helper()
-	p.rec.leaveDocument()
 	p.run("navigating to "+path, func(ctx context.Context) error {
 		return chromedp.Do(ctx, chromedp.Navigate(p.s.Base+path))
 	})
@@ -850,6 +849,8 @@ type uiAllowed struct {
 
 type uiRequest struct {
 	url         string
+	frame       string // the frame and the document (loader) that sent it
+	loader      string
 	eventSource bool
 	done        bool
 	cached      bool
@@ -873,17 +874,6 @@ func (r *uiRecorder) activity() (busy []string, quiet time.Duration) {
 		}
 	}
 	return busy, time.Since(r.lastSeen)
-}
-
-// leaveDocument forgets the requests in flight of the document a
-// navigation leaves: Chromium cancels them without a loadingFailed event,
-// so they would otherwise stay in flight and the page never settle.
-func (r *uiRecorder) leaveDocument() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, q := range r.reqs {
-		q.done = true
-	}
 }
 
 // short is u relative to the server's base when it is on the server.
@@ -950,7 +940,17 @@ func (r *uiRecorder) listener(tag string) func(ev any) {
 			}
 		case *network.EventRequestWillBeSent:
 			r.lastSeen = time.Now()
-			r.reqs[id(e.RequestID)] = &uiRequest{url: e.Request.URL, eventSource: e.Type == network.ResourceTypeEventSource}
+			if e.Type == network.ResourceTypeDocument {
+				// A navigation: Chromium cancels what the document it
+				// leaves still had in flight without a loadingFailed.
+				for _, q := range r.reqs {
+					if q.frame == string(e.FrameID) && q.loader != string(e.LoaderID) {
+						q.done = true
+					}
+				}
+			}
+			r.reqs[id(e.RequestID)] = &uiRequest{url: e.Request.URL, frame: string(e.FrameID), loader: string(e.LoaderID),
+				eventSource: e.Type == network.ResourceTypeEventSource}
 		case *network.EventRequestServedFromCache:
 			if q := r.reqs[id(e.RequestID)]; q != nil {
 				q.cached = true
