@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -55,14 +56,18 @@ func TestUIDashboardCheck(t *testing.T) {
 	s := newUIServer(t)
 	for _, dark := range []bool{false, true} {
 		for _, sz := range uiSizes {
-			p := s.open(t, sz.w, sz.h, dark)
-			p.signIn("jane", uiJanePassword)
-			p.goTo("/")
-			p.waitRole("listitem", "Plex Media Server Up")
-			p.waitRole("heading", "Monitors")
-			p.waitRole("columnheader", "Monitor")
-			p.waitRole("heading", "Recently added")
-			p.check("dashboard")
+			// One browser at a time: each closes with its subtest, so
+			// jane's event streams stay under the per-user cap.
+			t.Run(fmt.Sprintf("%dx%d dark=%v", sz.w, sz.h, dark), func(t *testing.T) {
+				p := s.open(t, sz.w, sz.h, dark)
+				p.signIn("jane", uiJanePassword)
+				p.goTo("/")
+				p.waitRole("listitem", "Plex Media Server Up")
+				p.waitRole("heading", "Monitors")
+				p.waitRole("columnheader", "Monitor")
+				p.waitRole("heading", "Recently added")
+				p.check("dashboard")
+			})
 		}
 	}
 }
