@@ -223,7 +223,7 @@ func (s *uiServer) open(t *testing.T, width, height int, dark bool) *uiPage {
 		chromedp.UserDataDir(t.TempDir()),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	rec := &uiRecorder{base: s.Base, reqs: map[string]*uiRequest{}}
+	rec := &uiRecorder{base: s.Base, reqs: map[string]*uiRequest{}, docs: map[string]string{}}
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.listener("page")))
 	p := &uiPage{t: t, s: s, ctx: ctx, rec: rec, width: width, height: height, dark: dark}
 	t.Cleanup(func() {
@@ -835,6 +835,7 @@ type uiRecorder struct {
 	found    []string
 	allowed  []uiAllowed
 	reqs     map[string]*uiRequest
+	docs     map[string]string // frame → loader of its current document
 	lastSeen time.Time
 	bytes    float64
 	count    int
@@ -940,16 +941,21 @@ func (r *uiRecorder) listener(tag string) func(ev any) {
 			}
 		case *network.EventRequestWillBeSent:
 			r.lastSeen = time.Now()
+			frame, loader := string(e.FrameID), string(e.LoaderID)
 			if e.Type == network.ResourceTypeDocument {
 				// A navigation: Chromium cancels what the document it
 				// leaves still had in flight without a loadingFailed.
+				r.docs[frame] = loader
 				for _, q := range r.reqs {
-					if q.frame == string(e.FrameID) && q.loader != string(e.LoaderID) {
+					if q.frame == frame && q.loader != loader {
 						q.done = true
 					}
 				}
 			}
-			r.reqs[id(e.RequestID)] = &uiRequest{url: e.Request.URL, frame: string(e.FrameID), loader: string(e.LoaderID),
+			// A request of a document already left (its event came late)
+			// is cancelled too.
+			left := e.Type != network.ResourceTypeDocument && r.docs[frame] != "" && r.docs[frame] != loader
+			r.reqs[id(e.RequestID)] = &uiRequest{url: e.Request.URL, frame: frame, loader: loader, done: left,
 				eventSource: e.Type == network.ResourceTypeEventSource}
 		case *network.EventRequestServedFromCache:
 			if q := r.reqs[id(e.RequestID)]; q != nil {
