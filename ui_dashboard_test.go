@@ -54,6 +54,7 @@ func TestUIDashboardLive(t *testing.T) {
 // phone and a desktop, light and dark, with Uptime Kuma set up and not.
 func TestUIDashboardCheck(t *testing.T) {
 	s := newUIServer(t)
+	s.Jane.expect(t, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 45745}, 201)
 	for _, dark := range []bool{false, true} {
 		for _, sz := range uiSizes {
 			// One browser at a time: each closes with its subtest, so
@@ -66,6 +67,7 @@ func TestUIDashboardCheck(t *testing.T) {
 				p.waitRole("heading", "Monitors")
 				p.waitRole("columnheader", "Monitor")
 				p.waitRole("heading", "Recently added")
+				p.waitRole("link", "Sintel (2010)")
 				p.check("dashboard")
 			})
 		}

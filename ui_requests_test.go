@@ -89,7 +89,9 @@ func TestUIRequestFlow(t *testing.T) {
 func TestUIRequestPagesCheck(t *testing.T) {
 	s := newUIServer(t)
 	s.Jane.expect(t, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 45745}, 201)
-	s.Jane.expect(t, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": []int{1, 2}}, 201)
+	show := decode[e2eRequest](t, s.Jane.expect(t, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": []int{1, 2}}, 201).Data)
+	// Approving the show tells jane so: a notification to list.
+	s.Admin.expect(t, "POST", fmt.Sprintf("/api/v1/admin/requests/%d/approve", show.ID), nil, 200)
 	for _, dark := range []bool{false, true} {
 		for _, sz := range uiSizes {
 			// One browser at a time: each closes with its subtest, so
@@ -122,6 +124,7 @@ func TestUIRequestPagesCheck(t *testing.T) {
 
 				p.goTo("/notifications")
 				p.waitRole("checkbox", "Unread only")
+				p.waitRole("heading", "Request approved")
 				p.check("notifications")
 			})
 		}

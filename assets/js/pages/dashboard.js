@@ -125,7 +125,7 @@ function Monitors({ kuma }) {
   else if (!mon.data) body = html`<${Loading} />`;
   else if (mon.data.length === 0) body = html`<p class="muted">The status page has no monitors.</p>`;
   else {
-    body = html`<div class="table-wrap"><table class="monitors">
+    body = html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="dash-monitors"><table class="monitors">
       <thead><tr><th scope="col">Monitor</th><th scope="col">Group</th><th scope="col">Status</th><th scope="col">Uptime (24 h)</th><th scope="col">Ping</th></tr></thead>
       <tbody>${mon.data.map((m) => html`<tr key=${m.id}>
         <td>${m.name}</td><td>${m.group || "–"}</td><td><${Badge} status=${m.status} /></td>

@@ -51,7 +51,7 @@ export default function Notifications({ query }) {
           <div class="row">
             <span class="muted"><${Time} iso=${n.createdAt} ago /></span>
             ${n.link && html`<${Link} to=${appLink(n.link)}>${linkText(n.link)}<span class="visually-hidden">: ${n.title}</span><//>`}
-            ${!n.read && html`<button type="button" class="btn btn-small" aria-label=${`Mark “${n.title}” as read`} onClick=${() => markOne(n)}>Mark as read</button>`}
+            ${!n.read && html`<button type="button" class="btn btn-small" aria-label=${`Mark as read: ${n.title}`} onClick=${() => markOne(n)}>Mark as read</button>`}
           </div>
         </li>`)}</ul>
         <${Pager} meta=${meta} label="Notification pages" onPage=${(p) => setQuery({ page: p > 1 ? p : null })} />`}

@@ -46,7 +46,7 @@ export default function Requests({ query }) {
     </div>
     ${gone && html`<div class="error" role="alert"><p>${gone.message}</p></div>`}
     <${Async} state=${list} empty=${status ? `No ${WORDS[status].toLowerCase()} requests.` : html`You have not requested anything yet. <${Link} to="/search">Search for a title<//>.`}>
-      ${(rows, meta) => html`<div class="table-wrap"><table>
+      ${(rows, meta) => html`<div class="table-wrap" tabindex="0" role="region" aria-label="My requests"><table class="req-table">
         <caption class="visually-hidden">My requests${status ? `, ${WORDS[status].toLowerCase()}` : ""}</caption>
         <thead><tr>
           <th scope="col">Title</th><th scope="col">Seasons</th><th scope="col">Status</th>

@@ -43,9 +43,10 @@ export default function Search({ query }) {
   <//>`;
 }
 
+/** resultsHeading counts what is shown; Overseerr's total also counts people, which are left out. */
 function resultsHeading(q, meta, n) {
-  const total = meta?.totalResults ?? n;
-  return `${total} ${total === 1 ? "result" : "results"} for “${q}”`;
+  if (meta?.totalPages > 1) return `Results for “${q}”, page ${meta.page} of ${meta.totalPages}`;
+  return `${n} ${n === 1 ? "result" : "results"} for “${q}”`;
 }
 
 /** availabilityBadge: "Available", "Partly available", "Requested", … or nothing for a title nobody asked for. */
