@@ -81,6 +81,26 @@ func TestUIRequestFlow(t *testing.T) {
 	if n := len(decode[[]struct{ ID int64 }](t, s.Jane.expect(t, "GET", "/api/v1/notifications?unread=true", nil, 200).Data)); n != 0 {
 		t.Errorf("%d notifications still unread", n)
 	}
+
+	// A show asks for seasons; asking for the same season again is refused
+	// in words.
+	p.allowStatus("/api/v1/media/requests", 409)
+	p.click("link", "Search")
+	p.fill("Search movies and shows", "Example Show")
+	for _, want := range []string{"Requested Example Show", "Every season asked for has already been requested."} {
+		p.click("button", "Request Example Show")
+		p.waitRole("dialog", "Request Example Show")
+		p.click("checkbox", "Season 1 (10 episodes)")
+		p.click("button", "Send request")
+		p.waitText(want)
+	}
+	p.waitRole("alert", "")
+	p.click("button", "Cancel")
+	p.waitGone("dialog", "Request Example Show")
+	shows := decode[[]e2eRequest](t, s.Jane.expect(t, "GET", "/api/v1/media/requests?mediaType=tv", nil, 200).Data)
+	if len(shows) != 1 || shows[0].Title != "Example Show" {
+		t.Errorf("jane's show requests: %+v", shows)
+	}
 }
 
 // TestUIRequestPagesCheck puts search (with results and the season

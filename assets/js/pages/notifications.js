@@ -6,7 +6,7 @@ import { useEvent } from "../events.js";
 import { html } from "../lib.js";
 import { Link, setQuery } from "../router.js";
 import { Async, Badge, Page, Pager, Time, announce, useAction, useAsync } from "../ui.js";
-import { unread } from "../store.js";
+import { unread, useStore } from "../store.js";
 
 export default function Notifications({ query }) {
   const onlyUnread = query.get("unread") === "true";
@@ -35,7 +35,7 @@ export default function Notifications({ query }) {
     unread.set(0);
     announce("All notifications marked as read");
   });
-  const count = unread.get();
+  const count = useStore(unread);
   return html`<${Page} title="Notifications" actions=${html`<button type="button" class="btn" disabled=${all.busy}
       onClick=${() => all.run()}>Mark all as read</button>`}>
     <div class="filters">
