@@ -13,7 +13,7 @@ import (
 // requests it through the dialog, sees it pending on My requests, and the
 // row turns Available, without a reload, when Overseerr's webhook says so;
 // the bell counts the notification, which the Notifications page lists and
-// "Mark all as read" clears.
+// "Mark all as read" clears. Then a show's seasons, and a cancel.
 func TestUIRequestFlow(t *testing.T) {
 	s := newUIServer(t)
 	p := s.open(t, 1280, 800, false)
@@ -99,8 +99,17 @@ func TestUIRequestFlow(t *testing.T) {
 	p.waitGone("dialog", "Request Example Show")
 	shows := decode[[]e2eRequest](t, s.Jane.expect(t, "GET", "/api/v1/media/requests?mediaType=tv", nil, 200).Data)
 	if len(shows) != 1 || shows[0].Title != "Example Show" {
-		t.Errorf("jane's show requests: %+v", shows)
+		t.Fatalf("jane's show requests: %+v", shows)
 	}
+
+	// A pending request can be cancelled, after a confirmation.
+	p.click("link", "Requests")
+	p.click("button", "Cancel request for Example Show")
+	p.waitRole("dialog", "Cancel the request for Example Show?")
+	p.click("button", "Cancel request")
+	p.waitGone("button", "Cancel request for Example Show")
+	p.waitText("Request for Example Show cancelled")
+	s.Jane.expect(t, "GET", fmt.Sprintf("/api/v1/media/requests/%d", shows[0].ID), nil, 404)
 }
 
 // TestUIRequestPagesCheck puts search (with results and the season
