@@ -814,9 +814,9 @@ func shotDir(t *testing.T) string {
 	return dir
 }
 
-// signIn signs in with the local form of /login and waits for the
-// header (banner landmark) of the signed-in pages; their navigation is
-// hidden behind the Menu button on a phone.
+// signIn signs in with the local form of /login and waits for the header
+// (the banner landmark) of the signed-in pages: on a phone their
+// navigation is hidden behind the Menu button.
 func (p *uiPage) signIn(username, password string) {
 	p.t.Helper()
 	p.goTo("/login")
