@@ -159,3 +159,19 @@ func TestUIRequestPagesCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestUISearchWithoutOverseerr: with no Overseerr the search page says
+// requests are not set up, and asks nothing that would answer 503.
+func TestUISearchWithoutOverseerr(t *testing.T) {
+	s := newUIServer(t, withEnv("MEDIANEST_OVERSEERR_URL", ""), withEnv("MEDIANEST_OVERSEERR_API_KEY", ""))
+	p := s.open(t, 390, 844, true)
+	p.signIn("jane", uiJanePassword)
+	p.goTo("/search?q=Sintel")
+	p.waitText("Requests are not set up on this server")
+	p.check("search-no-overseerr")
+	var asked bool
+	p.eval(`performance.getEntriesByType("resource").some((e) => e.name.includes("/media/search"))`, &asked)
+	if asked {
+		t.Error("the search page searched an Overseerr that is not set up")
+	}
+}

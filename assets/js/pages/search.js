@@ -19,7 +19,12 @@ export default function Search({ query }) {
   useEffect(() => {
     if (typed.trim() !== q) setQuery({ q: typed.trim() || null, page: null }, { replace: true });
   }, [typed]);
-  const results = useAsync((signal) => (q ? get("/media/search", { query: q, page }, { signal }) : Promise.resolve({ data: null })), [q, page]);
+  // Searching needs Overseerr: while it is not set up the search would
+  // only answer 503, so the page says so instead of asking.
+  const ovr = useAsync((signal) => get("/dashboard/status/overseerr", null, { signal }), []);
+  const off = ovr.data?.status === "disabled";
+  const ready = ovr.data !== undefined || ovr.error;
+  const results = useAsync((signal) => (q && ready && !off ? get("/media/search", { query: q, page }, { signal }) : Promise.resolve({ data: null })), [q, page, ready, off]);
   const [target, setTarget] = useState(null);
   const requested = (r) => {
     results.setData((list) => list && list.map((x) => (x.mediaType === r.mediaType && x.tmdbId === r.tmdbId ? { ...x, requested: true } : x)));
@@ -27,10 +32,11 @@ export default function Search({ query }) {
   return html`<${Page} title="Search and request">
     <form class="search-form" role="search" onSubmit=${(e) => { e.preventDefault(); setQuery({ q: text.trim() || null, page: null }, { replace: true }); }}>
       <label for="media-q">Search movies and shows</label>
-      <input id="media-q" type="search" value=${text} autocomplete="off" spellcheck="false"
+      <input id="media-q" type="search" value=${text} autocomplete="off" spellcheck="false" disabled=${off}
         placeholder="A title, e.g. Dune" onInput=${(e) => setText(e.currentTarget.value)} />
     </form>
-    ${!q ? html`<p class="muted">Type a title to find it on Overseerr, then request it. Already in Plex? Look in the <${Link} to="/library">library<//>.</p>`
+    ${off ? html`<div class="info"><p>Requests are not set up on this server: MediaNest has no Overseerr to ask. An admin can set it up under Services.</p></div>`
+      : !q ? html`<p class="muted">Type a title to find it on Overseerr, then request it. Already in Plex? Look in the <${Link} to="/library">library<//>.</p>`
       : html`<${Async} state=${results.data === null ? { ...results, data: undefined } : results} label="Searching…">
         ${(list, meta) => html`<section aria-labelledby="results-h">
           <h2 id="results-h">${resultsHeading(q, meta, list.length)}</h2>
