@@ -49,7 +49,7 @@ export default function Requests({ query }) {
       ${(rows, meta) => html`<div class="table-wrap" tabindex="0" role="region" aria-label="My requests"><table class="req-table">
         <caption class="visually-hidden">My requests${status ? `, ${WORDS[status].toLowerCase()}` : ""}</caption>
         <thead><tr>
-          <th scope="col">Title</th><th scope="col">Seasons</th><th scope="col">Status</th>
+          <th scope="col">Title</th><th scope="col">Status</th><th scope="col">Seasons</th>
           <th scope="col">Requested</th><th scope="col">Updated</th><th scope="col"><span class="visually-hidden">Actions</span></th>
         </tr></thead>
         <tbody>${rows.map((r) => html`<tr key=${r.id}>
@@ -58,8 +58,8 @@ export default function Requests({ query }) {
             <span><strong>${r.title}</strong>${r.year ? html` <span class="muted">(${r.year})</span>` : ""}<br />
               <span class="muted">${r.mediaType === "tv" ? "Show" : "Movie"}</span></span>
           </div></td>
-          <td>${r.mediaType === "tv" ? seasonsText(r.seasons) : "–"}</td>
           <td><${Badge} status=${r.status} /></td>
+          <td>${r.mediaType === "tv" ? seasonsText(r.seasons) : "–"}</td>
           <td><${Time} iso=${r.createdAt} /></td>
           <td><${Time} iso=${r.completedAt || r.updatedAt} /></td>
           <td>${r.status === "pending" && html`<button type="button" class="btn btn-small"
