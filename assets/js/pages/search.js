@@ -35,7 +35,7 @@ export default function Search({ query }) {
       <input id="media-q" type="search" value=${text} autocomplete="off" spellcheck="false" disabled=${off}
         placeholder="A title, e.g. Dune" onInput=${(e) => setText(e.currentTarget.value)} />
     </form>
-    ${off ? html`<div class="info"><p>Requests are not set up on this server: MediaNest has no Overseerr to ask. An admin can set it up under Services.</p></div>`
+    ${off ? html`<div class="info"><p>Requests are not set up on this server: MediaNest has no Overseerr to ask. Ask an admin to set it up.</p></div>`
       : !q ? html`<p class="muted">Type a title to find it on Overseerr, then request it. Already in Plex? Look in the <${Link} to="/library">library<//>.</p>`
       : html`<${Async} state=${results.data === null ? { ...results, data: undefined } : results} label="Searching…">
         ${(list, meta) => html`<section aria-labelledby="results-h">
