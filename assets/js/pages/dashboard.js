@@ -31,7 +31,7 @@ export default function Dashboard() {
     <section aria-labelledby="dash-services">
       <h2 id="dash-services">Services</h2>
       <${Async} state=${status} empty="No services are configured." label="Checking services…">
-        ${(list) => html`<ul class="cards svc-cards">${list.map((s) => html`<${ServiceCard} key=${s.name} s=${s} />`)}</ul>`}
+        ${(list) => html`<ul class="cards dash-svcs">${list.map((s) => html`<${ServiceCard} key=${s.name} s=${s} />`)}</ul>`}
       <//>
     </section>
     ${status.data && html`<${Monitors} kuma=${kuma} />`}
@@ -95,16 +95,16 @@ function ServiceCard({ s }) {
   const showMessage = s.message && s.status !== "up" && s.status !== "disabled";
   const id = useId();
   // The card is named by its title and status word ("Plex Media Server Up").
-  return html`<li class="card svc" aria-labelledby=${`${id}-n ${id}-s`}>
-    <div class="svc-head"><h3 id=${`${id}-n`}>${name}</h3><span id=${`${id}-s`}><${Badge} status=${s.status} /></span></div>
+  return html`<li class="card dash-svc" aria-labelledby=${`${id}-n ${id}-s`}>
+    <div class="dash-svc-head"><h3 id=${`${id}-n`}>${name}</h3><span id=${`${id}-s`}><${Badge} status=${s.status} /></span></div>
     <dl class="kv">
       <dt>Response</dt><dd>${s.status === "disabled" || s.responseTimeMs == null ? "–" : `${s.responseTimeMs} ms`}</dd>
       <dt>Uptime (24 h)</dt><dd>${uptime === null ? "–" : `${uptime.toFixed(uptime >= 99.95 || uptime === 0 ? 0 : 1)} %`}</dd>
     </dl>
-    <meter class="svc-meter" min="0" max="100" low="95" high="99" optimum="100" value=${uptime ?? 0}
+    <meter class="dash-svc-meter" min="0" max="100" low="95" high="99" optimum="100" value=${uptime ?? 0}
       aria-label=${`${name} uptime over 24 hours`}></meter>
-    <p class="muted svc-checked">${s.status === "disabled" ? "Not set up" : html`<time datetime=${s.lastCheckAt || undefined}>${checkedAgo(s.lastCheckAt, now)}</time>`}</p>
-    <p class="svc-msg">${showMessage ? s.message : ""}</p>
+    <p class="muted dash-svc-checked">${s.status === "disabled" ? "Not set up" : html`<time datetime=${s.lastCheckAt || undefined}>${checkedAgo(s.lastCheckAt, now)}</time>`}</p>
+    <p class="dash-svc-msg">${showMessage ? s.message : ""}</p>
   </li>`;
 }
 
