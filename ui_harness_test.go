@@ -223,7 +223,7 @@ func (s *uiServer) open(t *testing.T, width, height int, dark bool) *uiPage {
 		chromedp.UserDataDir(t.TempDir()),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	rec := &uiRecorder{base: s.Base, reqs: map[string]*uiRequest{}}
+	rec := &uiRecorder{base: s.Base, reqs: map[string]*uiRequest{}, docs: map[string]string{}}
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.listener("page")))
 	p := &uiPage{t: t, s: s, ctx: ctx, rec: rec, width: width, height: height, dark: dark}
 	t.Cleanup(func() {
@@ -850,6 +850,7 @@ type uiRecorder struct {
 	found    []string
 	allowed  []uiAllowed
 	reqs     map[string]*uiRequest
+	docs     map[string]string // frame → loader of its current document
 	lastSeen time.Time
 	bytes    float64
 	count    int
@@ -864,6 +865,8 @@ type uiAllowed struct {
 
 type uiRequest struct {
 	url         string
+	frame       string // the frame and the document (loader) that sent it
+	loader      string
 	eventSource bool
 	done        bool
 	cached      bool
@@ -965,7 +968,22 @@ func (r *uiRecorder) listener(tag string) func(ev any) {
 			}
 		case *network.EventRequestWillBeSent:
 			r.lastSeen = time.Now()
-			r.reqs[id(e.RequestID)] = &uiRequest{url: e.Request.URL, eventSource: e.Type == network.ResourceTypeEventSource}
+			frame, loader := string(e.FrameID), string(e.LoaderID)
+			if e.Type == network.ResourceTypeDocument {
+				// A navigation: Chromium cancels what the document it
+				// leaves still had in flight without a loadingFailed.
+				r.docs[frame] = loader
+				for _, q := range r.reqs {
+					if q.frame == frame && q.loader != loader {
+						q.done = true
+					}
+				}
+			}
+			// A request of a document already left (its event came late)
+			// is cancelled too.
+			left := e.Type != network.ResourceTypeDocument && r.docs[frame] != "" && r.docs[frame] != loader
+			r.reqs[id(e.RequestID)] = &uiRequest{url: e.Request.URL, frame: frame, loader: loader, done: left,
+				eventSource: e.Type == network.ResourceTypeEventSource}
 		case *network.EventRequestServedFromCache:
 			// Chromium may never send loadingFinished for a module that
 			// came from the memory cache: it is done here.

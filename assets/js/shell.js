@@ -2,7 +2,7 @@
 // on a phone), the live notice banner, the notifications bell with the
 // unread count, the stream's connection state, theme and sign-out.
 import { post } from "./api.js";
-import { connection } from "./events.js";
+import { connection, stop as stopEvents } from "./events.js";
 import { html, useEffect, useState } from "./lib.js";
 import { Link, navigate, useRoute } from "./router.js";
 import { notice, session, unread, useStore } from "./store.js";
@@ -83,6 +83,9 @@ function SignOut() {
   const [busy, setBusy] = useState(false);
   const out = async () => {
     setBusy(true);
+    // The stream goes first: signing out ends it on the server, which the
+    // browser would report as a failed request.
+    stopEvents();
     try {
       await post("/auth/logout", { allSessions: false });
     } catch {
