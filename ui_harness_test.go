@@ -339,7 +339,6 @@ func (p *uiPage) poll(what string, cond func(ctx context.Context) (bool, string)
 // flight for 300 ms. (A method cannot be called go.)
 func (p *uiPage) goTo(path string) {
 	p.t.Helper()
-	p.rec.leaveDocument()
 	p.run("navigating to "+path, func(ctx context.Context) error {
 		return chromedp.Do(ctx, chromedp.Navigate(p.s.Base+path))
 	})
@@ -877,18 +876,6 @@ func (r *uiRecorder) problems() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.found)
-}
-
-// leaveDocument forgets the requests in flight before a navigation to a
-// new document: the navigation cancels them, and Chromium does not always
-// report that (a page module or an API call under way when the document
-// went away stayed "in flight" for good, so the next settle never came).
-func (r *uiRecorder) leaveDocument() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, q := range r.reqs {
-		q.done = true
-	}
 }
 
 // activity returns the requests in flight (EventSource streams aside) and
