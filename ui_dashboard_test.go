@@ -6,9 +6,6 @@ import (
 	"testing"
 )
 
-// uiSizes are the viewports every page is checked at: a phone and a desktop.
-var uiSizes = []struct{ w, h int }{{390, 844}, {1280, 800}}
-
 // TestUIDashboardLive watches the dashboard of jane without reloading it:
 // Plex's card turns Down when the Plex Media Server fails and Up when it is
 // back, her request's badge follows its approval, and the admin's notice
@@ -65,22 +62,20 @@ func TestUIDashboardLive(t *testing.T) {
 func TestUIDashboardCheck(t *testing.T) {
 	s := newUIServer(t)
 	s.Jane.expect(t, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 45745}, 201)
-	for _, dark := range []bool{false, true} {
-		for _, sz := range uiSizes {
-			// One browser at a time: each closes with its subtest, so
-			// jane's event streams stay under the per-user cap.
-			t.Run(fmt.Sprintf("%dx%d dark=%v", sz.w, sz.h, dark), func(t *testing.T) {
-				p := s.open(t, sz.w, sz.h, dark)
-				p.signIn("jane", uiJanePassword)
-				p.goTo("/")
-				p.waitRole("listitem", "Plex Media Server Up")
-				p.waitRole("heading", "Monitors")
-				p.waitRole("columnheader", "Monitor")
-				p.waitRole("heading", "Recently added")
-				p.waitRole("link", "Sintel (2010)")
-				p.check("dashboard")
-			})
-		}
+	for _, v := range uiViewports {
+		// One browser at a time: each closes with its subtest, so
+		// jane's event streams stay under the per-user cap.
+		t.Run(v.String(), func(t *testing.T) {
+			p := s.open(t, v.w, v.h, v.dark)
+			p.signIn("jane", uiJanePassword)
+			p.goTo("/")
+			p.waitRole("listitem", "Plex Media Server Up")
+			p.waitRole("heading", "Monitors")
+			p.waitRole("columnheader", "Monitor")
+			p.waitRole("heading", "Recently added")
+			p.waitRole("link", "Sintel (2010)")
+			p.check("dashboard")
+		})
 	}
 }
 

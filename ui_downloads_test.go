@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"medianest/app/overseerr"
@@ -218,11 +217,8 @@ func TestUIDownloadsPages(t *testing.T) {
 	for i, b := range owners {
 		waitStatus(t, b, ids[i], "completed", uiWait)
 	}
-	for _, v := range []struct {
-		w, h int
-		dark bool
-	}{{390, 844, false}, {390, 844, true}, {1280, 800, false}, {1280, 800, true}} {
-		emulate(p, v.w, v.h, v.dark)
+	for _, v := range uiViewports {
+		p.emulate(v.w, v.h, v.dark)
 		p.goTo("/downloads")
 		waitRowStatus(p, "clip", "Completed")
 		p.waitText("1 of 20 this hour")
@@ -257,30 +253,6 @@ func TestUIDownloadsPages(t *testing.T) {
 		t.Fatalf("webhook: %d %v", code, err)
 	}
 	p.waitRole("cell", "Available")
-}
-
-// emulate gives the page another viewport (a phone's below 600 px) and
-// colour scheme, as open does for a new one.
-func emulate(p *uiPage, width, height int, dark bool) {
-	p.t.Helper()
-	var vopts []chromedp.EmulateViewportOption
-	if width < 600 {
-		vopts = append(vopts, chromedp.EmulateMobile, chromedp.EmulateTouch)
-	}
-	scheme := "light"
-	if dark {
-		scheme = "dark"
-	}
-	p.run("emulating the device", func(ctx context.Context) error {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height), vopts...)); err != nil {
-			return err
-		}
-		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-		})
-		return err
-	})
-	p.width, p.height, p.dark = width, height, dark
 }
 
 // requestTitle is the name the admin's list gives jane's one request.

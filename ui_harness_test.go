@@ -251,6 +251,14 @@ func (s *uiServer) open(t *testing.T, width, height int, dark bool) *uiPage {
 		cancel()
 		t.Fatalf("chromium did not start within %v", uiWait)
 	}
+	p.emulate(width, height, dark)
+	return p
+}
+
+// emulate gives the page another viewport (a phone below 600 px wide) and
+// colour scheme, so one browser can check a page in every mode.
+func (p *uiPage) emulate(width, height int, dark bool) {
+	p.t.Helper()
 	var vopts []chromedp.EmulateViewportOption
 	if width < 600 {
 		vopts = append(vopts, chromedp.EmulateMobile, chromedp.EmulateTouch)
@@ -268,8 +276,26 @@ func (s *uiServer) open(t *testing.T, width, height int, dark bool) *uiPage {
 		})
 		return err
 	})
-	return p
+	p.width, p.height, p.dark = width, height, dark
 }
+
+// uiViewport is one of the sizes and schemes every page is checked in.
+type uiViewport struct {
+	w, h int
+	dark bool
+}
+
+func (v uiViewport) String() string {
+	scheme := "light"
+	if v.dark {
+		scheme = "dark"
+	}
+	return fmt.Sprintf("%dx%d %s", v.w, v.h, scheme)
+}
+
+// uiViewports are a phone and a desktop, dark and light; the last is
+// the desktop in light, where the tests do most of their work.
+var uiViewports = []uiViewport{{390, 844, false}, {390, 844, true}, {1280, 800, true}, {1280, 800, false}}
 
 // with returns the page for the subtest t, so that a failing action ends
 // t and not the test that opened the page. The copy shares the tab and

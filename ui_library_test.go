@@ -66,24 +66,6 @@ func TestUILibrary(t *testing.T) {
 	}
 }
 
-// uiViewport is one of the sizes and schemes every page is checked in.
-type uiViewport struct {
-	w, h int
-	dark bool
-}
-
-func (v uiViewport) String() string {
-	scheme := "light"
-	if v.dark {
-		scheme = "dark"
-	}
-	return fmt.Sprintf("%dx%d %s", v.w, v.h, scheme)
-}
-
-// uiViewports are a phone and a desktop, dark and light; the last is
-// the desktop in light, where the tests do most of their work.
-var uiViewports = []uiViewport{{390, 844, false}, {390, 844, true}, {1280, 800, true}, {1280, 800, false}}
-
 // uiBrowseLibrary is the walk through the library of TestUILibrary, on a
 // page signed in as jane.
 func uiBrowseLibrary(t *testing.T, p *uiPage) {

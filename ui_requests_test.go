@@ -121,42 +121,40 @@ func TestUIRequestPagesCheck(t *testing.T) {
 	show := decode[e2eRequest](t, s.Jane.expect(t, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "tv", "tmdbId": 1399, "seasons": []int{1, 2}}, 201).Data)
 	// Approving the show tells jane so: a notification to list.
 	s.Admin.expect(t, "POST", fmt.Sprintf("/api/v1/admin/requests/%d/approve", show.ID), nil, 200)
-	for _, dark := range []bool{false, true} {
-		for _, sz := range uiSizes {
-			// One browser at a time: each closes with its subtest, so
-			// jane's event streams stay under the per-user cap.
-			t.Run(fmt.Sprintf("%dx%d dark=%v", sz.w, sz.h, dark), func(t *testing.T) {
-				p := s.open(t, sz.w, sz.h, dark)
-				p.allowStatus("/api/v1/media/image", 502)
-				p.allowStatus("/api/v1/media/image", 504)
-				p.allowStatus("/api/v1/media/image", 503)
-				p.signIn("jane", uiJanePassword)
+	for _, v := range uiViewports {
+		// One browser at a time: each closes with its subtest, so
+		// jane's event streams stay under the per-user cap.
+		t.Run(v.String(), func(t *testing.T) {
+			p := s.open(t, v.w, v.h, v.dark)
+			p.allowStatus("/api/v1/media/image", 502)
+			p.allowStatus("/api/v1/media/image", 504)
+			p.allowStatus("/api/v1/media/image", 503)
+			p.signIn("jane", uiJanePassword)
 
-				p.goTo("/search?q=e")
-				p.waitRole("button", "Request Example Show")
-				p.check("search")
-				p.click("button", "Request Example Show")
-				p.waitRole("dialog", "Request Example Show")
-				p.waitRole("checkbox", "All seasons")
-				p.check("search-dialog")
-				p.click("button", "Close")
-				p.waitGone("dialog", "Request Example Show")
+			p.goTo("/search?q=e")
+			p.waitRole("button", "Request Example Show")
+			p.check("search")
+			p.click("button", "Request Example Show")
+			p.waitRole("dialog", "Request Example Show")
+			p.waitRole("checkbox", "All seasons")
+			p.check("search-dialog")
+			p.click("button", "Close")
+			p.waitGone("dialog", "Request Example Show")
 
-				p.goTo("/requests")
-				p.waitRole("button", "Cancel request for Sintel")
-				p.check("requests")
-				p.selectOption("Status", "available")
-				p.waitText("No available requests.")
-				if got := p.url(); got != "/requests?status=available" {
-					t.Errorf("the filter is not in the address: %s", got)
-				}
+			p.goTo("/requests")
+			p.waitRole("button", "Cancel request for Sintel")
+			p.check("requests")
+			p.selectOption("Status", "available")
+			p.waitText("No available requests.")
+			if got := p.url(); got != "/requests?status=available" {
+				t.Errorf("the filter is not in the address: %s", got)
+			}
 
-				p.goTo("/notifications")
-				p.waitRole("checkbox", "Unread only")
-				p.waitRole("heading", "Request approved")
-				p.check("notifications")
-			})
-		}
+			p.goTo("/notifications")
+			p.waitRole("checkbox", "Unread only")
+			p.waitRole("heading", "Request approved")
+			p.check("notifications")
+		})
 	}
 }
 

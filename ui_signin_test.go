@@ -8,19 +8,6 @@ import (
 	"medianest/app/plex/plextest"
 )
 
-// uiModes are the viewports and colour schemes every page is checked in:
-// a phone and a desktop, light and dark.
-var uiModes = []struct {
-	name          string
-	width, height int
-	dark          bool
-}{
-	{"phone light", 390, 844, false},
-	{"phone dark", 390, 844, true},
-	{"desktop light", 1280, 800, false},
-	{"desktop dark", 1280, 800, true},
-}
-
 // Signing in with a local account: a wrong password is refused in words, a
 // signed-out deep link comes back after sign-in, and signing out returns
 // to the sign-in page.
@@ -71,9 +58,9 @@ func TestUISignIn(t *testing.T) {
 // first-run hint a fresh instance shows before an admin exists.
 func TestUISignInPageEveryMode(t *testing.T) {
 	s := newUIServer(t)
-	for _, m := range uiModes {
-		t.Run(m.name, func(t *testing.T) {
-			p := s.open(t, m.width, m.height, m.dark)
+	for _, v := range uiViewports {
+		t.Run(v.String(), func(t *testing.T) {
+			p := s.open(t, v.w, v.h, v.dark)
 			p.goTo("/login")
 			p.waitRole("button", "Sign in with Plex")
 			p.waitRole("button", "Sign in")
