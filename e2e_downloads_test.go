@@ -70,25 +70,14 @@ func downloadsConfig(t *testing.T, dir, addr string, pms *plextest.PMS, tv *plex
 	t.Helper()
 	downloadDir = filepath.Join(dir, "downloads")
 	cfgPath = filepath.Join(dir, "medianest.toml")
-	cfg := fmt.Sprintf(`[server]
-listen = %q
-
-[data]
-dir = %q
-
-[plex]
-url = %q
-token = %q
-plex_tv_url = %q
-auth_app_url = %q
-
+	cfg := e2eConfig(addr, filepath.Join(dir, "data"), pms, tv) + fmt.Sprintf(`
 [youtube]
 allowed_hosts = ["127.0.0.1"]
 download_dir = %q
 plex_path = "/plex/youtube"
 quota_per_hour = 5
 concurrency = 2
-`, addr, filepath.Join(dir, "data"), pms.URL, pms.OwnerToken(), tv.URL, tv.URL+"/auth", downloadDir)
+`, downloadDir)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -78,28 +78,7 @@ func TestE2EWholeProduct(t *testing.T) {
 	dataDir := filepath.Join(dir, "data")
 	addr := freeAddr(t)
 	cfgPath := filepath.Join(dir, "medianest.toml")
-	cfg := fmt.Sprintf(`[server]
-listen = %q
-
-[data]
-dir = %q
-
-[plex]
-url = %q
-token = %q
-plex_tv_url = %q
-auth_app_url = %q
-
-[overseerr]
-url = %q
-api_key = %q
-reconcile_interval = "1h"
-
-[uptime_kuma]
-url = %q
-status_page = %q
-`, addr, dataDir, pms.URL, pms.OwnerToken(), tv.URL, tv.URL+"/auth",
-		ovr.URL, ovr.APIKey(), kuma.URL, kumatest.DefaultSlug)
+	cfg := e2eConfig(addr, dataDir, pms, tv) + e2eServicesConfig(ovr, kuma)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -737,6 +716,38 @@ status_page = %q
 }
 
 // e2eUser is the API's User.
+// e2eConfig is the start of a config file for a server on addr with its
+// data in dataDir and the Plex fakes: the sections every end-to-end test
+// needs. Tests append their own.
+func e2eConfig(addr, dataDir string, pms *plextest.PMS, tv *plextest.TV) string {
+	return fmt.Sprintf(`[server]
+listen = %q
+
+[data]
+dir = %q
+
+[plex]
+url = %q
+token = %q
+plex_tv_url = %q
+auth_app_url = %q
+`, addr, dataDir, pms.URL, pms.OwnerToken(), tv.URL, tv.URL+"/auth")
+}
+
+// e2eServicesConfig is the config of the Overseerr and Uptime Kuma fakes.
+func e2eServicesConfig(ovr *overseerrtest.Server, kuma *kumatest.Server) string {
+	return fmt.Sprintf(`
+[overseerr]
+url = %q
+api_key = %q
+reconcile_interval = "1h"
+
+[uptime_kuma]
+url = %q
+status_page = %q
+`, ovr.URL, ovr.APIKey(), kuma.URL, kumatest.DefaultSlug)
+}
+
 type e2eUser struct {
 	ID          int64
 	Username    string

@@ -148,28 +148,7 @@ func newUIServer(t *testing.T, opts ...func(*uiConfig)) *uiServer {
 	addr := freeAddr(t)
 	s.Base = "http://" + addr
 	s.CfgPath = filepath.Join(dir, "medianest.toml")
-	toml := fmt.Sprintf(`[server]
-listen = %q
-
-[data]
-dir = %q
-
-[plex]
-url = %q
-token = %q
-plex_tv_url = %q
-auth_app_url = %q
-
-[overseerr]
-url = %q
-api_key = %q
-reconcile_interval = "1h"
-
-[uptime_kuma]
-url = %q
-status_page = %q
-`, addr, s.DataDir, s.PMS.URL, s.PMS.OwnerToken(), s.TV.URL, s.TV.URL+"/auth",
-		s.Ovr.URL, s.Ovr.APIKey(), s.Kuma.URL, kumatest.DefaultSlug) + cfg.toml
+	toml := e2eConfig(addr, s.DataDir, s.PMS, s.TV) + e2eServicesConfig(s.Ovr, s.Kuma) + cfg.toml
 	if err := os.WriteFile(s.CfgPath, []byte(toml), 0o600); err != nil {
 		t.Fatal(err)
 	}
