@@ -156,19 +156,12 @@ func uiBrowseLibrary(t *testing.T, p *uiPage) {
 func TestUILibraryWithoutPlex(t *testing.T) {
 	s := newUIServer(t, withEnv("MEDIANEST_PLEX_URL", ""))
 	p := s.open(t, 390, 844, false)
-	p.allowStatus("/api/v1/plex/", 503)
 	p.signIn("jane", uiJanePassword)
+	// No library call is made: each would answer 503, which the recorder
+	// would report.
 	for _, pg := range []struct{ name, path string }{{"library-no-plex", "/library"}, {"library-section-no-plex", "/library/1"}} {
 		p.goTo(pg.path)
-		p.waitText("The Plex library is not available right now. Plex is not configured.")
-		p.waitRole("button", "Try again")
-		if n := strings.Count(p.text(), "not available right now"); n != 1 {
-			t.Errorf("%s says %d times that Plex is not available, want once", pg.path, n)
-		}
+		p.waitText("Plex is not set up on this server, so there is no library to browse yet.")
 		p.check(pg.name)
 	}
-	p.goTo("/library")
-	p.fill("Search the library", "Sintel")
-	p.waitRole("heading", "Results for “Sintel”")
-	p.waitText("Plex is not configured.")
 }

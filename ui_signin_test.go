@@ -183,3 +183,31 @@ func TestUIShell(t *testing.T) {
 		t.Fatalf("url %q", p.url())
 	}
 }
+
+// Every page fits a 360 px phone: nothing makes the page scroll sideways
+// (a wide table scrolls inside its own box).
+func TestUIEveryPageAt360(t *testing.T) {
+	s := newUIServer(t)
+	s.Admin.expect(t, "PUT", "/api/v1/admin/notice", map[string]any{"message": "Plex restarts at 20:00 for an update of its database", "level": "info"}, 200)
+	s.Admin.expect(t, "POST", "/api/v1/admin/backups", nil, 201)
+	s.Jane.expect(t, "POST", "/api/v1/media/requests", map[string]any{"mediaType": "movie", "tmdbId": 45745}, 201)
+	p := s.open(t, 360, 740, false)
+	p.allowStatus("/api/v1/media/image", 502)
+	p.allowStatus("/api/v1/media/image", 503)
+	p.allowStatus("/api/v1/media/image", 504)
+	p.signIn("admin", uiAdminPassword)
+	for _, path := range []string{
+		"/", "/search?q=e", "/requests", "/library", "/library/1", "/library/1?tab=collections",
+		"/library/1/items/101", "/downloads", "/notifications", "/account", "/admin", "/admin/users",
+		"/admin/services", "/admin/requests", "/admin/downloads", "/admin/audit", "/admin/system", "/admin/backups",
+	} {
+		p.goTo(path)
+		p.waitRole("heading", "")
+		p.settle()
+		var w struct{ Scroll, Inner int }
+		p.eval(`({Scroll: document.documentElement.scrollWidth, Inner: window.innerWidth})`, &w)
+		if w.Scroll > w.Inner || w.Inner != 360 {
+			t.Errorf("%s at 360 px: the page is %d px wide in a %d px window", path, w.Scroll, w.Inner)
+		}
+	}
+}

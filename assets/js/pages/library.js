@@ -68,7 +68,7 @@ function ItemGrid({ items, section, label }) {
   </ul>`;
 }
 
-export function Libraries({ query }) {
+function LibrariesView({ query }) {
   const libs = useLibraries();
   const q = query.get("q") || "";
   return html`<${Page} title="Library">
@@ -147,7 +147,7 @@ function SectionNav({ section, tab }) {
   </nav>`;
 }
 
-export function Section({ params, query }) {
+function SectionView({ params, query }) {
   const { section } = params;
   const { libs, info, title } = useSectionInfo(section);
   const tab = query.get("tab") === "collections" ? "collections" : "items";
@@ -198,7 +198,7 @@ function Collections({ section }) {
   <//>`;
 }
 
-export function Collection({ params }) {
+function CollectionView({ params }) {
   const { section, ratingKey } = params;
   const { title: sectionTitle } = useSectionInfo(section);
   const col = useAsync((signal) => get(`/plex/collections/${encodeURIComponent(ratingKey)}`, null, { signal }), [ratingKey]);
@@ -221,7 +221,7 @@ function minutes(ms) {
   return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min`;
 }
 
-export function Item({ params }) {
+function ItemView({ params }) {
   const { section, ratingKey } = params;
   const { title: sectionTitle } = useSectionInfo(section);
   const item = useAsync((signal) => get(`/plex/items/${encodeURIComponent(ratingKey)}`, null, { signal }), [ratingKey]);
@@ -251,3 +251,22 @@ export function Item({ params }) {
     <//>
   <//>`;
 }
+
+/**
+ * PlexGate shows a view only when Plex is set up: on a server without it,
+ * every library call would answer 503, so the page says so instead of
+ * asking. While Plex is merely down, the view shows the API's words.
+ */
+function PlexGate({ title, children }) {
+  const st = useAsync((signal) => get("/dashboard/status/plex", null, { signal }), []);
+  if (st.data === undefined && !st.error) return html`<${Page} title=${title}><${Loading} /><//>`;
+  if (st.data?.status === "disabled") {
+    return html`<${Page} title=${title}><div class="info"><p>Plex is not set up on this server, so there is no library to browse yet. An admin can add it under Admin → Services.</p></div><//>`;
+  }
+  return children;
+}
+
+export const Libraries = (props) => html`<${PlexGate} title="Library"><${LibrariesView} ...${props} /><//>`;
+export const Section = (props) => html`<${PlexGate} title="Library"><${SectionView} ...${props} /><//>`;
+export const Collection = (props) => html`<${PlexGate} title="Collection"><${CollectionView} ...${props} /><//>`;
+export const Item = (props) => html`<${PlexGate} title="Library"><${ItemView} ...${props} /><//>`;
