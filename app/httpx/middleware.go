@@ -57,6 +57,9 @@ type info struct {
 	ip      netip.Addr
 	https   bool
 	pattern string
+	// sw is the response writer of the access log, which the recoverer
+	// and the metrics read the status from instead of wrapping their own.
+	sw *statusWriter
 	// base is the server's logger; logger, base with the request id, is
 	// built on first use (most requests log only their access line).
 	base       *slog.Logger
@@ -239,6 +242,15 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// writerOf is the access log's status writer when w is it, else a new one
+// around w: one wrapper per request records the status for everyone.
+func writerOf(w http.ResponseWriter, r *http.Request) *statusWriter {
+	if i := infoFrom(r.Context()); i != nil && i.sw != nil && i.sw == w {
+		return i.sw
+	}
+	return &statusWriter{ResponseWriter: w}
+}
+
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Flush lets streaming handlers flush through the wrapper directly.
@@ -252,9 +264,10 @@ func (s *statusWriter) Flush() {
 func accessLog(next http.Handler, probes []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
 		i := infoFrom(r.Context())
+		sw := &statusWriter{ResponseWriter: w}
+		i.sw = sw
+		next.ServeHTTP(sw, r)
 		level := slog.LevelInfo
 		if i.ip.IsLoopback() && isProbe(r.URL.Path, probes) {
 			level = slog.LevelDebug
@@ -289,7 +302,7 @@ func isProbe(path string, probes []string) bool {
 
 func recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := writerOf(w, r)
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -413,7 +426,7 @@ func knownMethod(m string) string {
 func metricsMiddleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := writerOf(w, r)
 		next.ServeHTTP(sw, r)
 		route := r.Pattern
 		i := infoFrom(r.Context())
