@@ -79,6 +79,10 @@ func Raw(w http.ResponseWriter, status int, v any) {
 	write(w, status, v)
 }
 
+// RawEncoded writes b, JSON already encoded and ending in a newline,
+// without the envelope (probes).
+func RawEncoded(w http.ResponseWriter, status int, b []byte) { writeBody(w, status, b) }
+
 func write(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
