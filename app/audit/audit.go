@@ -162,7 +162,8 @@ func (r *Recorder) List(ctx context.Context, page, pageSize int, action string) 
 // the walk stops at the page.
 //
 // A whole category ("auth." or "auth.*": one dot, at the end) is a range
-// of audit_log_category, in order, like an exact action.
+// of audit_log_category, in order, like an exact action: an action starts
+// with such a prefix exactly when its part up to its first dot is it.
 func listSQL(action string) (countQ, pageQ string, args []any) {
 	where, pageWhere := "", ""
 	if p, ok := strings.CutSuffix(action, "*"); ok || strings.HasSuffix(action, ".") {
@@ -170,7 +171,8 @@ func listSQL(action string) (countQ, pageQ string, args []any) {
 			p = action
 		}
 		if strings.IndexByte(p, '.') == len(p)-1 {
-			where = ` WHERE category = ?`
+			// The expression of audit_log_category, written alike.
+			where = ` WHERE substr(action, 1, instr(action, '.')) = ?`
 			return listStatements(where, where, []any{p})
 		}
 		where, pageWhere, args = ` WHERE action >= ? AND action < ?`, ` WHERE +action >= ? AND +action < ?`, []any{p, p + "\xff"}
