@@ -50,6 +50,7 @@ func BenchmarkUserSearchPlans(b *testing.B) {
 			{"like-two", like, func(t string) []any { l := "%" + t + "%"; return []any{l, l, l} }, false},
 			{"fts-window", fts, func(t string) []any { return []any{`"` + t + `"`} }, true},
 			{"fts-two", fts, func(t string) []any { return []any{`"` + t + `"`} }, false},
+			{"fts-rowid-page", "", func(t string) []any { return []any{`"` + t + `"`} }, false},
 		}
 		for _, term := range []struct {
 			q    string
@@ -61,6 +62,10 @@ func BenchmarkUserSearchPlans(b *testing.B) {
 					page := append(args, 20, (term.page-1)*20)
 					countQ := `SELECT COUNT(*) FROM users u WHERE ` + v.cond
 					pageQ := `SELECT ` + userCols + ` FROM users u WHERE ` + v.cond + ` ORDER BY u.id LIMIT ? OFFSET ?`
+					if v.cond == "" { // the page's ids from the index in rowid order, which stops at the page
+						countQ = `SELECT COUNT(*) FROM users_search WHERE users_search MATCH ?`
+						pageQ = `SELECT ` + userCols + ` FROM users u WHERE u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ? ORDER BY rowid LIMIT ? OFFSET ?) ORDER BY u.id`
+					}
 					if v.window {
 						pageQ = `SELECT ` + userCols + `, m.total FROM (SELECT u.id, count(*) OVER () AS total FROM users u WHERE ` + v.cond +
 							` ORDER BY u.id LIMIT ? OFFSET ?) m JOIN users u ON u.id = m.id ORDER BY u.id`
