@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"log/slog"
@@ -16,16 +15,25 @@ const logFlushEvery = 100 * time.Millisecond
 // one write system call per request: lines are flushed every
 // logFlushEvery, when the buffer fills, at once for a warning or an error
 // (logHandler), and on Close, so nothing is lost on shutdown.
+//
+// A flush swaps the buffer for a spare one and writes the full one out with
+// only outMu held: lines logged meanwhile go into the fresh buffer and do
+// not wait for a slow pipe. outMu keeps the write-outs in order.
 type logWriter struct {
-	out  io.Writer // what the buffer writes to
-	mu   sync.Mutex
-	w    *bufio.Writer
-	stop chan struct{}
-	done chan struct{}
+	out   io.Writer // what the buffer writes to
+	mu    sync.Mutex
+	buf   []byte // guarded by mu
+	outMu sync.Mutex
+	spare []byte // guarded by outMu
+	stop  chan struct{}
+	done  chan struct{}
 }
 
+// logBufSize is the size at which a writer flushes the buffer itself.
+const logBufSize = 64 << 10
+
 func newLogWriter(w io.Writer) *logWriter {
-	l := &logWriter{out: w, w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	l := &logWriter{out: w, buf: make([]byte, 0, logBufSize), spare: make([]byte, 0, logBufSize), stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
 		t := time.NewTicker(logFlushEvery)
@@ -44,15 +52,32 @@ func newLogWriter(w io.Writer) *logWriter {
 
 func (l *logWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+	l.buf = append(l.buf, p...)
+	full := len(l.buf) >= logBufSize
+	l.mu.Unlock()
+	if full {
+		return len(p), l.Flush()
+	}
+	return len(p), nil
 }
 
 // Flush writes out what is buffered.
 func (l *logWriter) Flush() error {
+	l.outMu.Lock()
+	defer l.outMu.Unlock()
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Flush()
+	b := l.buf
+	l.buf = l.spare[:0]
+	l.mu.Unlock()
+	var err error
+	if len(b) > 0 {
+		_, err = l.out.Write(b)
+	}
+	if cap(b) > 4*logBufSize {
+		b = make([]byte, 0, logBufSize) // a burst's buffer is not kept
+	}
+	l.spare = b[:0]
+	return err
 }
 
 // Close stops the flusher and writes out the rest.

@@ -48,7 +48,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 	if _, err := m.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want := "api_tokens audit_log download_items download_turns downloads media_requests notifications service_checks service_configs sessions settings users"
+	want := "api_tokens audit_log download_items download_turns downloads media_requests notifications service_checks service_configs sessions settings users users_search users_search_config users_search_data users_search_docsize users_search_idx"
 	if got := strings.Join(tables(t, d), " "); got != want {
 		t.Fatalf("tables after up = %q, want %q", got, want)
 	}
@@ -70,7 +70,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 	if _, err := m.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(tables(t, d)); got != 12 {
+	if got := len(tables(t, d)); got != 17 {
 		t.Fatalf("tables after second up = %d", got)
 	}
 	if _, err := m.Redo(ctx); err != nil {

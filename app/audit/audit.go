@@ -160,16 +160,29 @@ func (r *Recorder) List(ctx context.Context, page, pageSize int, action string) 
 // page walks audit_log_created instead (the unary + keeps SQLite off the
 // action index), which holds the action, so no row is read to filter and
 // the walk stops at the page.
+//
+// A whole category ("auth." or "auth.*": one dot, at the end) is a range
+// of audit_log_category, in order, like an exact action: an action starts
+// with such a prefix exactly when its part up to its first dot is it.
 func listSQL(action string) (countQ, pageQ string, args []any) {
 	where, pageWhere := "", ""
 	if p, ok := strings.CutSuffix(action, "*"); ok || strings.HasSuffix(action, ".") {
 		if !ok {
 			p = action
 		}
+		if strings.IndexByte(p, '.') == len(p)-1 {
+			// The expression of audit_log_category, written alike.
+			where = ` WHERE substr(action, 1, instr(action, '.')) = ?`
+			return listStatements(where, where, []any{p})
+		}
 		where, pageWhere, args = ` WHERE action >= ? AND action < ?`, ` WHERE +action >= ? AND +action < ?`, []any{p, p + "\xff"}
 	} else if action != "" {
 		where, pageWhere, args = ` WHERE action = ?`, ` WHERE action = ?`, []any{action}
 	}
+	return listStatements(where, pageWhere, args)
+}
+
+func listStatements(where, pageWhere string, args []any) (countQ, pageQ string, _ []any) {
 	// The page's ids come from the index alone (the offset walks index
 	// entries, not rows); only the page's rows are then read.
 	return `SELECT COUNT(*) FROM audit_log` + where, `
@@ -182,7 +195,7 @@ func listSQL(action string) (countQ, pageQ string, args []any) {
 // at page 1000.
 func ListQueries() []db.Query {
 	var out []db.Query
-	for _, action := range []string{"", "auth.login", "auth.", "auth.*"} {
+	for _, action := range []string{"", "auth.login", "auth.", "auth.*", "auth.log*", "auth.login."} {
 		countQ, pageQ, args := listSQL(action)
 		out = append(out, db.Query{Name: "audit count " + action, SQL: countQ, Args: args},
 			db.Query{Name: "audit page " + action, SQL: pageQ, Args: append(args, 20, 19980)})

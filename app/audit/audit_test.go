@@ -39,7 +39,8 @@ func TestRecordAndList(t *testing.T) {
 	if list[0].ActorID != nil || len(list[0].Details) > 4096 || !json.Valid([]byte(`"`+list[0].Details+`"`)) {
 		t.Errorf("anonymous, long entry: actor %v, %d bytes", list[0].ActorID, len(list[0].Details))
 	}
-	for action, want := range map[string]int64{"auth.login": 1, "auth.": 2, "auth.*": 2, "user.create": 1, "nothing": 0} {
+	for action, want := range map[string]int64{"auth.login": 1, "auth.": 2, "auth.*": 2, "auth.login*": 2, "auth.login_failed": 1,
+		"auth": 0, "user.create": 1, "nothing": 0, ".": 0} {
 		if _, n, err := r.List(ctx, 1, 20, action); err != nil || n != want {
 			t.Errorf("filter %q: %d (%v), want %d", action, n, err, want)
 		}

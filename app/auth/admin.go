@@ -67,7 +67,7 @@ func (s *Service) SearchUsers(ctx context.Context, f UserFilter) ([]principal.Us
 			return nil, 0, err
 		}
 	}
-	return searchUsers(ctx, s.db.R, f)
+	return searchUsers(ctx, s.db.R, f, &s.userCounts)
 }
 
 // UserCounts are the totals the admin stats page shows.

@@ -218,7 +218,7 @@ func (s *Service) savePlexUser(ctx context.Context, acct plex.Account, token str
 		sealedToken: s.box.Seal(token), sealedServerToken: s.box.Seal(server.AccessToken),
 	}
 	var u principal.User
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.writeUsers(ctx, func(tx *sql.Tx) error {
 		cur, found, err := userByPlexID(ctx, tx, acct.ID)
 		if err != nil {
 			return err

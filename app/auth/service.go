@@ -18,6 +18,7 @@ package auth
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -90,17 +91,21 @@ type Streams interface {
 
 // Service is the auth service. Build it once per process with New.
 type Service struct {
-	db       *db.DB
-	box      *secret.Box
-	cfg      config.Auth
-	plexCfg  config.Plex
-	srvCfg   config.Server
-	services *services.Store
-	tv       PlexTV
-	pms      PlexServer
-	audit    *audit.Recorder
-	log      *slog.Logger
-	now      func() time.Time
+	db *db.DB
+	// userCounts are the admin user list's totals by filter (and the
+	// unfiltered one, which decides how a search pages), forgotten on each
+	// write to users (writeUsers).
+	userCounts db.Memo[int64]
+	box        *secret.Box
+	cfg        config.Auth
+	plexCfg    config.Plex
+	srvCfg     config.Server
+	services   *services.Store
+	tv         PlexTV
+	pms        PlexServer
+	audit      *audit.Recorder
+	log        *slog.Logger
+	now        func() time.Time
 
 	hasher *hasher
 
@@ -330,4 +335,11 @@ func actorEntry(r *http.Request, u *principal.User, action, target, details stri
 		e.ActorID, e.ActorName = u.ID, u.Username
 	}
 	return e
+}
+
+// writeUsers is db.Write for writes that add, remove or change accounts:
+// the remembered user counts are forgotten once it commits.
+func (s *Service) writeUsers(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	defer s.userCounts.Invalidate()
+	return s.db.Write(ctx, fn)
 }

@@ -55,6 +55,9 @@ type entry struct {
 	// filled is when the entry was put in the cache (unix milliseconds),
 	// set before it is shared.
 	filled int64
+	// userJSON is user encoded, built on first use: an entry's user never
+	// changes, so GET /auth/session encodes it once, not per request.
+	userJSON atomic.Pointer[[]byte]
 }
 
 func newSecret() string {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"medianest/app/principal"
 	"medianest/app/settings"
@@ -175,51 +176,61 @@ func readEpoch(ctx context.Context, q querier) (int64, error) {
 }
 
 // searchUsers returns one page of users matching f, oldest first, and the
-// total number that match. A search (a scan of users: LIKE '%…%' has no
-// index) gets rows and total from one statement, which at 10k users halves
-// a narrow search; without one, counting and paging are both index ranges,
-// and a window over every row would cost more than the second statement.
-// A page past the end, which has no row to carry the total, counts again.
-func searchUsers(ctx context.Context, q querier, f UserFilter) ([]principal.User, int64, error) {
-	countQ, pageQ, args := f.sql()
-	if f.Search == "" {
-		var total int64
-		if err := q.QueryRowContext(ctx, countQ, args...).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("auth: count users: %w", err)
-		}
-		list, err := scanUsers(q.QueryContext(ctx, pageQ, append(args, f.PageSize, (f.Page-1)*f.PageSize)...))
-		return list, total, err
+// total number that match. Totals come from counts (forgotten on each write
+// to users): paging through a search, or the unfiltered list, counts once.
+//
+// A search of three characters or more is answered by the trigram index
+// users_search, whose cost grows with the number of matches; a LIKE walk of
+// users in id order instead stops at the page, after about
+// (offset+limit)·users/matches rows. The page takes whichever reads fewer:
+// the index for a narrow term, the walk for one that matches most accounts.
+// (Measured at 10k users: "user0042" 7 ms as a scan, 0.35 ms by the index;
+// "friend", which matches all, page 400: 8 ms by the walk, 15-35 ms by the
+// index.)
+func searchUsers(ctx context.Context, q querier, f UserFilter, counts *db.Memo[int64]) ([]principal.User, int64, error) {
+	count := func(countQ string, args []any) (int64, error) {
+		return counts.Get(countQ+fmt.Sprint(args...), func() (int64, error) {
+			var n int64
+			if err := q.QueryRowContext(ctx, countQ, args...).Scan(&n); err != nil {
+				return 0, fmt.Errorf("auth: count users: %w", err)
+			}
+			return n, nil
+		})
 	}
-	rows, err := q.QueryContext(ctx, pageQ, append(args, f.PageSize, (f.Page-1)*f.PageSize)...)
+	countQ, pageQ, args := f.sql(indexed(f.Search))
+	total, err := count(countQ, args)
 	if err != nil {
-		return nil, 0, fmt.Errorf("auth: list users: %w", err)
+		return nil, 0, err
 	}
-	defer rows.Close()
-	list := []principal.User{}
-	var total int64
-	for rows.Next() {
-		var r userRow
-		if err := rows.Scan(append(r.dest(), &total)...); err != nil {
-			return nil, 0, fmt.Errorf("auth: list users: %w", err)
+	if indexed(f.Search) {
+		allQ, _, _ := UserFilter{}.sql(false)
+		all, err := count(allQ, nil)
+		if err != nil {
+			return nil, 0, err
 		}
-		list = append(list, r.user())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("auth: list users: %w", err)
-	}
-	if len(list) == 0 && f.Page > 1 {
-		if err := q.QueryRowContext(ctx, countQ, args...).Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("auth: count users: %w", err)
+		if walk := float64(f.Page*f.PageSize) * float64(all) / float64(max(total, 1)); walk < float64(total) {
+			_, pageQ, args = f.sql(false)
 		}
 	}
-	return list, total, nil
+	list, err := scanUsers(q.QueryContext(ctx, pageQ, append(args, f.PageSize, (f.Page-1)*f.PageSize)...))
+	return list, total, err
 }
 
+// indexed reports whether the trigram index can answer a search for s: it
+// holds three-character pieces, so a shorter term matches none of them.
+func indexed(s string) bool { return utf8.RuneCountInString(s) >= 3 }
+
 // sql is searchUsers' count and page statements; the page takes args, then
-// LIMIT and OFFSET, and with a search answers the total in its last column.
-func (f UserFilter) sql() (countQ, pageQ string, args []any) {
+// LIMIT and OFFSET. With byIndex a search is looked up in users_search (as
+// a phrase: any character but '"' stands for itself, and '"' is doubled),
+// else by LIKE over the three columns.
+func (f UserFilter) sql(byIndex bool) (countQ, pageQ string, args []any) {
 	var where []string
-	if f.Search != "" {
+	switch {
+	case f.Search != "" && byIndex:
+		where = append(where, `u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)`)
+		args = append(args, `"`+strings.ReplaceAll(f.Search, `"`, `""`)+`"`)
+	case f.Search != "":
 		like := "%" + escapeLike(f.Search) + "%"
 		where = append(where, `(u.username LIKE ? ESCAPE '\' OR u.email LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like)
@@ -236,13 +247,8 @@ func (f UserFilter) sql() (countQ, pageQ string, args []any) {
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	countQ = `SELECT COUNT(*) FROM users u` + cond
-	if f.Search == "" {
-		return countQ, `SELECT ` + userCols + ` FROM users u` + cond + ` ORDER BY u.id LIMIT ? OFFSET ?`, args
-	}
-	// The window counts ids only; the page's rows are read after.
-	return countQ, `SELECT ` + userCols + `, m.total FROM (SELECT u.id, count(*) OVER () AS total
-		FROM users u` + cond + ` ORDER BY u.id LIMIT ? OFFSET ?) m JOIN users u ON u.id = m.id ORDER BY u.id`, args
+	return `SELECT COUNT(*) FROM users u` + cond,
+		`SELECT ` + userCols + ` FROM users u` + cond + ` ORDER BY u.id LIMIT ? OFFSET ?`, args
 }
 
 // ListQueries are the statements of the admin's user list, for every
@@ -250,20 +256,30 @@ func (f UserFilter) sql() (countQ, pageQ string, args []any) {
 func ListQueries() []db.Query {
 	var out []db.Query
 	for _, f := range []UserFilter{{}, {Role: "admin"}, {Status: "disabled"}, {Role: "user", Status: "active"},
-		{Search: "ann"}, {Search: "ann", Role: "user"}} {
-		countQ, pageQ, args := f.sql()
-		// Users are paged in id order, a walk of the table that stops at
-		// the page; only role and status narrow it, and they match most
-		// accounts. LIKE '%…%' has no index: a search reads every account.
-		scan := "users are walked in id order up to the page"
-		if f.Search != "" {
-			scan = "LIKE '%…%' has no index; a search reads every account"
-		} else if f.Role == "admin" {
-			scan = "" // few admins: users_role_id must serve it in order
+		{Search: "ann"}, {Search: "ann", Role: "user"}, {Search: "an"}} {
+		for _, byIndex := range []bool{true, false} {
+			if byIndex && !indexed(f.Search) {
+				continue
+			}
+			countQ, pageQ, args := f.sql(byIndex)
+			// Users are paged in id order, a walk of the table that stops
+			// at the page; only role and status narrow it, and they match
+			// most accounts. LIKE '%…%' has no index: a short search, or
+			// one that matches most accounts, walks them.
+			scan := "users are walked in id order up to the page"
+			countScan := scan
+			switch {
+			case f.Search != "" && !byIndex:
+				countScan = "LIKE '%…%' has no index; counting a short search reads every account"
+			case f.Search == "" && f.Role == "admin":
+				scan, countScan = "", "" // few admins: users_role_id must serve it in order
+			case byIndex:
+				scan, countScan = "", "" // users_search answers it
+			}
+			name := fmt.Sprintf("users %+v index=%v", f, byIndex)
+			out = append(out, db.Query{Name: name + " count", SQL: countQ, Args: args, FullScan: countScan},
+				db.Query{Name: name + " page", SQL: pageQ, Args: append(args, 20, 7980), FullScan: scan})
 		}
-		name := fmt.Sprintf("users %+v", f)
-		out = append(out, db.Query{Name: name + " count", SQL: countQ, Args: args, FullScan: scan},
-			db.Query{Name: name + " page", SQL: pageQ, Args: append(args, 20, 7980), FullScan: scan})
 	}
 	return out
 }

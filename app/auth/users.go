@@ -61,7 +61,7 @@ func (s *Service) createLocalUser(ctx context.Context, username, password, email
 		return nil, err
 	}
 	var u principal.User
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.writeUsers(ctx, func(tx *sql.Tx) error {
 		id, err := insertLocalUser(ctx, tx, username, email, role, hash, s.now())
 		if err != nil {
 			return err
@@ -232,7 +232,7 @@ func (s *Service) updateUser(ctx context.Context, id int64, p UserPatch) (princi
 	now := s.now()
 	var u principal.User
 	var epoch int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.writeUsers(ctx, func(tx *sql.Tx) error {
 		cur, err := userByID(ctx, tx, id)
 		if err != nil {
 			return err
@@ -287,7 +287,7 @@ func (s *Service) updateUser(ctx context.Context, id int64, p UserPatch) (princi
 func (s *Service) deleteUser(ctx context.Context, id int64) (principal.User, error) {
 	var u principal.User
 	var epoch int64
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.writeUsers(ctx, func(tx *sql.Tx) error {
 		var err error
 		if u, err = userByID(ctx, tx, id); err != nil {
 			return err

@@ -57,6 +57,9 @@ type info struct {
 	ip      netip.Addr
 	https   bool
 	pattern string
+	// sw is the response writer of the access log, which the recoverer
+	// and the metrics read the status from instead of wrapping their own.
+	sw *statusWriter
 	// base is the server's logger; logger, base with the request id, is
 	// built on first use (most requests log only their access line).
 	base       *slog.Logger
@@ -155,10 +158,29 @@ func requestContext(next http.Handler, o Options) http.Handler {
 		if !validID(id) {
 			id = newID()
 		}
-		w.Header()["X-Request-Id"] = []string{id}
-		i := &info{id: id, ip: clientIP(r, o.TrustedProxies), https: https(r, o.TrustedProxies), base: o.Logger}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, i)))
+		c := &reqContext{Context: r.Context()}
+		c.info = info{id: id, ip: clientIP(r, o.TrustedProxies), https: https(r, o.TrustedProxies), base: o.Logger}
+		c.idHeader[0] = id
+		w.Header()["X-Request-Id"] = c.idHeader[:]
+		next.ServeHTTP(w, r.WithContext(c))
 	})
+}
+
+// reqContext is the request's context carrying its info, with the info,
+// its status writer and the X-Request-Id value in the same allocation: one
+// per request instead of four.
+type reqContext struct {
+	context.Context
+	info     info
+	sw       statusWriter
+	idHeader [1]string
+}
+
+func (c *reqContext) Value(key any) any {
+	if key == (ctxKey{}) {
+		return &c.info
+	}
+	return c.Context.Value(key)
 }
 
 func remoteAddr(r *http.Request) netip.Addr {
@@ -239,6 +261,15 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// writerOf is the access log's status writer when w is it, else a new one
+// around w: one wrapper per request records the status for everyone.
+func writerOf(w http.ResponseWriter, r *http.Request) *statusWriter {
+	if i := infoFrom(r.Context()); i != nil && i.sw != nil && i.sw == w {
+		return i.sw
+	}
+	return &statusWriter{ResponseWriter: w}
+}
+
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Flush lets streaming handlers flush through the wrapper directly.
@@ -252,9 +283,17 @@ func (s *statusWriter) Flush() {
 func accessLog(next http.Handler, probes []string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		var sw *statusWriter
+		c, _ := r.Context().(*reqContext)
+		if c != nil {
+			sw = &c.sw
+			sw.ResponseWriter = w
+		} else {
+			sw = &statusWriter{ResponseWriter: w}
+		}
 		i := infoFrom(r.Context())
+		i.sw = sw
+		next.ServeHTTP(sw, r)
 		level := slog.LevelInfo
 		if i.ip.IsLoopback() && isProbe(r.URL.Path, probes) {
 			level = slog.LevelDebug
@@ -289,7 +328,7 @@ func isProbe(path string, probes []string) bool {
 
 func recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := writerOf(w, r)
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -413,7 +452,7 @@ func knownMethod(m string) string {
 func metricsMiddleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := writerOf(w, r)
 		next.ServeHTTP(sw, r)
 		route := r.Pattern
 		i := infoFrom(r.Context())

@@ -45,6 +45,15 @@ func JSON(w http.ResponseWriter, status int, data any) {
 // OK writes data in the success envelope with status 200.
 func OK(w http.ResponseWriter, data any) { JSON(w, http.StatusOK, data) }
 
+// OKEncoded writes data, already encoded JSON, in the success envelope with
+// status 200: for a hot path that builds its answer without reflection.
+func OKEncoded(w http.ResponseWriter, data []byte) {
+	b := make([]byte, 0, len(data)+len(`{"success":true,"data":}`)+1)
+	b = append(b, `{"success":true,"data":`...)
+	b = append(b, data...)
+	writeBody(w, http.StatusOK, append(b, '}', '\n'))
+}
+
 // Created writes data in the success envelope with status 201.
 func Created(w http.ResponseWriter, data any) { JSON(w, http.StatusCreated, data) }
 
@@ -70,21 +79,37 @@ func Raw(w http.ResponseWriter, status int, v any) {
 	write(w, status, v)
 }
 
+// RawEncoded writes b, JSON already encoded and ending in a newline,
+// without the envelope (probes).
+func RawEncoded(w http.ResponseWriter, status int, b []byte) { writeBody(w, status, b) }
+
 func write(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"success":false,"error":{"code":"INTERNAL","message":"The response could not be encoded."}}`)
 	}
+	writeBody(w, status, append(b, '\n'))
+}
+
+// The values of the headers every JSON answer sets, shared: the keys are
+// canonical, so the map is written directly instead of through Set.
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	noStore         = []string{"no-store"}
+)
+
+// writeBody writes an encoded JSON answer b.
+func writeBody(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
+	h["Content-Type"] = jsonContentType
 	// API answers are personal unless a handler says otherwise.
-	if h.Get("Cache-Control") == "" {
-		h.Set("Cache-Control", "no-store")
+	if len(h["Cache-Control"]) == 0 {
+		h["Cache-Control"] = noStore
 	}
-	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	w.Write(b)
 }
 
 // Error answers err in the error envelope. It is the one place where an error

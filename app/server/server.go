@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -30,6 +31,7 @@ type Server struct {
 	db          *db.DB
 	log         *slog.Logger
 	version     string
+	versionJSON []byte // version encoded, for /health
 	started     time.Time
 	basePath    string
 	trusted     []netip.Prefix
@@ -92,6 +94,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, o Options) (*Server, 
 		db:          d,
 		log:         o.Logger,
 		version:     o.Version,
+		versionJSON: encodeString(o.Version),
 		started:     o.Now(),
 		basePath:    BasePath(cfg.Server.BaseURL),
 		trusted:     trusted,
@@ -218,4 +221,10 @@ func (s *Server) URL(addr net.Addr) string {
 		return s.cfg.Server.BaseURL
 	}
 	return "http://" + addr.String() + s.basePath + "/"
+}
+
+// encodeString is s as a JSON string (encoding a string cannot fail).
+func encodeString(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -166,5 +167,28 @@ func TestGzipAssets(t *testing.T) {
 	}
 	if w.Header().Get("Vary") == "" {
 		t.Fatal("no Vary header on a compressible asset")
+	}
+}
+
+// /health, appended by hand, is what encoding/json writes for the same
+// answer, a version with characters to escape included.
+func TestHealthBodyIsEncodingJSON(t *testing.T) {
+	cfg := config.Default()
+	cfg.Data.Dir = t.TempDir()
+	d := dbtest.New(t)
+	box, _ := secret.NewBox(make([]byte, 32))
+	version := `1.2 "dev" <&> é`
+	s, err := server.New(context.Background(), cfg, d, server.Options{Version: version, Box: box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := get(s.Handler(), "/health")
+	var got map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(map[string]any{"status": "ok", "version": version, "uptimeSeconds": got["uptimeSeconds"]})
+	if w.Code != 200 || w.Body.String() != string(want)+"\n" || w.Header().Get("Content-Length") != strconv.Itoa(len(want)+1) {
+		t.Errorf("/health: %d %q (Content-Length %s), want %q", w.Code, w.Body, w.Header().Get("Content-Length"), want)
 	}
 }

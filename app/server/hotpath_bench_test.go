@@ -1,0 +1,130 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"medianest/app/auth"
+	"medianest/app/config"
+	"medianest/app/httpx"
+	"medianest/app/principal"
+	"medianest/app/secret"
+	"medianest/app/server"
+	"medianest/db/dbtest"
+)
+
+// BenchmarkHotPath serves /health and a cached cookie GET /auth/session
+// through a real http.Server on 127.0.0.1 (httpx.Serve, as the binary runs
+// it) to keep-alive clients, with the access log on at info, next to a bare
+// net/http handler answering the same JSON (testdata/barehttp). Compare the
+// two with -cpuprofile; the clients' share of the CPU is the same for both.
+func BenchmarkHotPath(b *testing.B) {
+	h, cookie := sessionServer(b)
+	for _, target := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare", bareHandler()}, {"medianest", h}} {
+		base := serveBench(b, target.h)
+		for _, path := range []string{"/health", "/api/v1/auth/session"} {
+			b.Run(target.name+"/"+strings.ReplaceAll(strings.TrimPrefix(path, "/"), "/", "_"), func(b *testing.B) {
+				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}
+				defer client.CloseIdleConnections()
+				b.ReportAllocs()
+				b.ResetTimer()
+				reportCPU(b)
+				b.RunParallel(func(pb *testing.PB) {
+					req, _ := http.NewRequest("GET", base+path, nil)
+					req.Header.Set("Cookie", cookie)
+					for pb.Next() {
+						res, err := client.Do(req)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+						if res.StatusCode != 200 {
+							b.Errorf("%s: %d", path, res.StatusCode)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+// serveBench serves h with httpx.Serve until the benchmark ends.
+func serveBench(b *testing.B, h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- httpx.Serve(ctx, httpx.NewServer(h, 0, slog.Default()), ln, httpx.Shutdown{}) }()
+	b.Cleanup(func() { cancel(); <-done })
+	return "http://" + ln.Addr().String()
+}
+
+// bareHandler is testdata/barehttp's handler.
+func bareHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /api/v1/auth/session", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := r.Cookie("medianest_session"); err != nil {
+			http.Error(w, "no", 401)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{
+			"user": map[string]any{"id": 1, "username": "ann", "email": "", "displayName": "", "avatarUrl": "", "role": "user", "status": "active", "provider": "local"},
+			"via":  "cookie", "expiresAt": "2030-01-01T00:00:00Z"}})
+	})
+	return mux
+}
+
+// sessionServer is a server with the access log on at info (formatted, then
+// discarded) and a signed-in user's cookie.
+func sessionServer(b *testing.B) (http.Handler, string) {
+	cfg := config.Default()
+	cfg.Data.Dir = b.TempDir()
+	d := dbtest.New(b)
+	box, _ := secret.NewBox(make([]byte, 32))
+	a, err := auth.New(auth.Deps{DB: d, Box: box, Config: cfg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.CreateLocalUser(context.Background(), "ann", "a long enough password", "", principal.RoleUser); err != nil {
+		b.Fatal(err)
+	}
+	logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	s, err := server.New(context.Background(), cfg, d, server.Options{Version: "test", Box: box, Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	login := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"username":"ann","password":"a long enough password"}`))
+	login.Header.Set("Content-Type", "application/json")
+	lw := httptest.NewRecorder()
+	s.Handler().ServeHTTP(lw, login)
+	var cookie string
+	for _, c := range lw.Result().Cookies() {
+		if c.Name == auth.CookieName {
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	if cookie == "" {
+		b.Fatalf("login: %d %s", lw.Code, lw.Body)
+	}
+	return s.Handler(), cookie
+}
