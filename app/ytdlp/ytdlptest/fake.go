@@ -363,10 +363,17 @@ func slow(a args, stubborn bool) int {
 		return fail(1, "ERROR: "+err.Error()+"\n")
 	}
 	appendFile(os.Getenv(envPids), fmt.Sprintf("%d %d\n", os.Getpid(), child.Process.Pid))
-	part := filepath.Join(a.temp, render(a.output, map[string]string{"id": "slow", "title": "slow", "ext": "mp4"})+".part")
-	_ = os.MkdirAll(filepath.Dir(part), 0o755)
+	// A metadata call (-J) has no output template: it downloads nothing,
+	// and must not leave a ".part" in the working directory.
+	part := ""
+	if a.output != "" {
+		part = filepath.Join(a.temp, render(a.output, map[string]string{"id": "slow", "title": "slow", "ext": "mp4"})+".part")
+		_ = os.MkdirAll(filepath.Dir(part), 0o755)
+	}
 	for n := 1024; ; n += 1024 {
-		appendFile(part, string(make([]byte, 1024)))
+		if part != "" {
+			appendFile(part, string(make([]byte, 1024)))
+		}
 		fmt.Printf("PROG downloading %d %d NA NA NA\n", n, 1<<30)
 		time.Sleep(50 * time.Millisecond)
 	}
