@@ -341,7 +341,7 @@ func TestRetention(t *testing.T) {
 // probably meant; the variables that are not keys are not.
 func TestUnknownEnv(t *testing.T) {
 	got := config.UnknownEnv([]string{
-		"MEDIANEST_SERVER_LISTEN=:1", "MEDIANEST_SERVER_LISTN=:2", "MEDIANEST_CONFIG=/x", "MEDIANEST_E2E=1",
+		"MEDIANEST_SERVER_LISTEN=:1", "MEDIANEST_SERVER_LISTN=:2", "MEDIANEST_CONFIG=/x", "MEDIANEST_E2E=1", "MEDIANEST_UI_SHOTS=/tmp/shots",
 		"MEDIANEST_PLEX_TOKEN_FILE=/t", "MEDIANEST_SECURITY_SECRET_KEY_FILE=/k", "HOME=/root", "MEDIANEST_FOO=1", "MEDIANEST_LOG_LEVEL",
 	})
 	want := []string{

@@ -167,8 +167,10 @@ func Keys() []string {
 
 // nonKeyEnv are the MEDIANEST_* variables that are read but are no setting.
 var nonKeyEnv = map[string]bool{
-	"MEDIANEST_CONFIG": true, // the config file
-	"MEDIANEST_E2E":    true, // turns on the end-to-end tests
+	"MEDIANEST_CONFIG":   true, // the config file
+	"MEDIANEST_E2E":      true, // turns on the end-to-end tests
+	"MEDIANEST_UI_SHOTS": true, // where the browser tests put screenshots
+	"MEDIANEST_CHROMIUM": true, // the Chromium the browser tests run
 }
 
 // UnknownEnv reports every MEDIANEST_* variable of environ (os.Environ's
