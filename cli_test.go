@@ -133,11 +133,11 @@ func TestConfigPrecedence(t *testing.T) {
 	// (Unset, not emptied: an empty variable would override the file. The
 	// t.Setenv above restores the variable afterwards.)
 	os.Unsetenv("MEDIANEST_SERVER_LISTEN")
-	if code, out, errs := runCLI(t, "--config", cfgPath, "migrate", "version"); code != 0 || !strings.Contains(out, "current=3") {
+	if code, out, errs := runCLI(t, "--config", cfgPath, "migrate", "version"); code != 0 || !strings.Contains(out, fmt.Sprintf("current=%d", db.LatestVersion())) {
 		t.Fatalf("global --config: %d %s %s", code, out, errs)
 	}
 	t.Setenv("MEDIANEST_CONFIG", cfgPath)
-	if code, out, _ := runCLI(t, "migrate", "version"); code != 0 || !strings.Contains(out, "current=3") {
+	if code, out, _ := runCLI(t, "migrate", "version"); code != 0 || !strings.Contains(out, fmt.Sprintf("current=%d", db.LatestVersion())) {
 		t.Fatalf("$MEDIANEST_CONFIG: %d %s", code, out)
 	}
 }
@@ -162,15 +162,16 @@ func TestBadConfigIsOnePlainSentence(t *testing.T) {
 func TestMigrateRoundTripAndRefusal(t *testing.T) {
 	dir := t.TempDir()
 	dd := "--data-dir=" + dir
+	last := db.LatestVersion()
 	steps := []struct {
 		args []string
 		want string
 	}{
 		{[]string{"migrate", "up", dd}, "00001_init.sql"},
-		{[]string{"migrate", "version", dd}, "current=3 target=3"},
+		{[]string{"migrate", "version", dd}, fmt.Sprintf("current=%d target=%d", last, last)},
 		{[]string{"migrate", "status", dd}, "applied"},
 		{[]string{"migrate", "down", "--yes", dd}, "down"},
-		{[]string{"migrate", "version", dd}, "current=2 target=3"},
+		{[]string{"migrate", "version", dd}, fmt.Sprintf("current=%d target=%d", last-1, last)},
 		{[]string{"migrate", "status", dd}, "pending"},
 	}
 	for _, s := range steps {
@@ -187,7 +188,7 @@ func TestMigrateRoundTripAndRefusal(t *testing.T) {
 	if code, out, _ := runCLI(t, "migrate", "up", dd); code != 0 || !strings.Contains(out, "OK") {
 		t.Fatalf("up again: %d %s", code, out)
 	}
-	if code, out, _ := runCLI(t, "migrate", "redo", "--yes", dd); code != 0 || strings.Count(out, "00003") != 2 {
+	if code, out, _ := runCLI(t, "migrate", "redo", "--yes", dd); code != 0 || strings.Count(out, fmt.Sprintf("%05d_", last)) != 2 {
 		t.Fatalf("redo: %d %s", code, out)
 	}
 	if code, _, errs := runCLI(t, "migrate"); code != 2 || !strings.Contains(errs, "subcommand") {
@@ -516,20 +517,21 @@ func TestInvalidListenCreatesNothing(t *testing.T) {
 // needs --yes.
 func TestMigrateDownNeedsYes(t *testing.T) {
 	dd := "--data-dir=" + t.TempDir()
+	last := db.LatestVersion()
 	if code, _, errs := runCLI(t, "migrate", "up", dd); code != 0 {
 		t.Fatal(errs)
 	}
 	for _, sub := range []string{"down", "redo"} {
 		code, _, errs := runCLI(t, "migrate", sub, dd)
-		if code != 2 || !strings.Contains(errs, "--yes") || !strings.Contains(errs, "00003_list_indexes.sql") {
+		if code != 2 || !strings.Contains(errs, "--yes") || !strings.Contains(errs, fmt.Sprintf("%05d_", last)) {
 			t.Errorf("%s without --yes: exit %d, stderr %q", sub, code, errs)
 		}
-		if _, out, _ := runCLI(t, "migrate", "version", dd); !strings.Contains(out, "current=3") {
+		if _, out, _ := runCLI(t, "migrate", "version", dd); !strings.Contains(out, fmt.Sprintf("current=%d", last)) {
 			t.Errorf("%s without --yes changed the schema: %s", sub, out)
 		}
 	}
-	for _, m := range []string{"00003", "00002"} {
-		if code, out, errs := runCLI(t, "migrate", "down", "--yes", dd); code != 0 || !strings.Contains(out, m) {
+	for v := last; v > 1; v-- {
+		if code, out, errs := runCLI(t, "migrate", "down", "--yes", dd); code != 0 || !strings.Contains(out, fmt.Sprintf("%05d_", v)) {
 			t.Fatalf("down --yes: %d %s %s", code, out, errs)
 		}
 	}
