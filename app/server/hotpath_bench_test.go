@@ -83,7 +83,7 @@ func bareHandler() http.Handler {
 	})
 	mux.HandleFunc("GET /api/v1/auth/session", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := r.Cookie("medianest_session"); err != nil {
-			http.Error(w, "no", 401)
+			http.Error(w, "no", http.StatusUnauthorized)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
