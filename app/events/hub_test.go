@@ -569,3 +569,20 @@ func TestDropUserEndsOnlyTheirStreams(t *testing.T) {
 	hub.DropUser(0)
 	waitClients(t, hub, 0)
 }
+
+// A stream that was idle for longer than the write timeout still ends as a
+// complete response: the last write's deadline has passed by then, and the
+// closing chunk needs one of its own.
+func TestDropUserEndsIdleStreamCleanly(t *testing.T) {
+	hub := events.NewHub(nil, events.WithWriteTimeout(50*time.Millisecond), events.WithPing(time.Hour))
+	srv := httptest.NewServer(as(hub))
+	defer srv.Close()
+	a := connect(t, srv.URL, "1")
+	waitClients(t, hub, 1)
+	time.Sleep(150 * time.Millisecond) // idle past the write timeout: the condition under test
+	hub.DropUser(1)
+	a.ended(t)
+	if a.err != nil {
+		t.Fatalf("an idle stream ended with %v, want a complete response", a.err)
+	}
+}

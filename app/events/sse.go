@@ -94,6 +94,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-c.gone:
+			// Ended rather than cut (a cut already set a deadline of now,
+			// which this leaves alone): the last write's deadline may have
+			// passed while the stream was idle, and net/http's closing
+			// chunk needs one of its own, or the browser sees a broken
+			// response.
+			deadline(time.Now().Add(h.writeTimeout))
 			return
 		case <-ping.C:
 			if !write([]byte(": ping\n\n"), true) {
