@@ -642,37 +642,48 @@ func (p *uiPage) popup(trigger func()) *uiPage {
 	// Any new page of the browser counts, not only those that
 	// WaitNewTarget sees: a link with target=_blank opens a page without
 	// an opener.
-	pages := func() []target.ID {
+	pages := func() []*target.Info {
 		ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
 		defer cancel()
 		infos, err := chromedp.Targets(ctx)
 		if err != nil {
 			p.t.Fatalf("listing the windows: %v", err)
 		}
-		var ids []target.ID
-		for _, i := range infos {
-			if i.Type == "page" {
-				ids = append(ids, i.TargetID)
-			}
-		}
-		return ids
+		return slices.DeleteFunc(infos, func(i *target.Info) bool { return i.Type != "page" })
 	}
-	before := pages()
+	var before []target.ID
+	for _, i := range pages() {
+		before = append(before, i.TargetID)
+	}
 	trigger()
+	// A window opened empty (as the Plex sign-in opens it, before its
+	// address is known) is attached to once it has gone somewhere:
+	// attaching during that first navigation fails with "Inspected target
+	// navigated or closed".
 	var id target.ID
 	p.poll("waiting for a window to open", func(context.Context) (bool, string) {
 		for _, i := range pages() {
-			if !slices.Contains(before, i) {
-				id = i
+			if !slices.Contains(before, i.TargetID) {
+				id = i.TargetID
+				if i.URL == "" || i.URL == "about:blank" {
+					return false, "a new window has not left about:blank"
+				}
 				return true, ""
 			}
 		}
 		return false, "no new window"
 	})
-	ctx, cancel := chromedp.NewContext(p.ctx, chromedp.WithTargetID(id), chromedp.WithListener(p.rec.listener(string(id))))
-	p.t.Cleanup(cancel)
-	q := &uiPage{t: p.t, s: p.s, ctx: ctx, rec: p.rec, width: p.width, height: p.height, dark: p.dark}
-	q.run("attaching to the popup", func(context.Context) error { return chromedp.Do(ctx) })
+	var q *uiPage
+	p.poll("attaching to the popup", func(context.Context) (bool, string) {
+		ctx, cancel := chromedp.NewContext(p.ctx, chromedp.WithTargetID(id), chromedp.WithListener(p.rec.listener(string(id))))
+		if err := chromedp.Do(ctx); err != nil {
+			cancel()
+			return false, err.Error()
+		}
+		p.t.Cleanup(cancel)
+		q = &uiPage{t: p.t, s: p.s, ctx: ctx, rec: p.rec, width: p.width, height: p.height, dark: p.dark}
+		return true, ""
+	})
 	return q
 }
 
