@@ -25,23 +25,6 @@ func (p *uiPage) waitNoText(text string) {
 	})
 }
 
-// signInAs signs in with the local form and waits for the header's brand
-// link, which every signed-in page shows at any width (on a phone the main
-// navigation is behind the Menu button, so signIn's wait for a navigation
-// landmark does not end), and then for the page to settle.
-func (p *uiPage) signInAs(username, password string) {
-	p.t.Helper()
-	p.goTo("/login")
-	p.fill("Username", username)
-	p.fill("Password", password)
-	p.click("button", "Sign in")
-	p.waitRole("link", "MediaNest")
-	// The dashboard's module is still loading: a navigation now would cut
-	// that request, whose end the browser then never reports, and the next
-	// settle would wait for it in vain.
-	p.settle()
-}
-
 // rowText is the visible text of the table row that holds a cell whose
 // text is cell, or "" when there is none.
 func (p *uiPage) rowText(cell string) string {
@@ -60,7 +43,7 @@ func (p *uiPage) rowText(cell string) string {
 func TestUIAdminDisableSignsOut(t *testing.T) {
 	s := newUIServer(t)
 	jane := s.open(t, 1280, 800, false)
-	jane.signInAs("jane", uiJanePassword)
+	jane.signIn("jane", uiJanePassword)
 	jane.waitRole("link", "Dashboard")
 	// Her stream, reopened after the server ends it, and the session check
 	// that follows are refused: that is how the page learns it.
@@ -70,7 +53,7 @@ func TestUIAdminDisableSignsOut(t *testing.T) {
 	jane.allowStatus("/api/v1/", http.StatusUnauthorized)
 
 	admin := s.open(t, 1280, 800, true)
-	admin.signInAs("admin", uiAdminPassword)
+	admin.signIn("admin", uiAdminPassword)
 	admin.goTo("/admin/users")
 	admin.click("button", "Edit jane")
 	admin.waitRole("dialog", "Edit jane")
@@ -94,7 +77,7 @@ func TestUIAdminDisableSignsOut(t *testing.T) {
 func TestUIAdminUsers(t *testing.T) {
 	s := newUIServer(t)
 	p := s.open(t, 1280, 800, false)
-	p.signInAs("admin", uiAdminPassword)
+	p.signIn("admin", uiAdminPassword)
 	p.goTo("/admin/users")
 	p.waitRole("button", "Edit jane")
 
@@ -166,7 +149,7 @@ func TestUIAdminUsers(t *testing.T) {
 func TestUIAdminServices(t *testing.T) {
 	s := newUIServer(t, withEnv("MEDIANEST_UPTIME_KUMA_URL", ""), withEnv("MEDIANEST_UPTIME_KUMA_STATUS_PAGE", ""))
 	p := s.open(t, 390, 844, false)
-	p.signInAs("admin", uiAdminPassword)
+	p.signIn("admin", uiAdminPassword)
 	p.goTo("/admin/services")
 	p.waitRole("heading", "Plex Media Server")
 	p.waitText("The config file manages Plex Media Server")
@@ -199,7 +182,7 @@ func TestUIAdminServices(t *testing.T) {
 func TestUIAdminBackupsAuditNotice(t *testing.T) {
 	s := newUIServer(t)
 	p := s.open(t, 1280, 800, false)
-	p.signInAs("admin", uiAdminPassword)
+	p.signIn("admin", uiAdminPassword)
 
 	p.goTo("/admin")
 	p.waitRole("heading", "Notice")
@@ -258,7 +241,7 @@ func checkAdminPages(t *testing.T, w, h int) {
 	for _, dark := range []bool{false, true} {
 		t.Run(fmt.Sprintf("dark=%v", dark), func(t *testing.T) {
 			p := s.open(t, w, h, dark)
-			p.signInAs("admin", uiAdminPassword)
+			p.signIn("admin", uiAdminPassword)
 			for _, pg := range pages {
 				p.goTo(pg.path)
 				p.waitText(pg.ready)

@@ -846,7 +846,9 @@ func shotDir(t *testing.T) string {
 
 // signIn signs in with the local form of /login and waits for the header
 // (the banner landmark) of the signed-in pages: on a phone their
-// navigation is hidden behind the Menu button.
+// navigation is hidden behind the Menu button. It then lets the page
+// settle: a navigation while the first page's module still loads would cut
+// that request, whose end Chromium may never report.
 func (p *uiPage) signIn(username, password string) {
 	p.t.Helper()
 	p.goTo("/login")
@@ -854,6 +856,7 @@ func (p *uiPage) signIn(username, password string) {
 	p.fill("Password", password)
 	p.click("button", "Sign in")
 	p.waitRole("banner", "")
+	p.settle()
 }
 
 // uiRecorder collects, from the events of a page and its popups, the
