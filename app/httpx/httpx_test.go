@@ -203,16 +203,36 @@ func TestRequestID(t *testing.T) {
 func TestSecurityHeaders(t *testing.T) {
 	w := do(newHandler(t, &bytes.Buffer{}, httpx.Options{}), "GET", "/things/1", "")
 	for k, want := range map[string]string{
-		"Content-Security-Policy": "frame-ancestors 'none'",
+		"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 		"X-Content-Type-Options":  "nosniff",
-		"Referrer-Policy":         "same-origin",
 	} {
-		if !strings.Contains(w.Header().Get(k), want) {
-			t.Errorf("%s = %q", k, w.Header().Get(k))
+		if got := w.Header().Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	if strings.Contains(w.Header().Get("Content-Security-Policy"), "unsafe") {
-		t.Error("CSP allows unsafe sources")
+	// The page headers are the web UI's: an API response does not pay for them.
+	if v := w.Header().Get("Referrer-Policy"); v != "" {
+		t.Errorf("API response has Referrer-Policy %q", v)
+	}
+
+	h := http.Header{}
+	h.Set("Content-Security-Policy", "default-src 'none'")
+	httpx.DocumentHeaders(h)
+	for k, want := range map[string]string{
+		"Content-Security-Policy":    httpx.CSP,
+		"Referrer-Policy":            "same-origin",
+		"X-Frame-Options":            "DENY",
+		"Cross-Origin-Opener-Policy": "same-origin",
+		"Permissions-Policy":         "camera=(), microphone=(), geolocation=()",
+	} {
+		if got := h.Get(k); got != want {
+			t.Errorf("document %s = %q, want %q", k, got, want)
+		}
+	}
+	for _, bad := range []string{"unsafe", "*", "http:", "https:"} {
+		if strings.Contains(httpx.CSP, bad) {
+			t.Errorf("CSP allows %q", bad)
+		}
 	}
 }
 

@@ -20,6 +20,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"medianest/app/httpx"
 )
 
 // file is one asset in up to two representations. Each has its own strong
@@ -122,6 +124,7 @@ func compressible(ct string) bool {
 // ServeHTTP serves a file, or index.html for a client-side route (a path
 // whose last segment has no extension), or 404.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	httpx.DocumentHeaders(w.Header())
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"medianest/app/httpx"
 	"medianest/app/web"
 )
 
@@ -236,6 +237,12 @@ func TestVersionedAssets(t *testing.T) {
 	if w := serve(h, "GET", "/"); !strings.Contains(w.Body.String(), `src="/mn/assets/`+v+`/app.js"`) ||
 		w.Header().Get("Cache-Control") != "no-cache" {
 		t.Fatalf("index: %q %v", w.Body, w.Header())
+	}
+	// The page and what it loads carry the UI's policy, not the API's.
+	for _, p := range []string{"/", "/requests", "/assets/" + v + "/app.js"} {
+		if got := serve(h, "GET", p).Header(); got.Get("Content-Security-Policy") != httpx.CSP || got.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("GET %s: CSP %q, X-Frame-Options %q", p, got.Get("Content-Security-Policy"), got.Get("X-Frame-Options"))
+		}
 	}
 	cases := []struct {
 		path, cache, ctype string
