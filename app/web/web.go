@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"mime"
 	"net/http"
 	"path"
 	"strconv"
@@ -76,9 +75,6 @@ func New(fsys fs.FS, basePath string) (*Handler, error) {
 		f := &file{body: b, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 		f.contentType = contentTypes[path.Ext(p)]
 		if f.contentType == "" {
-			f.contentType = mime.TypeByExtension(path.Ext(p))
-		}
-		if f.contentType == "" {
 			f.contentType = http.DetectContentType(b)
 		}
 		if len(b) >= 1024 && compressible(f.contentType) {
@@ -99,13 +95,23 @@ func New(fsys fs.FS, basePath string) (*Handler, error) {
 	return h, nil
 }
 
-// contentTypes are the types a system's mime table may lack or get wrong.
+// contentTypes are the types of the UI's files, the same on every machine.
+// The mime package is not asked: its first use loads the system's table,
+// several hundred kilobytes of pointers that every garbage collection
+// then scans for the life of the process. Other files are sniffed.
 var contentTypes = map[string]string{
 	".html":        "text/html; charset=utf-8",
 	".js":          "text/javascript; charset=utf-8",
 	".mjs":         "text/javascript; charset=utf-8",
 	".css":         "text/css; charset=utf-8",
+	".json":        "application/json",
 	".svg":         "image/svg+xml",
+	".png":         "image/png",
+	".ico":         "image/x-icon",
+	".webp":        "image/webp",
+	".woff2":       "font/woff2",
+	".txt":         "text/plain; charset=utf-8",
+	".md":          "text/markdown; charset=utf-8",
 	".webmanifest": "application/manifest+json",
 }
 
