@@ -305,23 +305,28 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: level}
-	format := cfg.Log.Format
+	if logFormat(cfg, w) == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// logFormat is log.format, or when unset text for a terminal and JSON for
+// anything else (journald, a file, a pipe).
+func logFormat(cfg config.Config, w io.Writer) string {
+	if cfg.Log.Format != "" {
+		return cfg.Log.Format
+	}
 	out := w
 	if l, ok := w.(*logWriter); ok {
 		out = l.out // to tell a terminal
 	}
-	if format == "" {
-		format = "json"
-		if f, ok := out.(*os.File); ok {
-			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-				format = "text"
-			}
+	if f, ok := out.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return "text"
 		}
 	}
-	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return "json"
 }
 
 var serverFlags = []cli.Flag{
@@ -375,7 +380,11 @@ func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	if data.KeyCreated {
 		log.Info("created a new secret key; back it up with the database", "path", cfg.SecretKeyPath())
 	}
-	srv, err := server.New(ctx, cfg, data.DB, server.Options{Version: version, Logger: log, Box: data.Box})
+	srv, err := server.New(ctx, cfg, data.DB, server.Options{
+		Version: version, Logger: log, Box: data.Box,
+		// The access log writes its lines itself, in the logger's form.
+		Access: httpx.AccessOutput{Format: logFormat(cfg, lw), W: lw},
+	})
 	if err != nil {
 		return err
 	}

@@ -200,6 +200,34 @@ func TestRequestID(t *testing.T) {
 	}
 }
 
+// With an access output the line is written there in its format, not
+// through the logger; the logger's level still decides, and a line that
+// needs quoting still goes through the logger.
+func TestAccessOutput(t *testing.T) {
+	var own, via bytes.Buffer
+	h := newHandler(t, &via, httpx.Options{Access: httpx.AccessOutput{Format: "text", W: &own}, Probes: []string{"/things/1"}})
+	do(h, "GET", "/things/9", "")
+	line := own.String()
+	if via.Len() != 0 || strings.Count(line, "\n") != 1 || !strings.HasPrefix(line, "time=") ||
+		!strings.Contains(line, " level=INFO msg=request ") || !strings.Contains(line, " method=GET path=/things/9 route=/things/{id} status=200 bytes=") {
+		t.Fatalf("written %q, through the logger %q", line, via.String())
+	}
+	own.Reset()
+	do(h, "GET", "/things/1", "") // a probe from 192.0.2.1: info
+	do(h, "GET", "/things/a=b", "")
+	if !strings.Contains(own.String(), "path=/things/1 ") || !strings.Contains(via.String(), `"path":"/things/a=b"`) {
+		t.Fatalf("written %q, through the logger %q", own.String(), via.String())
+	}
+
+	own.Reset()
+	quiet := slog.New(slog.NewJSONHandler(&via, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	h = httpx.Wrap(http.NotFoundHandler(), httpx.Options{Logger: quiet, Access: httpx.AccessOutput{Format: "json", W: &own}})
+	do(h, "GET", "/x", "")
+	if own.Len() != 0 {
+		t.Fatalf("an info line written at level warn: %q", own.String())
+	}
+}
+
 func TestSecurityHeaders(t *testing.T) {
 	w := do(newHandler(t, &bytes.Buffer{}, httpx.Options{}), "GET", "/things/1", "")
 	for k, want := range map[string]string{

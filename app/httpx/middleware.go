@@ -30,6 +30,9 @@ type Options struct {
 	CORSOrigins []string
 	// Probes are paths whose loopback traffic is logged at debug, not info.
 	Probes []string
+	// Access, when set, has the access log write its lines itself rather
+	// than through Logger (whose level still decides what is written).
+	Access AccessOutput
 }
 
 // Wrap puts the middleware chain around mux. Order, outermost first: request
@@ -45,7 +48,7 @@ func Wrap(mux http.Handler, o Options) http.Handler {
 	h = cors(h, o.CORSOrigins)
 	h = securityHeaders(h)
 	h = recoverer(h)
-	h = accessLog(h, o.Probes)
+	h = accessLog(h, o.Probes, o.Access)
 	return requestContext(h, o)
 }
 
@@ -280,7 +283,7 @@ func (s *statusWriter) Flush() {
 	http.NewResponseController(s.ResponseWriter).Flush()
 }
 
-func accessLog(next http.Handler, probes []string) http.Handler {
+func accessLog(next http.Handler, probes []string, out AccessOutput) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		var sw *statusWriter
@@ -304,16 +307,20 @@ func accessLog(next http.Handler, probes []string) http.Handler {
 		if !i.base.Enabled(r.Context(), level) {
 			return
 		}
-		i.base.LogAttrs(r.Context(), level, "request",
-			slog.String("request_id", i.id),
-			slog.String("method", knownMethod(r.Method)),
-			slog.String("path", r.URL.Path),
-			slog.String("route", i.pattern),
-			slog.Int("status", sw.status),
-			slog.Int64("bytes", sw.bytes),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("ip", i.ip.String()),
-		)
+		now := time.Now()
+		a := access{
+			at:       now,
+			level:    level,
+			id:       i.id,
+			method:   knownMethod(r.Method),
+			path:     r.URL.Path,
+			route:    i.pattern,
+			status:   sw.status,
+			bytes:    sw.bytes,
+			duration: now.Sub(start),
+			ip:       i.ip,
+		}
+		a.log(r.Context(), i.base, out)
 	})
 }
 

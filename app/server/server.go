@@ -58,6 +58,9 @@ type Options struct {
 	Box *secret.Box
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
+	// Access is where the access log writes its lines itself (through
+	// Logger when unset).
+	Access httpx.AccessOutput
 }
 
 // BasePath is the path of server.base_url without a trailing slash ("" at
@@ -117,6 +120,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, o Options) (*Server, 
 	}
 	s.handler = httpx.Wrap(root, httpx.Options{
 		Logger:         o.Logger,
+		Access:         o.Access,
 		TrustedProxies: trusted,
 		CORSOrigins:    cfg.Server.CORSAllowedOrigins,
 		Probes:         []string{"/health", "/health/ready", "/metrics", s.basePath + "/health", s.basePath + "/health/ready", s.basePath + "/metrics"},
