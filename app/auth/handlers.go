@@ -196,7 +196,7 @@ func (s *Service) optionalUser(next http.Handler) http.Handler {
 
 func (s *Service) handleSession(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
-	httpx.OKEncoded(w, p.appendSessionJSON(make([]byte, 0, 512)))
+	httpx.OKAppend(w, p.appendSessionJSON)
 	return nil
 }
 

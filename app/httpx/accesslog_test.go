@@ -3,6 +3,7 @@ package httpx
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/netip"
 	"testing"
@@ -72,4 +73,27 @@ func TestAccessLineIsSlogs(t *testing.T) {
 			t.Errorf("the plain entry is not plain (text %v)", text)
 		}
 	}
+}
+
+// The access line as the access log writes it, and as slog's JSON handler
+// would.
+func BenchmarkAccessLine(b *testing.B) {
+	a := access{
+		at: time.Now(), level: slog.LevelInfo, id: "c0262ad1de832893sa00", method: "GET",
+		path: "/api/v1/auth/session", route: "/api/v1/auth/session",
+		status: 200, bytes: 312, duration: 38512 * time.Nanosecond, ip: netip.MustParseAddr("127.0.0.1"),
+	}
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	b.Run("own", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			a.log(context.Background(), logger, AccessOutput{Format: "json", W: io.Discard})
+		}
+	})
+	b.Run("slog", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			a.log(context.Background(), logger, AccessOutput{})
+		}
+	})
 }

@@ -162,7 +162,8 @@ func requestContext(next http.Handler, o Options) http.Handler {
 			id = newID()
 		}
 		c := &reqContext{Context: r.Context()}
-		c.info = info{id: id, ip: clientIP(r, o.TrustedProxies), https: https(r, o.TrustedProxies), base: o.Logger}
+		peer := remoteAddr(r)
+		c.info = info{id: id, ip: clientIP(r, peer, o.TrustedProxies), https: https(r, peer, o.TrustedProxies), base: o.Logger}
 		c.idHeader[0] = id
 		w.Header()["X-Request-Id"] = c.idHeader[:]
 		next.ServeHTTP(w, r.WithContext(c))
@@ -195,11 +196,11 @@ func remoteAddr(r *http.Request) netip.Addr {
 	return ap.Addr().Unmap()
 }
 
-// clientIP believes X-Forwarded-For only from trusted proxies, and then takes
-// the right-most hop that is not itself a trusted proxy: hops to its left
-// were written by whoever sent the request and prove nothing.
-func clientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
-	peer := remoteAddr(r)
+// clientIP believes the X-Forwarded-For of a request from peer only when
+// peer is a trusted proxy, and then takes the right-most hop that is not
+// itself a trusted proxy: hops to its left were written by whoever sent
+// the request and prove nothing.
+func clientIP(r *http.Request, peer netip.Addr, trusted []netip.Prefix) netip.Addr {
 	if !inAny(peer, trusted) {
 		return peer
 	}
@@ -220,11 +221,11 @@ func clientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
 // https believes X-Forwarded-Proto only from a trusted peer, and only as
 // the one value "https": a list means proxies disagree, and the cookie is
 // then not marked Secure (server.secure_cookies still forces it).
-func https(r *http.Request, trusted []netip.Prefix) bool {
+func https(r *http.Request, peer netip.Addr, trusted []netip.Prefix) bool {
 	if r.TLS != nil {
 		return true
 	}
-	if !inAny(remoteAddr(r), trusted) {
+	if !inAny(peer, trusted) {
 		return false
 	}
 	v := r.Header.Values("X-Forwarded-Proto")
@@ -439,6 +440,10 @@ func cors(next http.Handler, origins []string) http.Handler {
 
 func bodyLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == http.NoBody {
+			next.ServeHTTP(w, r) // nothing to limit (a GET, mostly)
+			return
+		}
 		if r.ContentLength > MaxBody {
 			Error(w, r, apperr.New(apperr.PayloadTooLarge, "The request body is larger than %d bytes.", MaxBody))
 			return

@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"medianest/app/apperr"
 )
@@ -45,14 +46,22 @@ func JSON(w http.ResponseWriter, status int, data any) {
 // OK writes data in the success envelope with status 200.
 func OK(w http.ResponseWriter, data any) { JSON(w, http.StatusOK, data) }
 
-// OKEncoded writes data, already encoded JSON, in the success envelope with
-// status 200: for a hot path that builds its answer without reflection.
-func OKEncoded(w http.ResponseWriter, data []byte) {
-	b := make([]byte, 0, len(data)+len(`{"success":true,"data":}`)+1)
-	b = append(b, `{"success":true,"data":`...)
-	b = append(b, data...)
-	writeBody(w, http.StatusOK, append(b, '}', '\n'))
+// OKAppend writes, in the success envelope with status 200, the JSON data
+// that appendData appends: for a hot path that builds its answer without
+// reflection. The answer is built in a pooled buffer, which net/http
+// copies from before OKAppend returns it.
+func OKAppend(w http.ResponseWriter, appendData func([]byte) []byte) {
+	bp := bodyBufs.Get().(*[]byte)
+	b := append((*bp)[:0], `{"success":true,"data":`...)
+	b = append(appendData(b), '}', '\n')
+	writeBody(w, http.StatusOK, b)
+	if cap(b) <= 64<<10 { // a rare large answer's buffer is not kept
+		*bp = b
+		bodyBufs.Put(bp)
+	}
 }
+
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // Created writes data in the success envelope with status 201.
 func Created(w http.ResponseWriter, data any) { JSON(w, http.StatusCreated, data) }
