@@ -180,7 +180,7 @@ func (s *Service) endAllSessions(r *http.Request, userID int64) error {
 // learn whether it is signed in without a failed request.
 func (s *Service) optionalUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := principalFrom(r.Context()); !ok && r.URL.Query().Get("optional") == "true" {
+		if _, ok := principalFrom(r.Context()); !ok && r.URL.RawQuery != "" && r.URL.Query().Get("optional") == "true" {
 			if p, _, err := s.authenticate(w, r); err == nil && p == nil {
 				w.Header().Set("Cache-Control", "no-store")
 				httpx.OK(w, struct {
@@ -213,22 +213,27 @@ func (e *entry) appendSessionJSON(b []byte) []byte {
 		u = &enc
 		e.userJSON.Store(u)
 	}
-	sess, _ := e.session()
+	// What session() holds, read in place: its expiry would be an
+	// allocation per answer.
 	b = append(b, `{"user":`...)
 	b = append(b, *u...)
 	b = append(b, `,"session":{"id":`...)
-	b = strconv.AppendInt(b, sess.ID, 10)
+	b = strconv.AppendInt(b, e.id, 10)
 	b = append(b, `,"expiresAt":`...)
-	if sess.ExpiresAt == nil {
+	if ms := e.expires.Load(); ms == 0 {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '"')
-		b = sess.ExpiresAt.AppendFormat(b, time.RFC3339Nano)
+		b = time.UnixMilli(ms).UTC().AppendFormat(b, time.RFC3339Nano)
 		b = append(b, '"')
 	}
-	b = append(b, `,"via":"`...)
-	b = append(b, sess.Via...)
-	return append(b, `"}}`...)
+	switch e.kind {
+	case 0:
+		return append(b, `,"via":""}}`...)
+	case kindToken:
+		return append(b, `,"via":"token"}}`...)
+	}
+	return append(b, `,"via":"cookie"}}`...)
 }
 
 // SessionInfo is one of the caller's sessions as GET /auth/sessions lists it.

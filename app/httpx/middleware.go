@@ -171,13 +171,14 @@ func requestContext(next http.Handler, o Options) http.Handler {
 }
 
 // reqContext is the request's context carrying its info, with the info,
-// its status writer and the X-Request-Id value in the same allocation: one
-// per request instead of four.
+// its status writer and the values of X-Request-Id and the base headers in
+// the same allocation: one per request instead of five.
 type reqContext struct {
 	context.Context
 	info     info
 	sw       statusWriter
 	idHeader [1]string
+	base     [len(baseHeaders)]string // the values of the base headers
 }
 
 func (c *reqContext) Value(key any) any {
@@ -386,8 +387,12 @@ var (
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		// One backing array for both values: a single allocation.
-		var vals [len(baseHeaders)]string
+		var vals []string
+		if c, ok := r.Context().(*reqContext); ok {
+			vals = c.base[:]
+		} else {
+			vals = make([]string, len(baseHeaders))
+		}
 		for i, kv := range baseHeaders {
 			vals[i] = kv[1]
 			h[kv[0]] = vals[i : i+1 : i+1]

@@ -108,6 +108,10 @@ var (
 	noStore         = []string{"no-store"}
 )
 
+// chunkingSize is net/http's response buffer: a handler that returns
+// having written less gets a Content-Length from net/http.
+const chunkingSize = 2048
+
 // writeBody writes an encoded JSON answer b.
 func writeBody(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
@@ -116,7 +120,11 @@ func writeBody(w http.ResponseWriter, status int, b []byte) {
 	if len(h["Cache-Control"]) == 0 {
 		h["Cache-Control"] = noStore
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	// net/http counts a body that fits its buffer itself, without an
+	// allocation; a longer one would go out chunked.
+	if len(b) >= chunkingSize {
+		h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	}
 	w.WriteHeader(status)
 	w.Write(b)
 }

@@ -139,3 +139,31 @@ func TestAbortHandlerIsNotAPanic(t *testing.T) {
 		t.Fatalf("abort logged as a panic: %s", s)
 	}
 }
+
+// Every JSON answer goes out with a Content-Length, never chunked: a short
+// one counted by net/http, a long one by writeBody; OKAppend's pooled
+// buffer does not leak one answer into the next.
+func TestAnswersAreNotChunked(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /n/{n}", func(w http.ResponseWriter, r *http.Request) {
+		n := len(r.PathValue("n")) * 1000
+		httpx.OKAppend(w, func(b []byte) []byte {
+			b = append(b, '"')
+			return append(append(b, strings.Repeat("x", n)...), '"')
+		})
+	})
+	srv := httptest.NewServer(httpx.Wrap(mux, httpx.Options{}))
+	defer srv.Close()
+	for _, n := range []string{"1", "11", "111", "1", "11111"} {
+		res, err := http.Get(srv.URL + "/n/" + n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		want := `{"success":true,"data":"` + strings.Repeat("x", len(n)*1000) + "\"}\n"
+		if string(body) != want || res.ContentLength != int64(len(want)) || len(res.TransferEncoding) != 0 {
+			t.Errorf("%d bytes: got %d bytes, Content-Length %d, Transfer-Encoding %v", len(want), len(body), res.ContentLength, res.TransferEncoding)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"medianest/app/auth"
 	"medianest/app/config"
@@ -74,12 +75,49 @@ func serveBench(b *testing.B, h http.Handler) string {
 	return "http://" + ln.Addr().String()
 }
 
-// bareHandler is testdata/barehttp's handler.
+// bareHandler is testdata/barehttp's handler: the same JSON, encoded the
+// plain way.
 func bareHandler() http.Handler {
+	type user struct {
+		ID          int64     `json:"id"`
+		Username    string    `json:"username"`
+		Email       string    `json:"email"`
+		DisplayName string    `json:"displayName"`
+		AvatarURL   string    `json:"avatarUrl"`
+		Role        string    `json:"role"`
+		Status      string    `json:"status"`
+		Provider    string    `json:"provider"`
+		CreatedAt   time.Time `json:"createdAt"`
+		LastLoginAt time.Time `json:"lastLoginAt"`
+	}
+	type session struct {
+		ID        int64     `json:"id"`
+		ExpiresAt time.Time `json:"expiresAt"`
+		Via       string    `json:"via"`
+	}
+	type data struct {
+		User    user    `json:"user"`
+		Session session `json:"session"`
+	}
+	type envelope struct {
+		Success bool `json:"success"`
+		Data    any  `json:"data"`
+	}
+	type health struct {
+		Status        string `json:"status"`
+		UptimeSeconds int64  `json:"uptimeSeconds"`
+		Version       string `json:"version"`
+	}
+	started := time.Now()
+	at := time.Date(2026, 12, 3, 16, 11, 21, 309e6, time.UTC)
+	me := data{
+		User:    user{ID: 1, Username: "ann", DisplayName: "ann", Role: "user", Status: "active", Provider: "local", CreatedAt: at, LastLoginAt: at},
+		Session: session{ID: 1, ExpiresAt: at.Add(24 * time.Hour), Via: "cookie"},
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+		json.NewEncoder(w).Encode(health{"ok", int64(time.Since(started).Seconds()), "test"})
 	})
 	mux.HandleFunc("GET /api/v1/auth/session", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := r.Cookie("medianest_session"); err != nil {
@@ -87,15 +125,13 @@ func bareHandler() http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{
-			"user": map[string]any{"id": 1, "username": "ann", "email": "", "displayName": "", "avatarUrl": "", "role": "user", "status": "active", "provider": "local"},
-			"via":  "cookie", "expiresAt": "2030-01-01T00:00:00Z"}})
+		json.NewEncoder(w).Encode(envelope{true, me})
 	})
 	return mux
 }
 
-// sessionServer is a server with the access log on at info (formatted, then
-// discarded) and a signed-in user's cookie.
+// sessionServer is a server with the access log on at info (formatted as
+// the binary does, then discarded) and a signed-in user's cookie.
 func sessionServer(b *testing.B) (http.Handler, string) {
 	cfg := config.Default()
 	cfg.Data.Dir = b.TempDir()
@@ -109,7 +145,8 @@ func sessionServer(b *testing.B) (http.Handler, string) {
 		b.Fatal(err)
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	s, err := server.New(context.Background(), cfg, d, server.Options{Version: "test", Box: box, Logger: logger})
+	s, err := server.New(context.Background(), cfg, d, server.Options{Version: "test", Box: box, Logger: logger,
+		Access: httpx.AccessOutput{Format: "json", W: io.Discard}})
 	if err != nil {
 		b.Fatal(err)
 	}
