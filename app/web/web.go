@@ -66,6 +66,7 @@ func New(fsys fs.FS, basePath string) (*Handler, error) {
 		return nil, fmt.Errorf("web: load assets: %w", err)
 	}
 	h.version = hex.EncodeToString(all.Sum(nil)[:6])
+	var zw *gzip.Writer
 	for p, b := range raw {
 		if p == "index.html" {
 			b = bytes.ReplaceAll(b, []byte("{{ASSETS}}"), []byte(basePath+"/"+assetsDir+h.version))
@@ -79,11 +80,18 @@ func New(fsys fs.FS, basePath string) (*Handler, error) {
 		}
 		if len(b) >= 1024 && compressible(f.contentType) {
 			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+			if zw == nil {
+				// One compressor for every file: each holds about a
+				// megabyte of tables, which startup would otherwise
+				// allocate once per file.
+				zw, _ = gzip.NewWriterLevel(&buf, gzip.BestCompression)
+			} else {
+				zw.Reset(&buf)
+			}
 			zw.Write(b)
 			zw.Close()
 			if buf.Len() < len(b) {
-				f.gz = buf.Bytes()
+				f.gz = bytes.Clone(buf.Bytes()) // not the buffer's spare capacity
 				f.gzETag = strings.TrimSuffix(f.etag, `"`) + `-gzip"`
 			}
 		}
