@@ -458,15 +458,51 @@ func bodyLimit(next http.Handler) http.Handler {
 	})
 }
 
-type routeKey struct {
-	route, method string
-	code          int
+// routeStats are the metrics of one route: its latency histogram and a
+// request counter per method and status. last is the counter the route
+// used most recently, which a run of the same answer finds without a map
+// lookup.
+type routeStats struct {
+	hist   *metrics.PrometheusHistogram
+	counts sync.Map // codeKey -> *codeCounter
+	last   atomic.Pointer[codeCounter]
 }
 
-var (
-	requestCounters sync.Map // routeKey -> *metrics.Counter
-	routeDurations  sync.Map // route -> *metrics.Histogram
-)
+type codeKey struct {
+	method string
+	code   int
+}
+
+type codeCounter struct {
+	codeKey
+	c *metrics.Counter
+}
+
+var routes sync.Map // route label -> *routeStats
+
+func statsOf(route string) *routeStats {
+	if s, ok := routes.Load(route); ok {
+		return s.(*routeStats)
+	}
+	s, _ := routes.LoadOrStore(route, &routeStats{hist: metrics.GetOrCreatePrometheusHistogram(fmt.Sprintf(
+		`medianest_http_request_duration_seconds{route=%q}`, route))})
+	return s.(*routeStats)
+}
+
+func (s *routeStats) counter(route, method string, code int) *metrics.Counter {
+	k := codeKey{method, code}
+	if c := s.last.Load(); c != nil && c.codeKey == k {
+		return c.c
+	}
+	v, ok := s.counts.Load(k)
+	if !ok {
+		v, _ = s.counts.LoadOrStore(k, &codeCounter{k, metrics.GetOrCreateCounter(fmt.Sprintf(
+			`medianest_http_requests_total{route=%q,method=%q,code="%s"}`, route, method, strconv.Itoa(code)))})
+	}
+	c := v.(*codeCounter)
+	s.last.Store(c)
+	return c.c
+}
 
 // Routed records the pattern of the mux that served r for the access log and
 // the metrics. Only needed for a mux mounted behind http.StripPrefix, whose
@@ -513,19 +549,8 @@ func metricsMiddleware(next http.Handler) http.Handler {
 		if code == 0 {
 			code = http.StatusOK
 		}
-		method := knownMethod(r.Method)
-		k := routeKey{route, method, code}
-		c, ok := requestCounters.Load(k)
-		if !ok {
-			c, _ = requestCounters.LoadOrStore(k, metrics.GetOrCreateCounter(fmt.Sprintf(
-				`medianest_http_requests_total{route=%q,method=%q,code="%s"}`, route, method, strconv.Itoa(code))))
-		}
-		c.(*metrics.Counter).Inc()
-		hist, ok := routeDurations.Load(route)
-		if !ok {
-			hist, _ = routeDurations.LoadOrStore(route, metrics.GetOrCreatePrometheusHistogram(fmt.Sprintf(
-				`medianest_http_request_duration_seconds{route=%q}`, route)))
-		}
-		hist.(*metrics.PrometheusHistogram).UpdateDuration(start)
+		st := statsOf(route)
+		st.counter(route, knownMethod(r.Method), code).Inc()
+		st.hist.UpdateDuration(start)
 	})
 }

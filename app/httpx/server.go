@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -102,42 +103,65 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, o Shutdown) e
 }
 
 // inflight is the handler wrapper that knows which handlers are running, so
-// that Serve can wait for them, and name them when they do not return.
+// that Serve can wait for them, and name them when they do not return. The
+// running requests are kept in shards, each with its own lock, so that
+// concurrent requests do not queue on one mutex.
 type inflight struct {
-	next    http.Handler
+	next   http.Handler
+	seq    atomic.Uint32
+	n      atomic.Int64 // running handlers
+	shards [inflightShards]inflightShard
+	mu     sync.Mutex
+	idle   chan struct{} // closed when n reaches 0, while wait waits; guarded by mu
+}
+
+const inflightShards = 8
+
+type inflightShard struct {
 	mu      sync.Mutex
 	running map[*http.Request]time.Time
-	idle    chan struct{} // closed when running empties, while wait waits
+	_       [48]byte // a cache line each
 }
 
 func track(next http.Handler) *inflight {
 	if next == nil {
 		next = http.DefaultServeMux
 	}
-	return &inflight{next: next, running: map[*http.Request]time.Time{}}
+	f := &inflight{next: next}
+	for i := range f.shards {
+		f.shards[i].running = map[*http.Request]time.Time{}
+	}
+	return f
 }
 
 func (f *inflight) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.running[r] = time.Now()
-	f.mu.Unlock()
+	s := &f.shards[f.seq.Add(1)%inflightShards]
+	s.mu.Lock()
+	s.running[r] = time.Now()
+	s.mu.Unlock()
+	f.n.Add(1)
 	defer func() {
-		f.mu.Lock()
-		delete(f.running, r)
-		if len(f.running) == 0 && f.idle != nil {
-			close(f.idle)
-			f.idle = nil
+		s.mu.Lock()
+		delete(s.running, r)
+		s.mu.Unlock()
+		if f.n.Add(-1) == 0 {
+			f.mu.Lock()
+			if f.idle != nil {
+				close(f.idle)
+				f.idle = nil
+			}
+			f.mu.Unlock()
 		}
-		f.mu.Unlock()
 	}()
 	f.next.ServeHTTP(w, r)
 }
 
 // wait waits up to d for every handler to return and lists those that did
-// not.
+// not. A handler that returns between the count and the wait closes idle
+// under mu, which wait holds while it looks.
 func (f *inflight) wait(d time.Duration) []string {
 	f.mu.Lock()
-	if len(f.running) == 0 {
+	if f.n.Load() == 0 {
 		f.mu.Unlock()
 		return nil
 	}
@@ -156,11 +180,14 @@ func (f *inflight) wait(d time.Duration) []string {
 
 // list names the running requests, "GET /path (running 12s)".
 func (f *inflight) list() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := make([]string, 0, len(f.running))
-	for r, start := range f.running {
-		out = append(out, fmt.Sprintf("%s %s (running %s)", knownMethod(r.Method), r.URL.Path, time.Since(start).Round(time.Millisecond)))
+	var out []string
+	for i := range f.shards {
+		s := &f.shards[i]
+		s.mu.Lock()
+		for r, start := range s.running {
+			out = append(out, fmt.Sprintf("%s %s (running %s)", knownMethod(r.Method), r.URL.Path, time.Since(start).Round(time.Millisecond)))
+		}
+		s.mu.Unlock()
 	}
 	slices.Sort(out)
 	return out
