@@ -26,6 +26,7 @@ const (
 	seedNotifications = 100_000
 	seedAudit         = 100_000
 	seedDownloads     = 100_000
+	seedChecks        = 1_000_000 // service_checks: four services every 30 s for 87 days
 	// The signed-in admin owns this share of the requests, notifications and
 	// downloads, so that its own lists have a page 1000.
 	seedOwnShare = 4
@@ -100,10 +101,18 @@ func seed(tb testing.TB, d *db.DB, owner int64, scale int) {
 			}); err != nil {
 			return err
 		}
-		return exec(`INSERT INTO downloads (user_id, url, title, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		if err := exec(`INSERT INTO downloads (user_id, url, title, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			seedDownloads/scale, func(i int) []any {
 				at := base + int64(i)*60_000
 				return []any{who(i), fmt.Sprintf("https://www.youtube.com/watch?v=v%07d", i), fmt.Sprintf("Video %d", i), dlStatuses[i%len(dlStatuses)], at, at}
+			}); err != nil {
+			return err
+		}
+		services := []string{"plex", "overseerr", "uptime_kuma", "ytdlp"}
+		checkStatuses := []string{"up", "up", "up", "degraded", "up", "down"}
+		return exec(`INSERT INTO service_checks (service, checked_at, status, response_ms) VALUES (?, ?, ?, ?)`,
+			seedChecks/scale, func(i int) []any {
+				return []any{services[i%4], base + int64(i/4)*30_000, checkStatuses[i/4%len(checkStatuses)], 20 + i%50}
 			})
 	}()
 	if err != nil {
@@ -157,6 +166,7 @@ func BenchmarkListEndpoints(b *testing.B) {
 		"/api/v1/admin/users?search=friend&page=400",
 		"/api/v1/dashboard/stats",
 		"/api/v1/admin/stats",
+		"/api/v1/dashboard/status",
 		"/api/v1/media/requests?page=1",
 		"/api/v1/media/requests?page=1000",
 		"/api/v1/media/requests?status=pending&page=100",

@@ -9,6 +9,7 @@ import (
 	"medianest/app/auth"
 	"medianest/app/media"
 	"medianest/app/notify"
+	"medianest/app/status"
 	"medianest/app/youtube"
 	"medianest/db"
 	"medianest/db/dbtest"
@@ -19,7 +20,7 @@ import (
 // store's ListQueries.
 func listQueries() []db.Query {
 	return slices.Concat(audit.ListQueries(), notify.ListQueries(), media.ListQueries(),
-		youtube.ListQueries(), auth.ListQueries())
+		youtube.ListQueries(), auth.ListQueries(), status.ListQueries())
 }
 
 // TestListQueryPlans keeps every list served by an index: on a seeded and

@@ -9,6 +9,31 @@ import (
 	"medianest/db"
 )
 
+// The statements over service_checks, which grows by a row per service
+// per poll (a million rows is a year of four services at 30 s): each is a
+// range of an index, never a walk of the table.
+const (
+	windowSQL = `
+		SELECT checked_at, status FROM service_checks
+		WHERE service = ? AND checked_at >= ? AND status IN ('up', 'degraded', 'down')
+		ORDER BY checked_at`
+	latestSQL = `
+		SELECT checked_at, status, response_ms, message FROM service_checks
+		WHERE service = ? ORDER BY checked_at DESC, id DESC LIMIT 1`
+	pruneSQL = `DELETE FROM service_checks WHERE checked_at < ?`
+)
+
+// ListQueries are the statements over the history, for the query-plan
+// check: the day's window at start, the last check, and the prune.
+func ListQueries() []db.Query {
+	day := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	return []db.Query{
+		{Name: "status window", SQL: windowSQL, Args: []any{"plex", db.Millis(day)}},
+		{Name: "status latest", SQL: latestSQL, Args: []any{"plex"}},
+		{Name: "status prune", SQL: pruneSQL, Args: []any{db.Millis(day.AddDate(0, 0, -30))}},
+	}
+}
+
 // record writes one check to service_checks. A disabled service is written
 // only when it becomes disabled, so the history says when it was switched
 // off without filling up with rows that carry no information.
@@ -38,11 +63,7 @@ func (p *Poller) record(ctx context.Context, name string, at time.Time, res resu
 // kept up to date in memory.
 func (p *Poller) loadWindow(ctx context.Context, name string, now time.Time) (*window, error) {
 	w := newWindow()
-	rows, err := p.db.R.QueryContext(ctx, `
-		SELECT checked_at, status FROM service_checks
-		WHERE service = ? AND checked_at >= ? AND status IN ('up', 'degraded', 'down')
-		ORDER BY checked_at`,
-		name, db.Millis(now.Add(-w.span)))
+	rows, err := p.db.R.QueryContext(ctx, windowSQL, name, db.Millis(now.Add(-w.span)))
 	if err != nil {
 		return nil, fmt.Errorf("status: history of %s: %w", name, err)
 	}
@@ -88,7 +109,7 @@ func (p *Poller) Prune(ctx context.Context) (int64, error) {
 	cutoff := p.now().Add(-time.Duration(p.historyDays) * 24 * time.Hour)
 	var n int64
 	err := p.db.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM service_checks WHERE checked_at < ?`, db.Millis(cutoff))
+		res, err := tx.ExecContext(ctx, pruneSQL, db.Millis(cutoff))
 		if err != nil {
 			return err
 		}
@@ -110,9 +131,7 @@ func (p *Poller) loadLatest(ctx context.Context) error {
 		var at int64
 		var st, msg string
 		var ms sql.NullInt64
-		err := p.db.R.QueryRowContext(ctx, `
-			SELECT checked_at, status, response_ms, message FROM service_checks
-			WHERE service = ? ORDER BY checked_at DESC, id DESC LIMIT 1`, name).Scan(&at, &st, &ms, &msg)
+		err := p.db.R.QueryRowContext(ctx, latestSQL, name).Scan(&at, &st, &ms, &msg)
 		if err == sql.ErrNoRows {
 			continue
 		}
