@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -10,11 +9,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"medianest/app/auth"
 	"medianest/app/config"
 	"medianest/app/httpx"
+	"medianest/app/httpx/httpxtest"
 	"medianest/app/principal"
 	"medianest/app/secret"
 	"medianest/app/server"
@@ -31,7 +30,7 @@ func BenchmarkHotPath(b *testing.B) {
 	for _, target := range []struct {
 		name string
 		h    http.Handler
-	}{{"bare", bareHandler()}, {"medianest", h}} {
+	}{{"bare", httpxtest.BareHandler()}, {"medianest", h}} {
 		base := serveBench(b, target.h)
 		for _, path := range []string{"/health", "/api/v1/auth/session"} {
 			b.Run(target.name+"/"+strings.ReplaceAll(strings.TrimPrefix(path, "/"), "/", "_"), func(b *testing.B) {
@@ -73,61 +72,6 @@ func serveBench(b *testing.B, h http.Handler) string {
 	go func() { done <- httpx.Serve(ctx, httpx.NewServer(h, 0, slog.Default()), ln, httpx.Shutdown{}) }()
 	b.Cleanup(func() { cancel(); <-done })
 	return "http://" + ln.Addr().String()
-}
-
-// bareHandler is testdata/barehttp's handler: the same JSON, encoded the
-// plain way.
-func bareHandler() http.Handler {
-	type user struct {
-		ID          int64     `json:"id"`
-		Username    string    `json:"username"`
-		Email       string    `json:"email"`
-		DisplayName string    `json:"displayName"`
-		AvatarURL   string    `json:"avatarUrl"`
-		Role        string    `json:"role"`
-		Status      string    `json:"status"`
-		Provider    string    `json:"provider"`
-		CreatedAt   time.Time `json:"createdAt"`
-		LastLoginAt time.Time `json:"lastLoginAt"`
-	}
-	type session struct {
-		ID        int64     `json:"id"`
-		ExpiresAt time.Time `json:"expiresAt"`
-		Via       string    `json:"via"`
-	}
-	type data struct {
-		User    user    `json:"user"`
-		Session session `json:"session"`
-	}
-	type envelope struct {
-		Success bool `json:"success"`
-		Data    any  `json:"data"`
-	}
-	type health struct {
-		Status        string `json:"status"`
-		UptimeSeconds int64  `json:"uptimeSeconds"`
-		Version       string `json:"version"`
-	}
-	started := time.Now()
-	at := time.Date(2026, 12, 3, 16, 11, 21, 309e6, time.UTC)
-	me := data{
-		User:    user{ID: 1, Username: "ann", DisplayName: "ann", Role: "user", Status: "active", Provider: "local", CreatedAt: at, LastLoginAt: at},
-		Session: session{ID: 1, ExpiresAt: at.Add(24 * time.Hour), Via: "cookie"},
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(health{"ok", int64(time.Since(started).Seconds()), "test"})
-	})
-	mux.HandleFunc("GET /api/v1/auth/session", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := r.Cookie("medianest_session"); err != nil {
-			http.Error(w, "no", http.StatusUnauthorized)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(envelope{true, me})
-	})
-	return mux
 }
 
 // sessionServer is a server with the access log on at info (formatted as
