@@ -17,6 +17,7 @@ import (
 	"medianest/app/principal"
 	"medianest/app/secret"
 	"medianest/app/server"
+	"medianest/db"
 	"medianest/db/dbtest"
 )
 
@@ -74,9 +75,9 @@ func serveBench(b *testing.B, h http.Handler) string {
 	return "http://" + ln.Addr().String()
 }
 
-// sessionServer is a server with the access log on at info (formatted as
-// the binary does, then discarded) and a signed-in user's cookie.
-func sessionServer(b *testing.B) (http.Handler, string) {
+// benchDeps are what the benchmarks' servers start from: the default
+// configuration, a migrated database, a key and the auth service.
+func benchDeps(b *testing.B) (config.Config, *db.DB, *secret.Box, *auth.Service) {
 	cfg := config.Default()
 	cfg.Data.Dir = b.TempDir()
 	d := dbtest.New(b)
@@ -85,6 +86,13 @@ func sessionServer(b *testing.B) (http.Handler, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return cfg, d, box, a
+}
+
+// sessionServer is a server with the access log on at info (formatted as
+// the binary does, then discarded) and a signed-in user's cookie.
+func sessionServer(b *testing.B) (http.Handler, string) {
+	cfg, d, box, a := benchDeps(b)
 	if _, err := a.CreateLocalUser(context.Background(), "ann", "a long enough password", "", principal.RoleUser); err != nil {
 		b.Fatal(err)
 	}

@@ -10,13 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"medianest/app/auth"
-	"medianest/app/config"
 	"medianest/app/principal"
-	"medianest/app/secret"
 	"medianest/app/server"
 	"medianest/db"
-	"medianest/db/dbtest"
 )
 
 // Sizes of the seeded database: the scale DESIGN's list targets are set at.
@@ -127,14 +123,7 @@ func seed(tb testing.TB, d *db.DB, owner int64, scale int) {
 // handler (middleware, cached Bearer session, store) over a seeded
 // database, at page 1 and a deep page, and reports p50 and p99.
 func BenchmarkListEndpoints(b *testing.B) {
-	cfg := config.Default()
-	cfg.Data.Dir = b.TempDir()
-	d := dbtest.New(b)
-	box, _ := secret.NewBox(make([]byte, 32))
-	a, err := auth.New(auth.Deps{DB: d, Box: box, Config: cfg})
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg, d, box, a := benchDeps(b)
 	ctx := context.Background()
 	admin, err := a.CreateLocalUser(ctx, "root", "a long enough password", "", principal.RoleAdmin)
 	if err != nil {
