@@ -36,9 +36,9 @@ type Options struct {
 }
 
 // Wrap puts the middleware chain around mux. Order, outermost first: request
-// id and client address, access log, panic recovery, security headers, CORS,
-// body limit, then metrics right around the mux (it reads r.Pattern, which
-// the mux sets on the request it is given).
+// id, client address and the base security headers, access log, panic
+// recovery, CORS, body limit, then metrics right around the mux (it reads
+// r.Pattern, which the mux sets on the request it is given).
 func Wrap(mux http.Handler, o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = discard
@@ -46,7 +46,6 @@ func Wrap(mux http.Handler, o Options) http.Handler {
 	h := metricsMiddleware(mux)
 	h = bodyLimit(h)
 	h = cors(h, o.CORSOrigins)
-	h = securityHeaders(h)
 	h = recoverer(h)
 	h = accessLog(h, o.Probes, o.Access)
 	return requestContext(h, o)
@@ -164,8 +163,13 @@ func requestContext(next http.Handler, o Options) http.Handler {
 		c := &reqContext{Context: r.Context()}
 		peer := remoteAddr(r)
 		c.info = info{id: id, ip: clientIP(r, peer, o.TrustedProxies), https: https(r, peer, o.TrustedProxies), base: o.Logger}
+		h := w.Header()
 		c.idHeader[0] = id
-		w.Header()["X-Request-Id"] = c.idHeader[:]
+		h["X-Request-Id"] = c.idHeader[:]
+		for i, kv := range baseHeaders {
+			c.base[i] = kv[1]
+			h[kv[0]] = c.base[i : i+1 : i+1]
+		}
 		next.ServeHTTP(w, r.WithContext(c))
 	})
 }
@@ -364,8 +368,9 @@ const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-u
 // frame it.
 const apiCSP = "default-src 'none'; frame-ancestors 'none'"
 
-// baseHeaders are set on every response, documentHeaders (DocumentHeaders)
-// on the web UI's as well: the rest only mean something to a page. The
+// baseHeaders are set on every response (by requestContext, their values
+// in its one allocation), documentHeaders (DocumentHeaders) on the web
+// UI's as well: the rest only mean something to a page. The
 // split keeps an API response within eight header fields, the size of
 // which net/http's header map and its copy at WriteHeader stay one small
 // table; the six page headers on every response cost a quarter of the CPU
@@ -383,23 +388,6 @@ var (
 		{"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
 	}
 )
-
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		var vals []string
-		if c, ok := r.Context().(*reqContext); ok {
-			vals = c.base[:]
-		} else {
-			vals = make([]string, len(baseHeaders))
-		}
-		for i, kv := range baseHeaders {
-			vals[i] = kv[1]
-			h[kv[0]] = vals[i : i+1 : i+1]
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 // DocumentHeaders sets the headers of a page (and of what a page loads):
 // the UI's policy in place of the API's, no referrer to other origins, no
@@ -463,6 +451,7 @@ func bodyLimit(next http.Handler) http.Handler {
 // used most recently, which a run of the same answer finds without a map
 // lookup.
 type routeStats struct {
+	route  string // the label
 	hist   *metrics.PrometheusHistogram
 	counts sync.Map // codeKey -> *codeCounter
 	last   atomic.Pointer[codeCounter]
@@ -484,12 +473,12 @@ func statsOf(route string) *routeStats {
 	if s, ok := routes.Load(route); ok {
 		return s.(*routeStats)
 	}
-	s, _ := routes.LoadOrStore(route, &routeStats{hist: metrics.GetOrCreatePrometheusHistogram(fmt.Sprintf(
+	s, _ := routes.LoadOrStore(route, &routeStats{route: route, hist: metrics.GetOrCreatePrometheusHistogram(fmt.Sprintf(
 		`medianest_http_request_duration_seconds{route=%q}`, route))})
 	return s.(*routeStats)
 }
 
-func (s *routeStats) counter(route, method string, code int) *metrics.Counter {
+func (s *routeStats) counter(method string, code int) *metrics.Counter {
 	k := codeKey{method, code}
 	if c := s.last.Load(); c != nil && c.codeKey == k {
 		return c.c
@@ -497,7 +486,7 @@ func (s *routeStats) counter(route, method string, code int) *metrics.Counter {
 	v, ok := s.counts.Load(k)
 	if !ok {
 		v, _ = s.counts.LoadOrStore(k, &codeCounter{k, metrics.GetOrCreateCounter(fmt.Sprintf(
-			`medianest_http_requests_total{route=%q,method=%q,code="%s"}`, route, method, strconv.Itoa(code)))})
+			`medianest_http_requests_total{route=%q,method=%q,code="%s"}`, s.route, method, strconv.Itoa(code)))})
 	}
 	c := v.(*codeCounter)
 	s.last.Store(c)
@@ -550,7 +539,7 @@ func metricsMiddleware(next http.Handler) http.Handler {
 			code = http.StatusOK
 		}
 		st := statsOf(route)
-		st.counter(route, knownMethod(r.Method), code).Inc()
+		st.counter(knownMethod(r.Method), code).Inc()
 		st.hist.UpdateDuration(start)
 	})
 }
