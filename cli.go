@@ -301,14 +301,17 @@ func configPath(c *cli.Context) string {
 	return ""
 }
 
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+// newLogger is the logger the configuration asks for over w, and its
+// format ("json" or "text").
+func newLogger(cfg config.Config, w io.Writer) (*slog.Logger, string) {
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Log.Level))
 	opts := &slog.HandlerOptions{Level: level}
-	if logFormat(cfg, w) == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+	format := logFormat(cfg, w)
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts)), format
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(slog.NewJSONHandler(w, opts)), format
 }
 
 // logFormat is log.format, or when unset text for a terminal and JSON for
@@ -356,7 +359,7 @@ func (e *env) serverCommand(configFlag cli.Flag) *cli.Command {
 func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	lw := newLogWriter(e.stderr)
 	defer lw.Close()
-	log := newLogger(cfg, lw)
+	log, format := newLogger(cfg, lw)
 	log = slog.New(logHandler{log.Handler(), lw})
 	// Held until the server has stopped: a second server, a restore and a
 	// destructive migration refuse while it is.
@@ -383,7 +386,7 @@ func (e *env) serve(ctx context.Context, cfg config.Config) error {
 	srv, err := server.New(ctx, cfg, data.DB, server.Options{
 		Version: version, Logger: log, Box: data.Box,
 		// The access log writes its lines itself, in the logger's form.
-		Access: httpx.AccessOutput{Format: logFormat(cfg, lw), W: lw},
+		Access: httpx.AccessOutput{Format: format, W: lw},
 	})
 	if err != nil {
 		return err
@@ -704,7 +707,7 @@ func (e *env) withAuth(c *cli.Context, create bool, f func(ctx context.Context, 
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, io.Discard)
+	log, _ := newLogger(cfg, io.Discard)
 	data, err := server.Open(c.Context, cfg, log)
 	if err != nil {
 		return err

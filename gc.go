@@ -20,17 +20,12 @@ const (
 )
 
 // tuneGC applies the collector settings unless the environment (GOGC,
-// GOMEMLIMIT, which the runtime reads itself) chose its own. It returns
-// what it set: -2 and -1 for what it left alone.
-func tuneGC(getenv func(string) string) (gcPercent int, memLimit int64) {
-	gcPercent, memLimit = -2, -1 // left as they were
+// GOMEMLIMIT, which the runtime reads itself) chose its own.
+func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(serverGCPercent)
-		gcPercent = serverGCPercent
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(serverMemoryLimit)
-		memLimit = serverMemoryLimit
 	}
-	return gcPercent, memLimit
 }
